@@ -1,5 +1,237 @@
-"""Placeholder until the CLI frame lands."""
+"""The typer app: options, prompts, the error handler and exit codes (and nothing else)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devkit import __version__, console
+from devkit.errors import DevkitError, NotImplementedYet
+
+# Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted.
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+# A bug in devkit itself: distinct from the failures above so scripts can tell them apart.
+EXIT_INTERNAL = 3
+
+app = typer.Typer(
+    name="devkit",
+    help=(
+        "Set up, diagnose and run every service of a conda monorepo "
+        "(projects/<name>/environment.yml) on a Mac or Linux machine."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # Plain help text: rich help pulls in markdown parsing and costs ~50 ms of start-up.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
-def main() -> None:
-    raise SystemExit(0)
+@dataclass(frozen=True)
+class State:
+    """Global options, handed to every command."""
+
+    root: Path | None
+    verbose: bool
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"devkit {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            envvar="DEVKIT_ROOT",
+            help="The monorepo (the folder holding projects/). Default: found from the "
+            "current folder upwards, then the clone `devkit setup` recorded.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show debug logs on stderr (also DEVKIT_DEBUG=1)."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    verbose = verbose or os.environ.get("DEVKIT_DEBUG", "") not in ("", "0")
+    console.configure_logging(verbose)
+    ctx.obj = State(root=root, verbose=verbose)
+
+
+def can_prompt() -> bool:
+    """Prompts only on a real terminal, and never in CI: no TTY means no prompt and no hang."""
+    return sys.stdin.isatty() and not os.environ.get("CI")
+
+
+def _monorepo(state: State):
+    from devkit import config, monorepo
+
+    user = config.load_user_config()
+    root = monorepo.find_root(state.root, Path.cwd(), user.clone)
+    return monorepo.load(root), user
+
+
+_SETUP_HELP = (
+    "From a bare machine to working envs: install micromamba, clone the monorepo, create "
+    "every chosen project's env from its environment.yml, and wire shell activation.\n\n"
+    "Interactive by default; fully scriptable with flags (--repo, --dir, --projects, --all, "
+    "--yes, --jobs); safe to re-run. Not implemented yet."
+)
+_DOCTOR_HELP = (
+    "Diagnose the machine, micromamba, the clone, every project's env (missing, stale, wrong "
+    "versions), the project files and Mac-vs-Linux drift; each finding with its fix.\n\n"
+    "--json for machines, --fix to repair what is safe. Not implemented yet."
+)
+_RUN_HELP = (
+    "Run a project's service in its env with the variables from its .env, like production."
+    "\n\nStarts `uvicorn main:app --host 127.0.0.1 --port $PORT` through `micromamba run`, "
+    "or the project's `run` command from devkit.yaml, or any command given after `--`."
+)
+
+
+@app.command(context_settings=_PASS_THROUGH, help=_SETUP_HELP)
+def setup(ctx: typer.Context) -> int:
+    """Not implemented yet (see _SETUP_HELP)."""
+    raise NotImplementedYet("setup")
+
+
+@app.command(context_settings=_PASS_THROUGH, help=_DOCTOR_HELP)
+def doctor(ctx: typer.Context) -> int:
+    """Not implemented yet (see _DOCTOR_HELP)."""
+    raise NotImplementedYet("doctor")
+
+
+@app.command(name="run", help=_RUN_HELP)
+def run_command(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="The project (a folder under projects/).")],
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Run this instead of the project's service, after `--` "
+            "(e.g. `devkit run api -- pytest -x`).",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", "-p", min=1, max=65535, help="Sets PORT (default: PORT, else 8080)."
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Interface the service listens on.")
+    ] = "127.0.0.1",
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--env-file", help="Another .env file to load, after the project's (repeatable)."
+        ),
+    ] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="Let .env values win over the shell's.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on a malformed .env line instead of skipping it.")
+    ] = False,
+    print_env: Annotated[
+        bool,
+        typer.Option(
+            "--print-env", help="Show the variables the service would get (masked), then exit."
+        ),
+    ] = False,
+) -> int:
+    """Start a project's service (see _RUN_HELP)."""
+    from devkit.commands import run as run_cmd
+
+    monorepo, user = _monorepo(ctx.obj)
+    request = run_cmd.RunRequest(
+        project=project,
+        command=tuple(command or ()),
+        host=host,
+        port=port,
+        env_files=tuple(env_file or ()),
+        override=override,
+        strict=strict,
+        print_env=print_env,
+    )
+    return run_cmd.run(monorepo, user, request)
+
+
+def _invoke(argv: list[str] | None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="devkit", standalone_mode=False)
+    except DevkitError as exc:
+        console.error(exc)
+        return exc.exit_code
+    except typer.Abort:
+        console.err().print("Interrupted.")
+        return EXIT_INTERRUPTED
+    except typer.TyperException as exc:
+        # Argument parsing errors (unknown option, missing argument): typer's own rendering.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(exc, "exit_code", EXIT_USAGE))
+    except KeyboardInterrupt:
+        console.err().print("Interrupted.")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed by a pager or `head`: nothing left to say to anyone.
+        _silence_stdout()
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - the one top-level handler for devkit's own bugs
+        return _internal_error(exc)
+    if result == EXIT_INTERRUPTED:
+        console.err().print("Interrupted.")
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _internal_error(exc: BaseException) -> int:
+    import traceback
+
+    from devkit.redaction import redact
+
+    text = "".join(traceback.format_exception(exc))
+    if console.LOG.isEnabledFor(10):
+        console.err().print(redact(text), markup=False)
+    console.err().print(
+        f"devkit crashed: {redact(type(exc).__name__ + ': ' + str(exc))}\n"
+        "This is a bug in devkit. Re-run with --verbose for the traceback and report it.",
+        markup=False,
+    )
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    sys.exit(_invoke(argv))

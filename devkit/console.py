@@ -1,0 +1,92 @@
+"""The rich consoles: stdout for results, stderr for diagnostics, both scrubbed of secrets."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING
+
+from devkit.redaction import redact
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from devkit.errors import DevkitError
+
+LOG = logging.getLogger("devkit")
+
+
+@functools.cache
+def out() -> Console:
+    """The console for results (tables, JSON): stdout."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@functools.cache
+def err() -> Console:
+    """The console for diagnostics (progress, warnings, errors): stderr."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(text: str) -> None:
+    """Write machine-readable output to stdout, untouched by rich's markup."""
+    import sys
+
+    sys.stdout.write(redact(text))
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def error(exc: DevkitError) -> None:
+    """Show an expected error and its hint on stderr."""
+    from rich.markup import escape
+
+    console = err()
+    console.print(f"[bold red]error:[/] {escape(redact(exc.message))}")
+    if exc.hint:
+        console.print(f"[yellow]hint:[/] {escape(redact(exc.hint))}")
+
+
+def warn(message: str) -> None:
+    """A non-fatal problem, on stderr."""
+    from rich.markup import escape
+
+    err().print(f"[yellow]warning:[/] {escape(redact(message))}")
+
+
+def info(message: str) -> None:
+    """A progress or status line, on stderr so stdout stays parseable."""
+    from rich.markup import escape
+
+    err().print(escape(redact(message)))
+
+
+class _RedactingHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        from rich.markup import escape
+
+        try:
+            text = redact(self.format(record))
+        except (TypeError, ValueError, KeyError):  # a malformed log call must not crash devkit
+            self.handleError(record)
+            return
+        err().print(f"[dim]{record.levelname.lower()}: {escape(text)}[/]")
+
+
+def configure_logging(verbose: bool) -> None:
+    """Send devkit's debug logs to stderr (only when asked), secrets masked."""
+    LOG.handlers.clear()
+    LOG.propagate = False
+    if verbose:
+        handler = _RedactingHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.DEBUG)
+    else:
+        LOG.setLevel(logging.WARNING)
+        LOG.addHandler(logging.NullHandler())

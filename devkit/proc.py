@@ -1,0 +1,189 @@
+"""The one subprocess wrapper: ``run`` captures, ``run_attached`` hands over the terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from devkit.console import LOG
+from devkit.errors import CommandError, ToolNotFoundError
+
+# Variables an activated conda/mamba shell leaks into children. micromamba reads them and they
+# would point it at the wrong prefix or root, so every child starts without them.
+_LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "_CE_", "_CONDA_")
+# ...except the ones a user sets on purpose to describe the machine or the cache.
+_KEPT = ("CONDA_OVERRIDE_", "CONDA_PKGS_DIRS")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a captured subprocess did."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``os.environ`` without inherited conda/mamba activation state, plus ``extra``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith(_KEPT) or not key.startswith(_LEAKY_PREFIXES)
+    }
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+    hint: str | None = None,
+) -> Result:
+    """Run a program to completion, capturing its output.
+
+    A missing program is a ``ToolNotFoundError``; with ``check`` a non-zero exit is a
+    ``CommandError`` that carries what the program printed.
+    """
+    args = [os.fspath(a) for a in argv]
+    LOG.debug("run: %s", " ".join(args))
+    try:
+        completed = subprocess.run(
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else clean_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.", hint=hint) from exc
+    except PermissionError as exc:
+        raise ToolNotFoundError(f"{args[0]} is not executable.", hint=hint) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError(args, -1, "", f"timed out after {timeout} s", hint=hint) from exc
+    result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+    LOG.debug("exit %d: %s", completed.returncode, args[0])
+    if check and completed.returncode != 0:
+        raise CommandError(
+            args, completed.returncode, completed.stdout, completed.stderr, hint=hint
+        )
+    return result
+
+
+def exit_code_of(returncode: int) -> int:
+    """Map Popen's ``-N`` (killed by signal N) to the shell's ``128+N``."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run_attached(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    grace: float = 5.0,
+) -> int:
+    """Run a program on this terminal until it exits; return its exit code (128+N on signal N).
+
+    The child gets its own session, so the terminal's Ctrl-C reaches devkit alone and devkit
+    signals the child's whole process group. That matters because ``micromamba run`` forwards
+    SIGTERM but not SIGINT to the program it starts
+    (mamba-org/mamba#1820): signalling only micromamba would orphan
+    the service. Whatever happens, no process of the group outlives this call.
+    """
+    args = [os.fspath(a) for a in argv]
+    LOG.debug("run attached: %s", " ".join(args))
+    try:
+        child = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else clean_env(),
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.") from exc
+    pgid = child.pid
+    received: list[int] = []
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        # A second Ctrl-C means "stop now": escalate instead of repeating a polite request.
+        sig = signum if len(received) == 1 else signal.SIGKILL
+        _signal_group(pgid, sig)
+
+    with _handlers((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), forward):
+        try:
+            returncode = child.wait()
+        finally:
+            _reap_group(pgid, grace)
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    code = exit_code_of(child.returncode if child.returncode is not None else returncode)
+    LOG.debug("attached child exited with %d", code)
+    return code
+
+
+@contextlib.contextmanager
+def _handlers(
+    signums: Sequence[signal.Signals], handler: signal.Handlers | object
+) -> Iterator[None]:
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+    for signum in signums:
+        signal.signal(signum, handler)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any non-zombie process is left in the group."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    import psutil
+
+    for proc in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return False
+
+
+def _reap_group(pgid: int, grace: float) -> None:
+    """Give the group ``grace`` seconds to finish on its own, then SIGTERM, then SIGKILL."""
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            LOG.debug("process group %d still running; sending %s", pgid, signal.Signals(sig).name)
+            _signal_group(pgid, sig)
+        deadline = time.monotonic() + (grace if sig is None else 2.0)
+        while time.monotonic() < deadline:
+            if not _group_alive(pgid):
+                return
+            time.sleep(0.05)
