@@ -1,0 +1,167 @@
+"""User config and the monorepo's ``devkit.yaml``, validated into frozen dataclasses."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from devkit import paths, yamlfile
+from devkit.errors import FileFormatError
+
+REPO_CONFIG_NAME = "devkit.yaml"
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    """What devkit remembers about this machine (written by ``devkit setup``)."""
+
+    clone: Path | None = None
+    repo_url: str | None = None
+    root_prefix: Path | None = None
+    micromamba: Path | None = None
+
+    def with_updates(self, **changes: Any) -> UserConfig:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def load_user_config(path: Path | None = None) -> UserConfig:
+    """Read the user config; a missing file is an empty config."""
+    path = path or paths.config_file()
+    if not path.exists():
+        return UserConfig()
+    data = yamlfile.load(path)
+    if data is None:
+        return UserConfig()
+    if not isinstance(data, yamlfile.YamlMap):
+        raise FileFormatError(path, "expected a mapping of settings", line=1)
+    known = {f.name for f in fields(UserConfig)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            # Newer devkits may write keys this one does not know; keep reading.
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise FileFormatError(path, f"`{key}` must be a string", line=data.line_of(key))
+        values[key] = value if key == "repo_url" else Path(value).expanduser()
+    return UserConfig(**values)
+
+
+def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
+    """Write the user config atomically and return where it went."""
+    path = path or paths.config_file()
+    data = {
+        f.name: str(getattr(config, f.name))
+        for f in fields(UserConfig)
+        if getattr(config, f.name) is not None
+    }
+    yamlfile.dump_atomic(path, data)
+    return path
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Per-project overrides from ``devkit.yaml``."""
+
+    run: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The monorepo's optional ``devkit.yaml``."""
+
+    path: Path | None = None
+    projects_dir: str = "projects"
+    projects: dict[str, ProjectSettings] = field(default_factory=dict)
+
+    def settings_for(self, project: str) -> ProjectSettings:
+        """The settings of one project (defaults when it has none)."""
+        return self.projects.get(project, ProjectSettings())
+
+
+_REPO_KEYS = {"projects_dir", "projects"}
+_PROJECT_KEYS = {"run"}
+
+
+def load_repo_config(root: Path) -> RepoConfig:
+    """Read ``<root>/devkit.yaml`` if there is one; every key is optional."""
+    path = root / REPO_CONFIG_NAME
+    if not path.is_file():
+        return RepoConfig()
+    data = yamlfile.load(path)
+    if data is None:
+        return RepoConfig(path=path)
+    if not isinstance(data, yamlfile.YamlMap):
+        raise FileFormatError(path, "expected a mapping at the top level", line=1)
+    _reject_unknown(path, data, _REPO_KEYS)
+
+    projects_dir = data.get("projects_dir", "projects")
+    if not isinstance(projects_dir, str) or not projects_dir.strip():
+        raise FileFormatError(
+            path, "`projects_dir` must be a folder name", line=data.line_of("projects_dir")
+        )
+    resolved = (root / projects_dir).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise FileFormatError(
+            path,
+            f"`projects_dir` {projects_dir!r} points outside the monorepo",
+            line=data.line_of("projects_dir"),
+        )
+
+    projects: dict[str, ProjectSettings] = {}
+    raw_projects = data.get("projects") or {}
+    if not isinstance(raw_projects, yamlfile.YamlMap):
+        raise FileFormatError(
+            path, "`projects` must map project names to settings", line=data.line_of("projects")
+        )
+    for name, raw in raw_projects.items():
+        line = raw_projects.line_of(name)
+        if raw is None:
+            projects[name] = ProjectSettings()
+            continue
+        if not isinstance(raw, yamlfile.YamlMap):
+            raise FileFormatError(
+                path, f"settings of project `{name}` must be a mapping", line=line
+            )
+        _reject_unknown(path, raw, _PROJECT_KEYS, where=f"project `{name}`")
+        projects[name] = ProjectSettings(run=_parse_command(path, raw, "run"))
+    return RepoConfig(path=path, projects_dir=projects_dir, projects=projects)
+
+
+def _parse_command(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, ...] | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    line = data.line_of(key)
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as exc:
+            raise FileFormatError(path, f"`{key}`: {exc}", line=line) from exc
+    elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        argv = [str(v) for v in value]
+    else:
+        raise FileFormatError(
+            path, f"`{key}` must be a command line or a list of arguments", line=line
+        )
+    if not argv:
+        raise FileFormatError(path, f"`{key}` is empty", line=line)
+    return tuple(argv)
+
+
+def _reject_unknown(
+    path: Path, data: yamlfile.YamlMap, known: set[str], *, where: str = "devkit.yaml"
+) -> None:
+    import difflib
+
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise FileFormatError(
+                path, f"unknown key `{key}` in {where}{hint}", line=data.line_of(key)
+            )

@@ -1,0 +1,214 @@
+"""``environment.yml`` -> a typed model, every dependency parsed as a conda MatchSpec."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devkit import yamlfile
+from devkit.errors import FileFormatError
+
+if TYPE_CHECKING:
+    from rattler import MatchSpec
+
+_SELECTOR = re.compile(r"^sel\((?P<selector>[^)]*)\)\s*:\s*(?P<spec>.+)$")
+_KNOWN_KEYS = {"name", "channels", "dependencies", "variables", "prefix", "platforms"}
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One conda dependency line."""
+
+    text: str
+    line: int
+    name: str
+    version: str | None
+    selector: str | None = None
+    # conda accepts some specs only in its lenient grammar (``pkg=1.7=py39_0``); kept, but noted.
+    lenient_note: str | None = None
+
+    def match_spec(self) -> MatchSpec:
+        """The py-rattler MatchSpec for this line."""
+        from rattler import MatchSpec
+
+        return MatchSpec(self.text, strict=self.lenient_note is None)
+
+
+@dataclass(frozen=True)
+class PipRequirement:
+    """One line of the ``pip:`` section, as pip will read it."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """A parsed environment file."""
+
+    path: Path
+    name: str | None
+    channels: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    pip: tuple[PipRequirement, ...]
+    variables: dict[str, str] = field(default_factory=dict)
+    platforms: tuple[str, ...] = ()
+    unknown_keys: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    def dependency(self, name: str) -> Dependency | None:
+        """The dependency line for a package name, if any."""
+        return next((d for d in self.dependencies if d.name == name), None)
+
+
+def parse(path: Path) -> EnvSpec:
+    """Read and validate an environment file; any problem names the file and line."""
+    raw = path.read_bytes() if path.is_file() else b""
+    data = yamlfile.load(path)
+    if not isinstance(data, yamlfile.YamlMap):
+        raise FileFormatError(
+            path,
+            "expected a mapping with `name`, `channels` and `dependencies`",
+            line=getattr(data, "line", 1) or 1,
+        )
+
+    name = data.get("name")
+    if name is not None and not isinstance(name, str | int | float):
+        raise FileFormatError(path, "`name` must be a string", line=data.line_of("name"))
+
+    channels = _string_list(path, data, "channels")
+    platforms = _string_list(path, data, "platforms")
+    dependencies, pip = _dependencies(path, data)
+    variables = _variables(path, data)
+    return EnvSpec(
+        path=path,
+        name=str(name) if name is not None else None,
+        channels=channels,
+        dependencies=dependencies,
+        pip=pip,
+        variables=variables,
+        platforms=platforms,
+        unknown_keys=tuple(k for k in data if k not in _KNOWN_KEYS),
+        fingerprint=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _string_list(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, yamlfile.YamlList):
+        raise FileFormatError(path, f"`{key}` must be a list", line=data.line_of(key))
+    items = []
+    for item, line in zip(value, value.item_lines, strict=True):
+        if not isinstance(item, str) or not item.strip():
+            raise FileFormatError(path, f"each entry of `{key}` must be a name", line=line)
+        items.append(item.strip())
+    return tuple(items)
+
+
+def _dependencies(
+    path: Path, data: yamlfile.YamlMap
+) -> tuple[tuple[Dependency, ...], tuple[PipRequirement, ...]]:
+    value = data.get("dependencies")
+    if value is None:
+        return (), ()
+    if not isinstance(value, yamlfile.YamlList):
+        raise FileFormatError(
+            path, "`dependencies` must be a list", line=data.line_of("dependencies")
+        )
+    deps: list[Dependency] = []
+    pip: list[PipRequirement] = []
+    for item, line in zip(value, value.item_lines, strict=True):
+        if isinstance(item, yamlfile.YamlMap):
+            for key, val in item.items():
+                if key == "pip":
+                    continue
+                # `- sel(linux): spec` is read by YAML as a one-key mapping.
+                if _SELECTOR.match(f"{key}: {val}") and isinstance(val, str):
+                    deps.append(_dependency(path, f"{key}: {val}", item.line_of(key)))
+                    continue
+                raise FileFormatError(
+                    path,
+                    f"unsupported dependency section `{key}:` (only `pip:` is allowed)",
+                    line=item.line_of(key),
+                )
+            pip.extend(_pip_section(path, item))
+        elif isinstance(item, str | int | float) and str(item).strip():
+            deps.append(_dependency(path, str(item).strip(), line))
+        else:
+            raise FileFormatError(path, "a dependency must be a package spec", line=line)
+    return tuple(deps), tuple(pip)
+
+
+def _pip_section(path: Path, item: yamlfile.YamlMap) -> list[PipRequirement]:
+    section = item.get("pip")
+    if section is None:
+        return []
+    if not isinstance(section, yamlfile.YamlList):
+        raise FileFormatError(
+            path, "`pip:` must be a list of requirements", line=item.line_of("pip")
+        )
+    result = []
+    for req, req_line in zip(section, section.item_lines, strict=True):
+        if not isinstance(req, str | int | float) or not str(req).strip():
+            raise FileFormatError(path, "a pip requirement must be a string", line=req_line)
+        result.append(PipRequirement(str(req).strip(), req_line))
+    return result
+
+
+def _dependency(path: Path, text: str, line: int) -> Dependency:
+    from rattler import MatchSpec
+    from rattler.exceptions import InvalidMatchSpecError
+
+    selector = None
+    match = _SELECTOR.match(text)
+    if match:
+        selector = match.group("selector").strip()
+        text = match.group("spec").strip()
+    lenient_note = None
+    try:
+        spec = MatchSpec(text, strict=True)
+    except InvalidMatchSpecError as strict_exc:
+        try:
+            spec = MatchSpec(text)
+        except InvalidMatchSpecError as exc:
+            raise FileFormatError(
+                path, f"invalid package spec {text!r}: {_first_line(exc)}", line=line
+            ) from exc
+        lenient_note = _first_line(strict_exc)
+    if spec.name is None:
+        raise FileFormatError(path, f"package spec {text!r} has no package name", line=line)
+    version = str(spec.version) if spec.version is not None else None
+    return Dependency(
+        text=text,
+        line=line,
+        name=spec.name.normalized,
+        version=version,
+        selector=selector,
+        lenient_note=lenient_note,
+    )
+
+
+def _variables(path: Path, data: yamlfile.YamlMap) -> dict[str, str]:
+    value = data.get("variables")
+    if value is None:
+        return {}
+    if not isinstance(value, yamlfile.YamlMap):
+        raise FileFormatError(path, "`variables` must be a mapping", line=data.line_of("variables"))
+    result = {}
+    for key, val in value.items():
+        if isinstance(val, yamlfile.YamlMap | yamlfile.YamlList):
+            raise FileFormatError(
+                path, f"variable `{key}` must be a plain value", line=value.line_of(key)
+            )
+        result[key] = "" if val is None else str(val)
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

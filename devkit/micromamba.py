@@ -1,0 +1,96 @@
+"""Finding micromamba and building the command lines devkit runs it with."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import paths, proc
+from devkit.config import UserConfig
+from devkit.errors import ToolNotFoundError
+
+# 1.4 is the first release whose `--json` shapes match what devkit parses (see docs/setup.md).
+MIN_VERSION = (1, 4, 0)
+INSTALL_HINT = "run `devkit setup` to install micromamba, or put it on PATH"
+
+
+@dataclass(frozen=True)
+class Micromamba:
+    """A micromamba executable and the root prefix devkit drives it with."""
+
+    exe: Path
+    root_prefix: Path
+
+    def command(self, *args: str | os.PathLike[str]) -> list[str]:
+        """``micromamba <args> -r ROOT``: the root prefix is always explicit."""
+        return [str(self.exe), *(os.fspath(a) for a in args), "-r", str(self.root_prefix)]
+
+    def run_argv(self, prefix: Path, argv: list[str]) -> list[str]:
+        """The command line that runs ``argv`` inside the env at ``prefix``.
+
+        Variables travel in the child's environment, not as ``-e KEY=VALUE``, so secrets never
+        show up in a process listing.
+        """
+        return [str(self.exe), "run", "-r", str(self.root_prefix), "-p", str(prefix), *argv]
+
+    def version(self) -> str:
+        """The bare version micromamba reports, e.g. ``2.0.5``."""
+        result = proc.run([self.exe, "--version"], hint=INSTALL_HINT, timeout=30)
+        return result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``2.0.5`` -> ``(2, 0, 5)``; anything unparsable -> ``()``."""
+    parts = []
+    for piece in text.strip().split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def candidates(config: UserConfig) -> list[tuple[str, Path]]:
+    """Where micromamba may be, most explicit first, each with where that came from."""
+    found: list[tuple[str, Path]] = []
+    for var in ("DEVKIT_MICROMAMBA", "MAMBA_EXE"):
+        value = os.environ.get(var)
+        if value:
+            found.append((var, Path(value).expanduser()))
+    if config.micromamba:
+        found.append(("devkit config", config.micromamba))
+    on_path = shutil.which("micromamba")
+    if on_path:
+        found.append(("PATH", Path(on_path)))
+    found.append(("devkit's own install", paths.bin_dir() / "micromamba"))
+    return found
+
+
+def locate(config: UserConfig) -> Path:
+    """The micromamba devkit should use; raises when there is none."""
+    for source, path in candidates(config):
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        if source in ("DEVKIT_MICROMAMBA", "MAMBA_EXE"):
+            raise ToolNotFoundError(
+                f"{source} points at {path}, which is not an executable file",
+                hint=f"fix or unset {source}",
+            )
+    raise ToolNotFoundError("micromamba is not installed", hint=INSTALL_HINT)
+
+
+def root_prefix(config: UserConfig) -> Path:
+    """``MAMBA_ROOT_PREFIX`` if set, else the recorded one, else devkit's default."""
+    value = os.environ.get("MAMBA_ROOT_PREFIX")
+    if value:
+        return Path(value).expanduser().absolute()
+    if config.root_prefix:
+        return config.root_prefix
+    return paths.default_root_prefix()
+
+
+def from_config(config: UserConfig) -> Micromamba:
+    """The micromamba and root prefix this machine is set up with."""
+    return Micromamba(exe=locate(config), root_prefix=root_prefix(config))

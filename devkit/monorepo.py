@@ -1,0 +1,138 @@
+"""Finding the monorepo root and the projects inside it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
+from devkit.errors import MonorepoNotFoundError, ProjectNotFoundError, UsageError
+
+ENV_FILE_NAMES = ("environment.yml", "environment.yaml")
+
+
+@dataclass(frozen=True)
+class Project:
+    """One service: a folder under the projects folder holding an environment file."""
+
+    name: str
+    path: Path
+    env_file: Path
+    settings: ProjectSettings
+
+
+@dataclass(frozen=True)
+class Monorepo:
+    """A monorepo root and its configuration."""
+
+    root: Path
+    config: RepoConfig
+
+    @property
+    def projects_dir(self) -> Path:
+        """The folder that holds one subfolder per project."""
+        return self.root / self.config.projects_dir
+
+    def projects(self) -> list[Project]:
+        """Every project, sorted by name."""
+        try:
+            entries = sorted(self.projects_dir.iterdir())
+        except FileNotFoundError:
+            return []
+        found = []
+        for entry in entries:
+            env_file = _env_file_in(entry) if entry.is_dir() else None
+            if env_file is not None:
+                found.append(self._project(entry.name, entry, env_file))
+        return found
+
+    def project(self, name: str) -> Project:
+        """The project called ``name``; an unknown name says which ones are close."""
+        _validate_name(name)
+        folder = self.projects_dir / name
+        env_file = _env_file_in(folder) if folder.is_dir() else None
+        if env_file is not None:
+            return self._project(name, folder, env_file)
+        import difflib
+
+        names = [p.name for p in self.projects()]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        if close:
+            hint = "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+        elif names:
+            hint = "did you mean one of: " + ", ".join(names) + "?"
+        else:
+            hint = f"{self.projects_dir} holds no project with an environment.yml"
+        if folder.is_dir():
+            message = f"{folder} has no environment.yml, so it is not a project"
+        else:
+            message = f"no project named `{name}` in {self.projects_dir}"
+        raise ProjectNotFoundError(message, hint=hint)
+
+    def select(self, names: list[str]) -> list[Project]:
+        """The named projects (all of them when ``names`` is empty), in the order given."""
+        if not names:
+            return self.projects()
+        return [self.project(name) for name in names]
+
+    def _project(self, name: str, folder: Path, env_file: Path) -> Project:
+        return Project(name, folder, env_file, self.config.settings_for(name))
+
+
+def _env_file_in(folder: Path) -> Path | None:
+    for candidate in ENV_FILE_NAMES:
+        path = folder / candidate
+        if path.is_file():
+            return path
+    return None
+
+
+def _validate_name(name: str) -> None:
+    # A project name becomes a path component; anything that could climb out of the projects
+    # folder (or name a different one) is refused before it reaches the filesystem.
+    if (
+        not name
+        or name in {".", ".."}
+        or "/" in name
+        or "\\" in name
+        or os.sep in name
+        or name.startswith("~")
+        or "\0" in name
+    ):
+        raise UsageError(
+            f"invalid project name {name!r}",
+            hint="a project name is a single folder name under the projects folder",
+        )
+
+
+def is_monorepo_root(folder: Path) -> bool:
+    """Whether a folder looks like a monorepo root."""
+    return (folder / REPO_CONFIG_NAME).is_file() or (folder / "projects").is_dir()
+
+
+def find_root(explicit: Path | None, cwd: Path, recorded: Path | None) -> Path:
+    """Locate the monorepo: ``--root``/``DEVKIT_ROOT``, then upwards from ``cwd``, then the
+    clone recorded by ``devkit setup``."""
+    if explicit is not None:
+        root = explicit.expanduser().absolute()
+        if not root.is_dir():
+            raise MonorepoNotFoundError(
+                f"--root {explicit} is not a folder",
+                hint="pass the folder that holds `projects/` (or set DEVKIT_ROOT)",
+            )
+        return root
+    for folder in (cwd, *cwd.parents):
+        if is_monorepo_root(folder):
+            return folder
+    if recorded is not None and recorded.is_dir():
+        return recorded
+    raise MonorepoNotFoundError(
+        f"no monorepo found in {cwd} or any folder above it",
+        hint="run devkit inside the monorepo, pass --root PATH, or run `devkit setup` to clone it",
+    )
+
+
+def load(root: Path) -> Monorepo:
+    """Read a monorepo's configuration."""
+    return Monorepo(root=root, config=load_repo_config(root))

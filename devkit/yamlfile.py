@@ -1,0 +1,99 @@
+"""YAML loading that remembers line numbers, so every complaint names file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from devkit.errors import FileFormatError
+
+
+class YamlMap(dict[Any, Any]):
+    """A YAML mapping that knows the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line a key sits on, or the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+class YamlList(list[Any]):
+    """A YAML sequence that knows the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+def _loader() -> type:
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
+            result = YamlMap()
+            result.line = node.start_mark.line + 1
+            result.key_lines = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "mapping keys must be plain values", key_node.start_mark
+                    )
+                key = str(key)
+                result[key] = self.construct_object(value_node, deep=True)
+                result.key_lines[key] = key_node.start_mark.line + 1
+            return result
+
+        def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YamlList:
+            result = YamlList(self.construct_object(child, deep=True) for child in node.value)
+            result.line = node.start_mark.line + 1
+            result.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return result
+
+    LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
+    LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_sequence)
+    return LineLoader
+
+
+def load(path: Path) -> Any:
+    """Parse a YAML file; a syntax error becomes a ``FileFormatError`` with its line."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise FileFormatError(path, "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(path, "not UTF-8 text") from exc
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FileFormatError(path, f"invalid YAML: {problem}", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise FileFormatError(path, f"invalid YAML: {exc}") from exc
+
+
+def dump_atomic(path: Path, data: Any) -> None:
+    """Write YAML so a crash mid-write never leaves a half file behind."""
+    import os
+    import tempfile
+
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(data, handle, sort_keys=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
