@@ -1,0 +1,214 @@
+"""``devkit run``: start a project's service in its env, with its variables, like production."""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devkit import console, envfile, envs, envspec, micromamba, ports, proc, workflows
+from devkit.config import UserConfig
+from devkit.errors import PreflightError
+from devkit.monorepo import Monorepo, Project
+
+DEFAULT_PORT = 8080  # what entrypoint.sh and Cloud Run use
+DEFAULT_HOST = "127.0.0.1"  # a laptop should not serve on every interface unless asked
+DEFAULT_COMMAND = ("uvicorn", "main:app", "--host", "$HOST", "--port", "$PORT")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything ``devkit run`` was asked to do."""
+
+    project: str
+    command: tuple[str, ...] = ()
+    host: str = DEFAULT_HOST
+    port: int | None = None
+    env_files: tuple[Path, ...] = ()
+    override: bool = False
+    strict: bool = False
+    print_env: bool = False
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One variable devkit sets for the child, and where its value came from."""
+
+    name: str
+    value: str | None
+    source: str
+    masked: bool
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The child's environment and the variables worth showing."""
+
+    env: dict[str, str]
+    shown: list[Variable] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]) -> list[Path]:
+    """The ``.env`` files in precedence order, lowest first."""
+    return [monorepo.root / ".env", project.path / ".env", *extra]
+
+
+def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
+    """Variables production sets for the project, each with where that is written."""
+    required: dict[str, str] = {}
+    project_dir = project.path.relative_to(monorepo.root).as_posix()
+    found, errors = workflows.load_all(monorepo.root)
+    for error in errors:
+        console.warn(f"skipping a workflow devkit cannot read: {error.message}")
+    for workflow in found:
+        if workflow.concerns(project_dir):
+            for key in workflow.deploy_env_var_keys():
+                required.setdefault(key, workflow.path.relative_to(monorepo.root).as_posix())
+    example = project.path / ".env.example"
+    for key in envfile.keys_in(example):
+        required.setdefault(key, example.relative_to(monorepo.root).as_posix())
+    return required
+
+
+def resolve(
+    monorepo: Monorepo,
+    project: Project,
+    spec: envspec.EnvSpec,
+    request: RunRequest,
+    environ: Mapping[str, str],
+) -> Resolved:
+    """Build the child's environment: shell, then ``.env`` files, then devkit's own settings."""
+    loaded = envfile.load(
+        env_file_paths(monorepo, project, request.env_files), strict=request.strict
+    )
+    for bad in loaded.bad_lines:
+        console.warn(str(bad))
+    envfile.register_secret_values(environ.items())
+
+    env = proc.clean_env()
+    shown: list[Variable] = []
+    for name, value in loaded.values.items():
+        source = _relative(monorepo, loaded.sources[name])
+        if name in environ and not request.override:
+            env[name] = environ[name]
+            shown.append(Variable(name, environ[name], f"shell (over {source})", masked=True))
+        else:
+            env[name] = value
+            shown.append(Variable(name, value, source, masked=True))
+
+    if request.port is not None:
+        env["PORT"] = str(request.port)
+        port_source = "--port"
+    elif "PORT" in env:
+        port_source = next((v.source for v in shown if v.name == "PORT"), "shell")
+    else:
+        env["PORT"] = str(DEFAULT_PORT)
+        port_source = "devkit default (as entrypoint.sh)"
+    shown = [v for v in shown if v.name != "PORT"]
+    shown.append(Variable("PORT", env["PORT"], port_source, masked=False))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    shown.append(Variable("PYTHONUNBUFFERED", env["PYTHONUNBUFFERED"], "devkit", masked=False))
+    for name, value in spec.variables.items():
+        shown.append(
+            Variable(name, value, "environment.yml (set by micromamba on activation)", masked=False)
+        )
+
+    missing = [
+        (name, where)
+        for name, where in required_variables(monorepo, project).items()
+        if not env.get(name) and name not in spec.variables
+    ]
+    for name, where in missing:
+        shown.append(Variable(name, None, f"missing (production sets it: {where})", masked=False))
+    return Resolved(env=env, shown=shown, missing=missing)
+
+
+def command_for(project: Project, request: RunRequest, env: Mapping[str, str]) -> list[str]:
+    """The command to start: ``--`` args, else devkit.yaml's ``run``, else uvicorn."""
+    if request.command:
+        return list(request.command)
+    template = project.settings.run or DEFAULT_COMMAND
+    values = {**env, "HOST": request.host}
+    # micromamba run starts the program without a shell, so $PORT is expanded here.
+    return [string.Template(arg).safe_substitute(values) for arg in template]
+
+
+def print_env(resolved: Resolved) -> None:
+    """Show the variables devkit sets, secrets masked."""
+    from rich.table import Table
+
+    table = Table("variable", "value", "from", box=None, pad_edge=False)
+    for var in resolved.shown:
+        if var.value is None:
+            value = "(unset)"
+        else:
+            value = envfile.masked(var.name, var.value, from_file=var.masked)
+        table.add_row(var.name, value, var.source)
+    console.out().print(table)
+
+
+def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
+    """Preflight, then run the project's command attached to this terminal."""
+    project = monorepo.project(request.project)
+    spec = envspec.parse(project.env_file)
+    resolved = resolve(monorepo, project, spec, request, os.environ)
+    if request.print_env:
+        print_env(resolved)
+        return 0
+
+    mm = micromamba.from_config(config)
+    location = envs.locate(mm.root_prefix, project, spec)
+    status = envs.status(location.prefix)
+    if status.state is not envs.EnvState.PRESENT:
+        verb = "is not created" if status.state is envs.EnvState.MISSING else "is broken"
+        raise PreflightError(
+            f"the env `{location.name}` of project {project.name} {verb}: {status.reason}",
+            hint=(
+                f"run `devkit setup --projects {project.name}`, or by hand: "
+                f"micromamba create -y -r {mm.root_prefix} -p {location.prefix} "
+                f"-f {project.env_file}"
+            ),
+        )
+
+    if resolved.missing:
+        names = ", ".join(name for name, _ in resolved.missing)
+        sources = sorted({where for _, where in resolved.missing})
+        raise PreflightError(
+            f"variables production sets are missing here: {names}",
+            hint=(
+                f"add them to {_relative(monorepo, project.path / '.env')} "
+                f"(listed in {', '.join(sources)}); `devkit run {project.name} --print-env` "
+                "shows what is set"
+            ),
+        )
+
+    argv = command_for(project, request, resolved.env)
+    if not request.command:
+        _check_service(project, request, int(resolved.env["PORT"]))
+
+    console.info(f"devkit: running `{' '.join(argv)}` in env `{location.name}` ({project.path})")
+    return proc.run_attached(mm.run_argv(location.prefix, argv), cwd=project.path, env=resolved.env)
+
+
+def _check_service(project: Project, request: RunRequest, port: int) -> None:
+    if project.settings.run is None and not (project.path / "main.py").is_file():
+        raise PreflightError(
+            f"{project.path / 'main.py'} does not exist, and the default command serves main:app",
+            hint=f"add main.py, or set `projects: {{{project.name}: {{run: ...}}}}` in devkit.yaml",
+        )
+    if not ports.is_free(request.host, port):
+        holder = ports.holder(port)
+        raise PreflightError(
+            f"port {port} on {request.host} is already in use by {holder.describe()}",
+            hint=f"stop it, or pick another port: devkit run {project.name} --port {port + 1}",
+        )
+
+
+def _relative(monorepo: Monorepo, path: Path) -> str:
+    try:
+        return path.relative_to(monorepo.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,112 @@
+"""``.env`` files: loading with python-dotenv's semantics, reporting bad lines, masking values."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devkit import redaction
+from devkit.errors import FileFormatError
+
+# Names that hold credentials by convention; their values are masked wherever they came from.
+_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+_SPEC_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a variable's name says it holds a credential."""
+    return bool(_SECRET_NAME.search(name))
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line python-dotenv could not parse."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: not a KEY=value line (skipped)"
+
+
+@dataclass(frozen=True)
+class LoadedEnv:
+    """Variables from one or more ``.env`` files, later files winning."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+    bad_lines: tuple[BadLine, ...] = ()
+    files: tuple[Path, ...] = ()
+
+
+def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
+    """Read ``.env`` files in order (later ones win); missing files are skipped.
+
+    Every value read is registered as a secret, so it is masked in all of devkit's output.
+    A malformed line is skipped and reported; with ``strict`` it is an error instead.
+    """
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
+    # the same problem with file and line, once.
+    logging.getLogger("dotenv").addHandler(logging.NullHandler())
+    logging.getLogger("dotenv").propagate = False
+
+    values: dict[str, str] = {}
+    sources: dict[str, Path] = {}
+    bad: list[BadLine] = []
+    read: list[Path] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        read.append(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FileFormatError(path, f"cannot read: {exc}") from exc
+        import io
+
+        problems = [
+            BadLine(path, b.original.line) for b in parse_stream(io.StringIO(text)) if b.error
+        ]
+        if problems and strict:
+            raise FileFormatError(
+                path,
+                "not a KEY=value line",
+                line=problems[0].line,
+                hint="fix the line, or drop --strict to skip malformed lines",
+            )
+        bad.extend(problems)
+        for key, value in dotenv_values(stream=io.StringIO(text), interpolate=True).items():
+            if value is None:
+                continue  # a bare `KEY` line declares nothing to set
+            redaction.register(value)
+            values[key] = value
+            sources[key] = path
+    return LoadedEnv(values, sources, tuple(bad), tuple(read))
+
+
+def keys_in(path: Path) -> list[str]:
+    """The variable names a file declares (for ``.env.example``): names only, no values."""
+    from dotenv.parser import parse_stream
+
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [b.key for b in parse_stream(handle) if b.key and _SPEC_KEY.match(b.key)]
+
+
+def masked(name: str, value: str, *, from_file: bool) -> str:
+    """The value as devkit may show it: masked if it came from a file or looks secret."""
+    if from_file or looks_secret(name):
+        return redaction.MASK if value else ""
+    return value
+
+
+def register_secret_values(env: Iterable[tuple[str, str]]) -> None:
+    """Treat the values of secret-looking variables of the environment as secrets too."""
+    redaction.register(*(value for name, value in env if looks_secret(name)))

@@ -1,0 +1,55 @@
+"""Is a TCP port free, and if not, which process holds it."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PortHolder:
+    """A process listening on a port (as far as the OS lets devkit see)."""
+
+    pid: int | None
+    name: str | None
+
+    def describe(self) -> str:
+        """``uvicorn (pid 4242)`` or a note that the holder is not visible."""
+        if self.pid is None:
+            return "a process devkit cannot see (another user's, or hidden by the OS)"
+        return f"{self.name or 'a process'} (pid {self.pid})"
+
+
+def is_free(host: str, port: int) -> bool:
+    """Whether a server could bind ``host:port`` right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # Same option uvicorn sets, so a port in TIME_WAIT counts as free, as it is for it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def holder(port: int) -> PortHolder:
+    """The process listening on ``port``, via psutil; unknown when the OS hides it."""
+    import psutil
+
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.AccessDenied, PermissionError):
+        connections = []
+    for conn in connections:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+            if conn.pid is None:
+                break
+            try:
+                return PortHolder(conn.pid, psutil.Process(conn.pid).name())
+            except psutil.Error:
+                return PortHolder(conn.pid, None)
+    return PortHolder(None, None)

@@ -1,0 +1,91 @@
+"""What the monorepo's GitHub workflows say about a project (the deploy's variables)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devkit import yamlfile
+from devkit.errors import FileFormatError
+
+_ENV_VAR_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One workflow file and the parts devkit reads."""
+
+    path: Path
+    data: yamlfile.YamlMap
+
+    def concerns(self, project_dir: str) -> bool:
+        """Whether the workflow runs for the project at ``project_dir`` (``projects/<name>``)."""
+        prefix = project_dir.rstrip("/") + "/"
+        working = _dig(self.data, "defaults", "run", "working-directory")
+        if isinstance(working, str) and working.rstrip("/") == project_dir.rstrip("/"):
+            return True
+        # PyYAML reads the bare key `on` as the boolean true; accept both spellings.
+        triggers = self.data.get("on", self.data.get("True"))
+        if isinstance(triggers, dict):
+            for event in triggers.values():
+                filters = event.get("paths") if isinstance(event, dict) else None
+                if isinstance(filters, list) and any(
+                    isinstance(f, str) and f.startswith(prefix) for f in filters
+                ):
+                    return True
+        return False
+
+    def deploy_env_var_keys(self) -> list[str]:
+        """Names in every ``env_vars:`` input (the Cloud Run deploy action's variables)."""
+        keys: list[str] = []
+        jobs = self.data.get("jobs")
+        if not isinstance(jobs, dict):
+            return keys
+        for job in jobs.values():
+            steps = job.get("steps") if isinstance(job, dict) else None
+            for step in steps if isinstance(steps, list) else []:
+                inputs = step.get("with") if isinstance(step, dict) else None
+                value = inputs.get("env_vars") if isinstance(inputs, dict) else None
+                if isinstance(value, str):
+                    keys.extend(parse_env_vars(value))
+        return keys
+
+
+def parse_env_vars(value: str) -> list[str]:
+    """``A=1,B=${{ secrets.B }}`` (commas or newlines) -> ``["A", "B"]``."""
+    keys = []
+    for piece in re.split(r"[,\n]", value):
+        match = _ENV_VAR_KEY.match(piece)
+        if match and match.group(1) not in keys:
+            keys.append(match.group(1))
+    return keys
+
+
+def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
+    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors."""
+    folder = root / ".github" / "workflows"
+    workflows: list[Workflow] = []
+    errors: list[FileFormatError] = []
+    if not folder.is_dir():
+        return workflows, errors
+    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        try:
+            data = yamlfile.load(path)
+        except FileFormatError as exc:
+            errors.append(exc)
+            continue
+        if isinstance(data, yamlfile.YamlMap):
+            workflows.append(Workflow(path, data))
+        else:
+            errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
+    return workflows, errors
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
