@@ -1,0 +1,1 @@
+"""Address normalisation and storage helpers for address-api."""

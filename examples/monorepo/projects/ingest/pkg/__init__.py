@@ -1,0 +1,1 @@
+"""Turn the raw CSV drops in the bucket into curated parquet files."""
