@@ -71,7 +71,9 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         import io
 
         problems = [
-            BadLine(path, b.original.line) for b in parse_stream(io.StringIO(text)) if b.error
+            BadLine(path, _first_text_line(b.original.line, b.original.string))
+            for b in parse_stream(io.StringIO(text))
+            if b.error
         ]
         if problems and strict:
             raise FileFormatError(
@@ -88,6 +90,12 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
             values[key] = value
             sources[key] = path
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
+
+
+def _first_text_line(line: int, original: str) -> int:
+    # python-dotenv counts blank lines before a bad statement as part of it.
+    stripped = original.lstrip()
+    return line + original[: len(original) - len(stripped)].count("\n")
 
 
 def keys_in(path: Path) -> list[str]:

@@ -72,8 +72,14 @@ def load(path: Path) -> Any:
         return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # An unclosed quote or bracket is only noticed at the end of the file; the line where
+        # it was opened is the one to fix.
+        if exc.context_mark is not None and "stream" in (exc.problem or "").replace(
+            "<stream end>", "end of stream"
+        ):
+            mark = exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise FileFormatError(path, f"invalid YAML: {problem}", line=line) from exc
     except yaml.YAMLError as exc:
         raise FileFormatError(path, f"invalid YAML: {exc}") from exc

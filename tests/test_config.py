@@ -1,0 +1,54 @@
+"""The user config: where it lives, round trips, malformed files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devkit import config, paths
+from devkit.errors import FileFormatError
+
+
+def test_devkit_home_holds_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVKIT_HOME", str(tmp_path / "dk"))
+    assert paths.config_file() == tmp_path / "dk" / "config.yaml"
+    assert paths.cache_dir() == tmp_path / "dk" / "cache"
+    assert paths.bin_dir() == tmp_path / "dk" / "data" / "bin"
+
+
+def test_platformdirs_defaults_without_devkit_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEVKIT_HOME", raising=False)
+    assert paths.config_file().parent.name == "devkit"
+    assert paths.config_file().is_relative_to(Path.home())
+
+
+def test_round_trip_is_atomic_and_typed(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    written = config.UserConfig(clone=tmp_path / "repo", repo_url="git@example.com:t/m.git")
+    config.save_user_config(written, path)
+    assert config.load_user_config(path) == written
+    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # no temp file left
+
+
+def test_missing_or_empty_file_is_an_empty_config(tmp_path: Path) -> None:
+    assert config.load_user_config(tmp_path / "none.yaml") == config.UserConfig()
+    (tmp_path / "empty.yaml").write_text("")
+    assert config.load_user_config(tmp_path / "empty.yaml") == config.UserConfig()
+
+
+def test_unknown_keys_from_a_newer_devkit_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("clone: /tmp/x\nfuture_setting: 3\n")
+    assert config.load_user_config(path).clone == Path("/tmp/x")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"), [("clone: [1]\n", 1), ("root_prefix: /a\nclone: {a: b}\n", 2)]
+)
+def test_wrong_types_name_the_line(tmp_path: Path, text: str, line: int) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(FileFormatError) as info:
+        config.load_user_config(path)
+    assert info.value.line == line

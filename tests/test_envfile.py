@@ -1,0 +1,83 @@
+""".env loading: python-dotenv semantics, bad lines with file and line, secrets registered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devkit import envfile, redaction
+from devkit.errors import FileFormatError
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secrets() -> None:
+    redaction.forget_all()
+
+
+def test_later_files_win_and_sources_are_kept(tmp_path: Path) -> None:
+    root = tmp_path / "root.env"
+    root.write_text("SHARED=root\nBUCKET_NAME=root-bucket\n")
+    project = tmp_path / "project.env"
+    project.write_text('export BUCKET_NAME="project bucket"\nURL=${BUCKET_NAME}/x\nBARE\n')
+    loaded = envfile.load([root, project, tmp_path / "missing.env"])
+    assert loaded.values == {
+        "SHARED": "root",
+        "BUCKET_NAME": "project bucket",
+        "URL": "project bucket/x",
+    }
+    assert loaded.sources["SHARED"] == root
+    assert loaded.sources["BUCKET_NAME"] == project
+    assert loaded.files == (root, project)
+
+
+def test_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\nthis is not a binding\nB=2\n")
+    loaded = envfile.load([path])
+    assert loaded.values == {"A": "1", "B": "2"}
+    assert [str(b) for b in loaded.bad_lines] == [f"{path}:2: not a KEY=value line (skipped)"]
+
+
+def test_strict_makes_a_bad_line_fatal(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n\nnope nope\n")
+    with pytest.raises(FileFormatError) as info:
+        envfile.load([path], strict=True)
+    assert info.value.line == 3
+
+
+def test_values_become_secrets(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("AIRTABLE_TOKEN=patXYZ123456\nREGION=us-central1\n")
+    envfile.load([path])
+    assert redaction.redact("token patXYZ123456 in us-central1") == "token **** in ****"
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("AIRTABLE_TOKEN", True),
+        ("GMAPS_API_KEY", True),
+        ("client_secret", True),
+        ("DB_PASSWORD", True),
+        ("BUCKET_NAME", False),
+        ("PORT", False),
+    ],
+)
+def test_secret_looking_names(name: str, secret: bool) -> None:
+    assert envfile.looks_secret(name) is secret
+    assert (envfile.masked(name, "value", from_file=False) == redaction.MASK) is secret
+    assert envfile.masked(name, "value", from_file=True) == redaction.MASK
+
+
+def test_example_keys_are_names_only(tmp_path: Path) -> None:
+    path = tmp_path / ".env.example"
+    path.write_text("# keys production sets\nPROJECT_ID=changeme\nAIRTABLE_TOKEN=\n")
+    assert envfile.keys_in(path) == ["PROJECT_ID", "AIRTABLE_TOKEN"]
+    assert envfile.keys_in(tmp_path / "none") == []
+
+
+def test_short_values_are_not_masked_everywhere() -> None:
+    redaction.register("1", "abc", "s3cr3t-value")
+    assert redaction.redact("1 abc s3cr3t-value") == "1 abc ****"

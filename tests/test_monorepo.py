@@ -1,0 +1,123 @@
+"""Finding the monorepo, its projects, and refusing names that are not projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devkit import config, monorepo
+from devkit.errors import (
+    FileFormatError,
+    MonorepoNotFoundError,
+    ProjectNotFoundError,
+    UsageError,
+)
+
+
+def make_repo(root: Path, *names: str, devkit_yaml: str | None = None) -> Path:
+    for name in names:
+        folder = root / "projects" / name
+        folder.mkdir(parents=True)
+        (folder / "environment.yml").write_text(f"name: {name}\ndependencies: [python]\n")
+    if devkit_yaml is not None:
+        (root / "devkit.yaml").write_text(devkit_yaml)
+    return root
+
+
+def test_projects_are_folders_with_an_environment_file(tmp_path: Path) -> None:
+    make_repo(tmp_path, "address-api", "ingest")
+    (tmp_path / "projects" / "notes").mkdir()  # no environment file: not a project
+    yaml_project = tmp_path / "projects" / "legacy"
+    yaml_project.mkdir()
+    (yaml_project / "environment.yaml").write_text("name: legacy\n")
+    repo = monorepo.load(tmp_path)
+    assert [p.name for p in repo.projects()] == ["address-api", "ingest", "legacy"]
+    assert repo.project("legacy").env_file.name == "environment.yaml"
+
+
+def test_unknown_project_suggests_the_closest(tmp_path: Path) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "address-api", "ingest"))
+    with pytest.raises(ProjectNotFoundError) as info:
+        repo.project("adress-api")
+    assert info.value.hint == "did you mean `address-api`?"
+    with pytest.raises(ProjectNotFoundError) as info:
+        repo.project("zzz")
+    assert info.value.hint == "did you mean one of: address-api, ingest?"
+
+
+def test_folder_without_environment_file_is_explained(tmp_path: Path) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    (tmp_path / "projects" / "docs").mkdir()
+    with pytest.raises(ProjectNotFoundError, match="has no environment.yml"):
+        repo.project("docs")
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../api", "a/b", "/etc", "~root", ""])
+def test_names_that_escape_the_projects_folder_are_refused(tmp_path: Path, name: str) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    (tmp_path / "environment.yml").write_text("name: root\n")  # bait for `..`
+    with pytest.raises(UsageError, match="invalid project name"):
+        repo.project(name)
+
+
+def test_root_is_found_upwards_from_a_subfolder(tmp_path: Path) -> None:
+    make_repo(tmp_path, "api")
+    deep = tmp_path / "projects" / "api" / "pkg"
+    deep.mkdir()
+    assert monorepo.find_root(None, deep, None) == tmp_path
+
+
+def test_devkit_yaml_marks_the_root_too(tmp_path: Path) -> None:
+    (tmp_path / "devkit.yaml").write_text("projects_dir: services\n")
+    (tmp_path / "services").mkdir()
+    assert monorepo.find_root(None, tmp_path / "services", None) == tmp_path
+
+
+def test_explicit_root_wins_and_must_exist(tmp_path: Path) -> None:
+    make_repo(tmp_path / "a", "api")
+    make_repo(tmp_path / "b", "etl")
+    assert monorepo.find_root(tmp_path / "b", tmp_path / "a", None) == tmp_path / "b"
+    with pytest.raises(MonorepoNotFoundError, match="is not a folder"):
+        monorepo.find_root(tmp_path / "missing", tmp_path, None)
+
+
+def test_falls_back_to_the_recorded_clone(tmp_path: Path) -> None:
+    clone = make_repo(tmp_path / "clone", "api")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert monorepo.find_root(None, elsewhere, clone) == clone
+    with pytest.raises(MonorepoNotFoundError, match="no monorepo found"):
+        monorepo.find_root(None, elsewhere, None)
+
+
+def test_devkit_yaml_moves_projects_and_sets_run_commands(tmp_path: Path) -> None:
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    (tmp_path / "services" / "api" / "environment.yml").write_text("name: api\n")
+    (tmp_path / "devkit.yaml").write_text(
+        "projects_dir: services\nprojects:\n  api:\n    run: python -m api --port $PORT\n"
+    )
+    repo = monorepo.load(tmp_path)
+    api = repo.project("api")
+    assert api.settings.run == ("python", "-m", "api", "--port", "$PORT")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("project_dir: x\n", 1, "did you mean `projects_dir`"),
+        ("projects_dir: ../outside\n", 1, "points outside the monorepo"),
+        ("projects:\n  api:\n    runn: x\n", 3, "did you mean `run`"),
+        ("projects:\n  api:\n    run: 'unterminated\n", 3, "invalid YAML"),
+        ('projects:\n  api:\n    run: "a \'b"\n', 3, "`run`"),
+        ("projects:\n  api: [1]\n", 2, "must be a mapping"),
+    ],
+)
+def test_bad_devkit_yaml_names_file_and_line(
+    tmp_path: Path, text: str, line: int, fragment: str
+) -> None:
+    (tmp_path / "devkit.yaml").write_text(text)
+    with pytest.raises(FileFormatError) as info:
+        config.load_repo_config(tmp_path)
+    assert info.value.line == line
+    assert fragment in info.value.message

@@ -1,0 +1,122 @@
+"""The subprocess wrapper, with real processes and real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from devkit import proc
+from devkit.errors import CommandError, ToolNotFoundError
+
+PY = sys.executable
+
+
+def test_run_captures_output() -> None:
+    result = proc.run([PY, "-c", "import sys; print('out'); print('err', file=sys.stderr)"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, "out\n", "err\n")
+
+
+def test_non_zero_exit_carries_what_the_program_said() -> None:
+    with pytest.raises(CommandError) as info:
+        proc.run([PY, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(4)"])
+    assert info.value.returncode == 4
+    assert "boom" in info.value.message
+
+
+def test_missing_program_is_a_tool_error() -> None:
+    with pytest.raises(ToolNotFoundError, match="not installed"):
+        proc.run(["devkit-no-such-program"], hint="install it")
+
+
+def test_clean_env_drops_conda_activation_but_keeps_overrides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONDA_PREFIX", "/opt/anaconda3")
+    monkeypatch.setenv("MAMBA_ROOT_PREFIX", "/somewhere")
+    monkeypatch.setenv("CONDA_OVERRIDE_OSX", "13.0")
+    monkeypatch.setenv("CONDARC", "/etc/condarc")
+    env = proc.clean_env({"EXTRA": "1"})
+    assert "CONDA_PREFIX" not in env and "MAMBA_ROOT_PREFIX" not in env
+    assert env["CONDA_OVERRIDE_OSX"] == "13.0"
+    assert env["CONDARC"] == "/etc/condarc"
+    assert env["EXTRA"] == "1"
+
+
+@pytest.mark.parametrize(("code", "expected"), [(0, 0), (3, 3), (-15, 143), (-9, 137)])
+def test_exit_code_mapping(code: int, expected: int) -> None:
+    assert proc.exit_code_of(code) == expected
+
+
+def test_attached_passes_the_exit_code_through() -> None:
+    assert proc.run_attached([PY, "-c", "raise SystemExit(7)"]) == 7
+
+
+def test_attached_reports_death_by_signal_as_128_plus_n() -> None:
+    code = proc.run_attached([PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"])
+    assert code == 128 + signal.SIGTERM
+
+
+PARENT_IGNORING_SIGINT = """
+import signal, subprocess, sys, time
+# Like micromamba run: starts a child, does not forward SIGINT, dies on it.
+child = subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(0.1)"])
+open(sys.argv[1], "w").write(str(child.pid))
+child.wait()
+"""
+
+
+def test_ctrl_c_reaches_the_whole_group_and_leaves_no_process(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    timer = _interrupt_when(pid_file.exists)
+    code = proc.run_attached([PY, "-c", PARENT_IGNORING_SIGINT, str(pid_file)], grace=1.0)
+    timer.join()
+    assert code == 128 + signal.SIGINT
+    grandchild = int(pid_file.read_text())
+    assert not _alive(grandchild)
+
+
+DAEMON_LEFT_BEHIND = """
+import subprocess, sys
+# Exits at once but leaves a process in its group, as a badly behaved service might.
+p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+open(sys.argv[1], "w").write(str(p.pid))
+"""
+
+
+def test_leftovers_in_the_group_are_reaped(tmp_path: Path) -> None:
+    pid_file = tmp_path / "left.pid"
+    assert proc.run_attached([PY, "-c", DAEMON_LEFT_BEHIND, str(pid_file)], grace=0.2) == 0
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_signal_handlers_are_restored() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    proc.run_attached([PY, "-c", "pass"])
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def _interrupt_when(ready: object) -> threading.Thread:
+    def fire() -> None:
+        deadline = time.monotonic() + 10
+        while not ready() and time.monotonic() < deadline:  # type: ignore[operator]
+            time.sleep(0.02)
+        time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=fire, daemon=True)
+    thread.start()
+    return thread
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
