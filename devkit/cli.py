@@ -102,8 +102,8 @@ _SETUP_HELP = (
 )
 _DOCTOR_HELP = (
     "Diagnose the machine, micromamba, the clone, every project's env (missing, stale, wrong "
-    "versions), the project files and Mac-vs-Linux drift; each finding with its fix.\n\n"
-    "--json for machines, --fix to repair what is safe. Not implemented yet."
+    "versions), the project files; each finding with its fix.\n\n"
+    "--json for machines, --fix to repair what is safe, --strict to fail on warnings."
 )
 _RUN_HELP = (
     "Run a project's service in its env with the variables from its .env, like production."
@@ -118,10 +118,70 @@ def setup(ctx: typer.Context) -> int:
     raise NotImplementedYet("setup")
 
 
-@app.command(context_settings=_PASS_THROUGH, help=_DOCTOR_HELP)
-def doctor(ctx: typer.Context) -> int:
-    """Not implemented yet (see _DOCTOR_HELP)."""
-    raise NotImplementedYet("doctor")
+@app.command(help=_DOCTOR_HELP)
+def doctor(
+    ctx: typer.Context,
+    projects: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Only these projects (machine and tools are always checked).", show_default=False
+        ),
+    ] = None,
+    check: Annotated[
+        list[str] | None,
+        typer.Option("--check", help="Run only this check id (repeatable; see --list)."),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every check and exit.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON document on stdout.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (for CI).")] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes, asking before each.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --fix: do not ask.")] = False,
+    bundle: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Also write a shareable report (secrets redacted) here."),
+    ] = None,
+) -> int:
+    """Diagnose (see _DOCTOR_HELP)."""
+    from devkit.commands import doctor as doctor_cmd
+
+    if list_:
+        return doctor_cmd.list_checks()
+    request = doctor_cmd.DoctorRequest(
+        root=ctx.obj.root,
+        projects=tuple(projects or ()),
+        check_ids=tuple(check or ()),
+        as_json=as_json,
+        strict=strict,
+        fix=fix,
+        yes=yes,
+        bundle=bundle,
+    )
+    return doctor_cmd.doctor(request, confirm if can_prompt() else None)
+
+
+@app.command(
+    name="ls", help="List the projects with their env name, env state, Python pin and lock."
+)
+def ls_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON document on stdout.")] = False,
+) -> int:
+    """List projects."""
+    from devkit.commands import doctor as doctor_cmd
+
+    return doctor_cmd.ls(ctx.obj.root, as_json)
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (only called when ``can_prompt()``)."""
+    import questionary
+
+    answer = questionary.confirm(question, default=False).ask()
+    if answer is None:  # Ctrl-C inside the prompt
+        raise KeyboardInterrupt
+    return bool(answer)
 
 
 @app.command(name="run", help=_RUN_HELP)

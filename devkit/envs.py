@@ -6,9 +6,13 @@ import enum
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devkit.envspec import EnvSpec
 from devkit.monorepo import Project
+
+if TYPE_CHECKING:
+    from rattler import PrefixRecord
 
 _PYTHON_RECORD = re.compile(r"^python-\d")
 
@@ -67,3 +71,33 @@ def status(prefix: Path) -> EnvStatus:
         if not python.exists():
             return EnvStatus(EnvState.BROKEN, f"python is installed but {python} is missing")
     return EnvStatus(EnvState.PRESENT)
+
+
+def installed_records(prefix: Path) -> list[PrefixRecord]:
+    """The packages of an env, read from ``conda-meta/*.json`` without running micromamba."""
+    from rattler import PrefixRecord
+
+    meta = prefix / "conda-meta"
+    return [PrefixRecord.from_path(path) for path in sorted(meta.glob("*.json"))]
+
+
+def pip_installed(prefix: Path) -> dict[str, str]:
+    """Python distributions in the env's site-packages: normalised name -> version."""
+    found: dict[str, str] = {}
+    for site in prefix.glob("lib/python3*/site-packages"):
+        for entry in site.iterdir():
+            if entry.suffix == ".dist-info":
+                name, _, version = entry.stem.rpartition("-")
+            elif entry.suffix == ".egg-info":
+                name, _, rest = entry.stem.partition("-")
+                version = rest.split("-")[0]
+            else:
+                continue
+            if name and version:
+                found[normalise_dist_name(name)] = version
+    return found
+
+
+def normalise_dist_name(name: str) -> str:
+    """PEP 503 name normalisation (``Foo_Bar.baz`` -> ``foo-bar-baz``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -63,6 +63,23 @@ def parse_env_vars(value: str) -> list[str]:
     return keys
 
 
+def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:
+    """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
+    with the file that says so, relative to the monorepo root."""
+    from devkit import envfile
+
+    required: dict[str, str] = {}
+    relative = project_dir.relative_to(root).as_posix()
+    for workflow in found:
+        if workflow.concerns(relative):
+            for key in workflow.deploy_env_var_keys():
+                required.setdefault(key, workflow.path.relative_to(root).as_posix())
+    example = project_dir / ".env.example"
+    for key in envfile.keys_in(example):
+        required.setdefault(key, example.relative_to(root).as_posix())
+    return required
+
+
 def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
     """Every workflow under ``.github/workflows``; unreadable ones are returned as errors."""
     folder = root / ".github" / "workflows"

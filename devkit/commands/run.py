@@ -58,19 +58,10 @@ def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]
 
 def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
     """Variables production sets for the project, each with where that is written."""
-    required: dict[str, str] = {}
-    project_dir = project.path.relative_to(monorepo.root).as_posix()
     found, errors = workflows.load_all(monorepo.root)
     for error in errors:
         console.warn(f"skipping a workflow devkit cannot read: {error.message}")
-    for workflow in found:
-        if workflow.concerns(project_dir):
-            for key in workflow.deploy_env_var_keys():
-                required.setdefault(key, workflow.path.relative_to(monorepo.root).as_posix())
-    example = project.path / ".env.example"
-    for key in envfile.keys_in(example):
-        required.setdefault(key, example.relative_to(monorepo.root).as_posix())
-    return required
+    return workflows.production_variables(monorepo.root, project.path, found)
 
 
 def resolve(

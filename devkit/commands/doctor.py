@@ -1,0 +1,220 @@
+"""``devkit doctor`` and ``devkit ls``: run the checks, show them, fix what is safe."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import config, console, facts, monorepo
+from devkit.doctor import registry, render
+from devkit.doctor.base import Check, Result, Status
+from devkit.doctor.context import Context
+from devkit.doctor.runner import Report, run_checks
+from devkit.errors import DevkitError, UsageError
+
+
+@dataclass(frozen=True)
+class DoctorRequest:
+    """What ``devkit doctor`` was asked to do."""
+
+    root: Path | None = None
+    projects: tuple[str, ...] = ()
+    check_ids: tuple[str, ...] = ()
+    as_json: bool = False
+    strict: bool = False
+    fix: bool = False
+    yes: bool = False
+    bundle: Path | None = None
+
+
+def build_context(
+    root: Path | None, projects: tuple[str, ...], machine: facts.MachineFacts | None = None
+) -> Context:
+    """Everything the checks need; a missing monorepo is a finding, not a crash."""
+    user = config.load_user_config()
+    repo: monorepo.Monorepo | None = None
+    error: DevkitError | None = None
+    try:
+        repo = monorepo.load(monorepo.find_root(root, Path.cwd(), user.clone))
+    except DevkitError as exc:
+        if projects:
+            raise
+        error = exc
+    ctx = Context(
+        facts=machine or facts.probe(),
+        config=user,
+        monorepo=repo,
+        monorepo_error=error,
+        only_projects=projects,
+    )
+    ctx.projects  # noqa: B018 - resolve names now: an unknown project is an error up front
+    return ctx
+
+
+def select_checks(ids: tuple[str, ...]) -> tuple[Check, ...]:
+    """The checks named by id (all when none), in report order."""
+    if not ids:
+        return registry.CHECKS
+    for check_id in ids:
+        if check_id not in registry.BY_ID:
+            close = difflib.get_close_matches(check_id, list(registry.BY_ID), n=1)
+            raise UsageError(
+                f"unknown check id `{check_id}`",
+                hint=f"did you mean `{close[0]}`?" if close else "`devkit doctor --list`",
+            )
+    return tuple(c for c in registry.CHECKS if c.id in ids)
+
+
+def list_checks() -> int:
+    """Print every check id with its summary."""
+    from rich.table import Table
+
+    table = Table("id", "section", "checks that", "fix", box=None, pad_edge=False)
+    for check in registry.CHECKS:
+        table.add_row(check.id, check.section, check.summary, "yes" if check.fix else "")
+    console.out().print(table)
+    return 0
+
+
+def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int:
+    """Run the checks, report, optionally fix and re-check; the exit code comes from results."""
+    checks = select_checks(request.check_ids)
+    ctx = build_context(request.root, request.projects)
+    report = run_checks(ctx, checks)
+    if request.fix and _apply_fixes(ctx, report, request, confirm):
+        ctx = build_context(request.root, request.projects)
+        report = run_checks(ctx, checks)
+        console.info("after fixing:")
+    if request.bundle is not None:
+        from devkit.doctor import bundle
+
+        written = bundle.write(request.bundle, ctx, report)
+        console.info(f"wrote a shareable report to {written} (secrets and home path redacted)")
+    _show(ctx, report, request)
+    return report.exit_code(strict=request.strict)
+
+
+def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
+    if request.as_json:
+        root = str(ctx.monorepo.root) if ctx.monorepo else None
+        console.print_json(render.to_json(report, root=root, strict=request.strict))
+        return
+    out = console.out()
+    for line in render.to_text(report):
+        out.print(line)
+
+
+def _apply_fixes(
+    ctx: Context, report: Report, request: DoctorRequest, confirm: Callable[[str], bool] | None
+) -> bool:
+    fixable = [r for r in report.results if r.fixable]
+    if not fixable:
+        console.info("nothing to fix")
+        return False
+    done = False
+    seen: set[tuple[str | None, str]] = set()
+    for result in fixable:
+        check = registry.BY_ID[result.check_id]
+        assert check.fix is not None
+        # env.exists, env.stale and env.pins share one fixer: build each env once.
+        key = (result.project, check.fix.__qualname__)
+        if key in seen:
+            continue
+        seen.add(key)
+        where = f" ({result.project})" if result.project else ""
+        question = f"{result.check_id}{where}: {result.message}. Fix it?"
+        if not request.yes:
+            if confirm is None:
+                console.warn(f"not fixing {result.check_id}{where}: no terminal to ask; pass --yes")
+                continue
+            if not confirm(question):
+                continue
+        try:
+            console.info(f"fixing {result.check_id}{where}…")
+            console.info("  " + check.fix(ctx, result))
+            done = True
+        except DevkitError as exc:
+            console.error(exc)
+    return done
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One line of ``devkit ls``."""
+
+    name: str
+    env_name: str | None
+    env: str
+    python: str | None
+    lock: bool
+
+
+_LS_CHECKS = ("env.spec", "env.exists", "env.broken", "env.stale")
+
+
+def ls(root: Path | None, as_json: bool) -> int:
+    """List projects with what doctor knows of their envs (the same checks, summarised)."""
+    ctx = build_context(root, ())
+    if ctx.monorepo is None:
+        assert ctx.monorepo_error is not None
+        raise ctx.monorepo_error
+    report = run_checks(ctx, select_checks(_LS_CHECKS))
+    rows = [_row(ctx, project.name, report) for project in ctx.projects]
+    if as_json:
+        import json
+
+        console.print_json(
+            json.dumps({"schema_version": 1, "projects": [r.__dict__ for r in rows]}, indent=2)
+        )
+        return 0
+    from rich.table import Table
+
+    table = Table("project", "env", "state", "python", "lock", box=None, pad_edge=False)
+    for row in rows:
+        table.add_row(
+            row.name, row.env_name or "-", row.env, row.python or "-", "yes" if row.lock else "-"
+        )
+    console.out().print(table)
+    return 0
+
+
+def _row(ctx: Context, name: str, report: Report) -> ProjectRow:
+    from devkit.errors import FileFormatError
+
+    assert ctx.monorepo is not None
+    project = ctx.monorepo.project(name)
+    results = {r.check_id: r for r in report.results if r.project == name}
+    spec = ctx.spec(project)
+    location = ctx.location(project)
+    python = None
+    if not isinstance(spec, FileFormatError):
+        dep = spec.dependency("python")
+        python = dep.version if dep and dep.version else ("any" if dep else None)
+    return ProjectRow(
+        name=name,
+        env_name=location.name if location else None,
+        env=_env_state(results),
+        python=python,
+        lock=(project.path / "conda-lock.yml").is_file(),
+    )
+
+
+def _env_state(results: dict[str, Result]) -> str:
+    def failed(check_id: str) -> bool:
+        result = results.get(check_id)
+        return result is not None and result.status in (Status.FAIL, Status.WARN)
+
+    if failed("env.spec") and results["env.spec"].status is Status.FAIL:
+        return "invalid file"
+    if failed("env.exists"):
+        return "missing"
+    if failed("env.broken"):
+        return "broken"
+    stale = results.get("env.stale")
+    if stale is not None and stale.status is Status.FAIL:
+        return "stale"
+    if stale is not None and stale.status is Status.WARN:
+        return "unverified"
+    return "ok"

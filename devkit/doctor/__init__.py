@@ -1,0 +1,1 @@
+"""devkit doctor: checks as data, a runner, and renderers."""

@@ -1,0 +1,76 @@
+"""A shareable support report: versions, OS, results, env package lists; secrets redacted."""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+from devkit import __version__, envfile, envs, redaction
+from devkit.doctor.context import Context
+from devkit.doctor.runner import Report
+
+# Credentials that look like themselves wherever they appear (GitHub, GitLab, Slack, AWS, Google,
+# bearer tokens, user:password@ in URLs).
+_TOKEN_PATTERNS = (
+    re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b"),
+    re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+    re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b"),
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
+    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
+)
+
+
+def scrub(text: str, home: Path) -> str:
+    """Remove registered secrets, token-shaped strings and the home folder's path."""
+    text = redaction.redact(text)
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(redaction.MASK, text)
+    return text.replace(str(home), "~")
+
+
+def write(path: Path, ctx: Context, report: Report) -> Path:
+    """Write the report as Markdown, ready to paste into a support channel."""
+    if ctx.monorepo is not None:
+        # Register every .env value first, so none of them can appear below.
+        for project in ctx.all_projects:
+            envfile.load([ctx.monorepo.root / ".env", project.path / ".env"])
+    lines = [
+        "# devkit doctor report",
+        "",
+        f"- devkit {__version__}, Python {platform.python_version()}",
+        f"- {ctx.facts.system} {platform.release()} {ctx.facts.machine}"
+        + (" (under Rosetta)" if ctx.facts.rosetta else ""),
+        f"- micromamba {ctx.micromamba_version or 'not found'}",
+        f"- shell {ctx.facts.shell or 'unknown'}",
+        "",
+        "## Checks",
+        "",
+    ]
+    for r in report.results:
+        where = f" [{r.project}]" if r.project else ""
+        lines.append(f"- {r.status.value.upper()} `{r.check_id}`{where}: {r.message}")
+        if r.hint and r.status.value in ("warn", "fail"):
+            lines.append(f"  - fix: {r.hint}")
+    lines += ["", "## Env packages", ""]
+    for project in ctx.projects:
+        location = ctx.location(project)
+        if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+            continue
+        lines.append(f"### {project.name} (`{location.name}`)")
+        lines.append("")
+        lines.append("```")
+        for record in ctx.installed(location.prefix):
+            lines.append(
+                f"{record.name.normalized} {record.version} {record.build} {record.channel}"
+            )
+        for name, version in sorted(envs.pip_installed(location.prefix).items()):
+            lines.append(f"{name} {version} pypi")
+        lines.append("```")
+        lines.append("")
+    text = scrub("\n".join(lines) + "\n", ctx.facts.home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,88 @@
+"""Channel checks: conda-forge mixed with defaults/anaconda, and Python past end of life."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+from devkit import envs
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+from devkit.errors import FileFormatError
+
+_ANACONDA = {"defaults", "anaconda", "main", "r", "msys2"}
+# End of security support, from the CPython release schedule (PEP 596, 619, 664, 693).
+PYTHON_EOL = {
+    "3.7": dt.date(2023, 6, 27),
+    "3.8": dt.date(2024, 10, 7),
+    "3.9": dt.date(2025, 10, 31),
+    "3.10": dt.date(2026, 10, 31),
+    "3.11": dt.date(2027, 10, 31),
+    "3.12": dt.date(2028, 10, 31),
+    "3.13": dt.date(2029, 10, 31),
+}
+
+
+def mixed_in_file(ctx: Context, out: Outcome) -> Result:
+    """The environment file does not mix conda-forge with Anaconda's channels."""
+    assert out.project is not None
+    spec = ctx.spec(out.project)
+    if isinstance(spec, FileFormatError):
+        return out.skip("environment file does not parse")
+    anaconda = [c for c in spec.channels if c.rstrip("/").split("/")[-1] in _ANACONDA]
+    if "conda-forge" in spec.channels and anaconda:
+        return out.warn(
+            f"conda-forge is mixed with {', '.join(anaconda)}: their binaries are not built "
+            "to work together, and `defaults` has licence terms for companies",
+            hint="use `channels: [conda-forge, nodefaults]` and drop the others",
+        )
+    return out.ok("channels: " + (", ".join(spec.channels) or "(micromamba's defaults)"))
+
+
+def mixed_in_env(ctx: Context, out: Outcome) -> Result:
+    """The installed packages all come from one channel."""
+    assert out.project is not None
+    location = ctx.location(out.project)
+    if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+        return out.skip("no usable env")
+    counts = Counter(_channel_name(r.channel) for r in ctx.installed(location.prefix))
+    if len(counts) > 1:
+        listing = ", ".join(f"{name} ({n})" for name, n in counts.most_common())
+        return out.warn(
+            f"env `{location.name}` mixes packages from several channels: {listing}",
+            hint="pin everything to one channel (conda-forge) and re-create the env",
+        )
+    return out.ok(f"all packages from {next(iter(counts), 'nowhere')}")
+
+
+def _channel_name(channel: str | None) -> str:
+    if not channel:
+        return "unknown"
+    return channel.rstrip("/").split("/")[-1]
+
+
+def python_eol(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
+    """The Python the project pins still gets security fixes."""
+    assert out.project is not None
+    spec = ctx.spec(out.project)
+    if isinstance(spec, FileFormatError):
+        return out.skip("environment file does not parse")
+    dep = spec.dependency("python")
+    if dep is None or dep.version is None:
+        return out.warn(
+            "python is not pinned: each machine gets whatever is newest that day",
+            hint="pin it, e.g. `python=3.12`, the same in CI and the Dockerfile",
+        )
+    match = re.search(r"(\d+)\.(\d+)", dep.version)
+    if not match:
+        return out.ok(f"python {dep.version}")
+    minor = f"{match.group(1)}.{match.group(2)}"
+    eol = PYTHON_EOL.get(minor)
+    today = today or dt.date.today()
+    if eol is not None and eol <= today:
+        return out.warn(
+            f"python {minor} reached end of life on {eol.isoformat()}: no more security fixes",
+            hint="move to a supported Python (3.12 or newer) in environment.yml, CI and Docker",
+        )
+    return out.ok(f"python {minor}" + (f" (supported until {eol.isoformat()})" if eol else ""))

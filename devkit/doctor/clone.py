@@ -1,0 +1,67 @@
+"""Clone checks: the monorepo is found, is a git clone of the right remote, and is up to date."""
+
+from __future__ import annotations
+
+from devkit import git
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+
+
+def found(ctx: Context, out: Outcome) -> Result:
+    """devkit knows where the monorepo is."""
+    if ctx.monorepo is None:
+        error = ctx.monorepo_error
+        return out.fail(
+            error.message if error else "no monorepo found",
+            hint=(error.hint if error and error.hint else "pass --root, or run `devkit setup`"),
+        )
+    count = len(ctx.all_projects)
+    return out.ok(f"{ctx.monorepo.root} ({count} project{'s' * (count != 1)})")
+
+
+def is_git(ctx: Context, out: Outcome) -> Result:
+    """The monorepo is a git work tree."""
+    if ctx.monorepo is None:
+        return out.skip("no monorepo")
+    top = git.toplevel(ctx.monorepo.root)
+    if top is None:
+        return out.fail(
+            f"{ctx.monorepo.root} is not inside a git clone",
+            hint="clone the monorepo with `devkit setup --repo URL` instead of copying it",
+        )
+    return out.ok(f"git work tree at {top}")
+
+
+def remote(ctx: Context, out: Outcome) -> Result:
+    """The clone's origin is the repository devkit was set up with."""
+    if ctx.monorepo is None or ctx.config.repo_url is None:
+        return out.skip("no repository recorded by `devkit setup`")
+    url = git.remote_url(ctx.monorepo.root)
+    if url is None:
+        return out.fail(
+            "the clone has no `origin` remote",
+            hint=f"git -C {ctx.monorepo.root} remote add origin {ctx.config.repo_url}",
+        )
+    if not git.same_remote(url, ctx.config.repo_url):
+        return out.fail(
+            f"origin is {url}, but devkit was set up with {ctx.config.repo_url}",
+            hint="point devkit at the right clone (--root), or fix the remote: "
+            f"git -C {ctx.monorepo.root} remote set-url origin {ctx.config.repo_url}",
+        )
+    return out.ok(f"origin is {url}")
+
+
+def behind(ctx: Context, out: Outcome) -> Result:
+    """How far the clone is behind its upstream, as of the last fetch."""
+    if ctx.monorepo is None:
+        return out.skip("no monorepo")
+    counts = git.ahead_behind(ctx.monorepo.root)
+    if counts is None:
+        return out.skip("the current branch has no upstream")
+    ahead, behind_by = counts
+    if behind_by:
+        return out.warn(
+            f"{behind_by} commit{'s' * (behind_by != 1)} behind upstream (as of the last fetch)",
+            hint=f"git -C {ctx.monorepo.root} pull --ff-only",
+        )
+    return out.ok(f"up to date with upstream (as of the last fetch; {ahead} ahead)")

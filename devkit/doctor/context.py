@@ -1,0 +1,131 @@
+"""What the checks look at, gathered lazily and once, so a hundred projects cost one read each."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devkit import envs, envspec, micromamba, proc, workflows
+from devkit.config import UserConfig
+from devkit.errors import DevkitError, FileFormatError
+from devkit.facts import MachineFacts
+from devkit.monorepo import Monorepo, Project
+
+if TYPE_CHECKING:
+    from rattler import PrefixRecord
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits below which the machine checks warn or fail (overridable in the user config)."""
+
+    disk_warn_gb: float = 20.0
+    disk_fail_gb: float = 5.0
+    memory_warn_gb: float = 8.0
+
+
+@dataclass(eq=False)  # identity hashing: the per-run caches below key on self
+class Context:
+    """Inputs shared by every check. Attributes are computed on first use and cached."""
+
+    facts: MachineFacts
+    config: UserConfig
+    monorepo: Monorepo | None
+    monorepo_error: DevkitError | None = None
+    only_projects: tuple[str, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @functools.cached_property
+    def micromamba_exe(self) -> Path | None:
+        """The micromamba devkit would use, or None."""
+        try:
+            return micromamba.locate(self.config)
+        except DevkitError:
+            return None
+
+    @functools.cached_property
+    def micromamba_version(self) -> str | None:
+        """Its ``--version``, or None when it does not run."""
+        if self.micromamba_exe is None:
+            return None
+        try:
+            result = proc.run([self.micromamba_exe, "--version"], check=False, timeout=30)
+        except DevkitError:
+            return None
+        text = result.stdout.strip()
+        return text.splitlines()[0] if result.returncode == 0 and text else None
+
+    @functools.cached_property
+    def root_prefix(self) -> Path:
+        """micromamba's root prefix as devkit resolves it."""
+        return micromamba.root_prefix(self.config)
+
+    @functools.cached_property
+    def projects(self) -> list[Project]:
+        """The projects to check: the ones named, else all."""
+        if self.monorepo is None:
+            return []
+        return self.monorepo.select(list(self.only_projects))
+
+    @functools.cached_property
+    def all_projects(self) -> list[Project]:
+        """Every project of the monorepo (for checks across projects)."""
+        return self.monorepo.projects() if self.monorepo else []
+
+    def spec(self, project: Project) -> envspec.EnvSpec | FileFormatError:
+        """The parsed environment file, or the error that stopped parsing it."""
+        return self._spec(project.env_file)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _spec(self, path: Path) -> envspec.EnvSpec | FileFormatError:
+        try:
+            return envspec.parse(path)
+        except FileFormatError as exc:
+            return exc
+
+    def location(self, project: Project) -> envs.EnvLocation | None:
+        """Where the project's env is, when its file parses."""
+        spec = self.spec(project)
+        if isinstance(spec, FileFormatError):
+            return None
+        return envs.locate(self.root_prefix, project, spec)
+
+    def which(self, program: str) -> str | None:
+        """``shutil.which`` against the PATH of the facts (another machine's, in tests)."""
+        return shutil.which(program, path=self.facts.environ.get("PATH", ""))
+
+    def installed(self, prefix: Path) -> list[PrefixRecord]:
+        """The env's package records, read once per run."""
+        return self._installed(prefix)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _installed(self, prefix: Path) -> list[PrefixRecord]:
+        return envs.installed_records(prefix)
+
+    @functools.cached_property
+    def workflows(self) -> list[workflows.Workflow]:
+        """The monorepo's GitHub workflows that parse (the others are reported elsewhere)."""
+        if self.monorepo is None:
+            return []
+        return workflows.load_all(self.monorepo.root)[0]
+
+    def production_variables(self, project: Project) -> dict[str, str]:
+        """Variables production sets for a project, each with where that is written."""
+        assert self.monorepo is not None
+        return workflows.production_variables(self.monorepo.root, project.path, self.workflows)
+
+    @functools.cached_property
+    def tracked_env_files(self) -> set[Path]:
+        """``.env`` files git tracks in the monorepo (one git call for every project)."""
+        if self.monorepo is None:
+            return set()
+        from devkit import git
+
+        top = git.toplevel(self.monorepo.root)
+        if top is None:
+            return set()
+        names = git.tracked(top, ["*.env", ".env", "**/.env"])
+        return {(top / name).resolve() for name in names if Path(name).name == ".env"}

@@ -1,0 +1,156 @@
+"""Every check devkit doctor runs, in report order. Ids are stable: scripts and docs use them."""
+
+from __future__ import annotations
+
+from devkit.doctor import channels, clone, machine, project, service, tools, variables
+from devkit.doctor.base import Check
+
+MACHINE = "Machine"
+TOOLS = "Tools"
+CLONE = "Clone"
+PROJECT = "Project"
+
+CHECKS: tuple[Check, ...] = (
+    Check("machine.os", MACHINE, "OS and CPU are a platform micromamba ships for", machine.os_arch),
+    Check(
+        "machine.rosetta", MACHINE, "not an Apple Silicon Mac shell under Rosetta", machine.rosetta
+    ),
+    Check("machine.disk", MACHINE, "enough free disk where envs live", machine.disk),
+    Check("machine.memory", MACHINE, "enough memory for solves and data loads", machine.memory),
+    Check("git.installed", TOOLS, "git is installed and runs", tools.git_installed),
+    Check("micromamba.installed", TOOLS, "micromamba is installed", tools.micromamba_installed),
+    Check(
+        "micromamba.version",
+        TOOLS,
+        "micromamba runs and is recent enough",
+        tools.micromamba_version,
+    ),
+    Check(
+        "micromamba.root_prefix", TOOLS, "the root prefix exists and is writable", tools.root_prefix
+    ),
+    Check(
+        "shell.init",
+        TOOLS,
+        "the shell is initialised for `micromamba activate`",
+        tools.shell_init,
+        fix=tools.fix_shell_init,
+    ),
+    Check("path.conda_base", TOOLS, "no conda base env auto-activated", tools.conda_base),
+    Check(
+        "path.other_conda", TOOLS, "no other conda or python shadows the envs", tools.other_conda
+    ),
+    Check("path.pyenv_shims", TOOLS, "pyenv shims are not ahead of the envs", tools.pyenv_shims),
+    Check(
+        "condarc.solve_settings", TOOLS, "no rc setting makes solves differ from CI", tools.condarc
+    ),
+    Check("clone.found", CLONE, "the monorepo is found", clone.found),
+    Check("clone.git", CLONE, "the monorepo is a git clone", clone.is_git),
+    Check("clone.remote", CLONE, "origin is the repository devkit was set up with", clone.remote),
+    Check("clone.behind", CLONE, "the clone is not behind its upstream", clone.behind),
+    Check(
+        "env.spec",
+        PROJECT,
+        "environment file parses; every spec is valid",
+        project.spec_valid,
+        per_project=True,
+    ),
+    Check(
+        "env.exists",
+        PROJECT,
+        "the env is created",
+        project.env_exists,
+        per_project=True,
+        fix=project.fix_env,
+    ),
+    Check(
+        "env.broken",
+        PROJECT,
+        "the env is whole",
+        project.env_broken,
+        per_project=True,
+        fix=project.fix_env,
+    ),
+    Check(
+        "env.stale",
+        PROJECT,
+        "the env matches the current environment file",
+        project.env_stale,
+        per_project=True,
+        fix=project.fix_env,
+    ),
+    Check(
+        "env.pins",
+        PROJECT,
+        "installed packages satisfy every pinned spec",
+        project.env_pins,
+        per_project=True,
+        fix=project.fix_env,
+    ),
+    Check(
+        "env.pip",
+        PROJECT,
+        "pip packages installed at the pinned versions",
+        project.env_pip,
+        per_project=True,
+        fix=project.fix_env,
+    ),
+    Check(
+        "env.name_clash",
+        PROJECT,
+        "no other project claims the same env name",
+        project.env_name_clash,
+        per_project=True,
+    ),
+    Check(
+        "vars.dotenv",
+        PROJECT,
+        "the project has its .env",
+        variables.dotenv_present,
+        per_project=True,
+        fix=variables.fix_dotenv,
+    ),
+    Check(
+        "vars.missing",
+        PROJECT,
+        "variables production sets are set locally",
+        variables.missing,
+        per_project=True,
+    ),
+    Check("vars.unused", PROJECT, "every .env key is used", variables.unused, per_project=True),
+    Check(
+        "vars.tracked", PROJECT, ".env is not committed to git", variables.tracked, per_project=True
+    ),
+    Check(
+        "service.main",
+        PROJECT,
+        "main.py exists for the default run command",
+        service.main_module,
+        per_project=True,
+    ),
+    Check(
+        "service.port", PROJECT, "the service's port is free", service.port_free, per_project=True
+    ),
+    Check(
+        "channels.mixed",
+        PROJECT,
+        "conda-forge is not mixed with defaults/anaconda",
+        channels.mixed_in_file,
+        per_project=True,
+    ),
+    Check(
+        "channels.env_mixed",
+        PROJECT,
+        "the env's packages come from one channel",
+        channels.mixed_in_env,
+        per_project=True,
+    ),
+    Check(
+        "python.eol",
+        PROJECT,
+        "the pinned Python still gets security fixes",
+        channels.python_eol,
+        per_project=True,
+    ),
+)
+
+BY_ID = {check.id: check for check in CHECKS}

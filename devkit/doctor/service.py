@@ -1,0 +1,41 @@
+"""Service checks: what `devkit run` starts exists, and its port is free."""
+
+from __future__ import annotations
+
+from devkit import envfile, ports
+from devkit.commands.run import DEFAULT_HOST, DEFAULT_PORT
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+
+
+def main_module(ctx: Context, out: Outcome) -> Result:
+    """`main.py` exists where the default run command (`uvicorn main:app`) expects it."""
+    assert out.project is not None
+    project = out.project
+    if project.settings.run is not None:
+        return out.skip("devkit.yaml sets the run command")
+    if not (project.path / "main.py").is_file():
+        return out.fail(
+            f"{project.path / 'main.py'} does not exist; `devkit run {project.name}` serves "
+            "main:app",
+            hint="add main.py with a FastAPI `app`, or set the project's `run:` in devkit.yaml",
+        )
+    return out.ok("main.py present")
+
+
+def port_free(ctx: Context, out: Outcome) -> Result:
+    """The port `devkit run` would use is free on 127.0.0.1."""
+    assert out.project is not None
+    project = out.project
+    values = envfile.load([project.path / ".env"]).values
+    raw = ctx.facts.environ.get("PORT") or values.get("PORT") or str(DEFAULT_PORT)
+    try:
+        port = int(raw)
+    except ValueError:
+        return out.fail("PORT is not a number", hint="set PORT to a port number, e.g. 8080")
+    if ports.is_free(DEFAULT_HOST, port):
+        return out.ok(f"port {port} is free")
+    return out.warn(
+        f"port {port} is in use by {ports.holder(port).describe()}",
+        hint=f"stop it, or run on another port: devkit run {project.name} --port {port + 1}",
+    )

@@ -1,0 +1,189 @@
+"""Tool checks: git, micromamba (present, runs, recent), root prefix, shell init, PATH, .condarc."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from devkit import micromamba, proc
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+from devkit.errors import DevkitError
+
+SHELL_BLOCK = ">>> mamba initialize >>>"
+# Settings that make a local solve differ from CI's (the file's channels, priority disabled).
+# Mirror settings (channel_alias, default_channels) change where packages come from, not which.
+_SOLVE_SETTINGS = ("channel_priority", "channels")
+
+
+def git_installed(ctx: Context, out: Outcome) -> Result:
+    """git is needed to clone and update the monorepo."""
+    git = ctx.which("git")
+    if git is None:
+        hint = (
+            "install the Xcode Command Line Tools: xcode-select --install"
+            if ctx.facts.is_mac
+            else "install git with your package manager (e.g. sudo apt-get install git)"
+        )
+        return out.fail("git is not on PATH", hint=hint)
+    try:
+        version = proc.run([git, "--version"], timeout=30).stdout.strip()
+    except DevkitError as exc:
+        return out.fail(f"{git} does not run: {exc.message}", hint="reinstall git")
+    return out.ok(version)
+
+
+def micromamba_installed(ctx: Context, out: Outcome) -> Result:
+    """micromamba is where devkit expects it."""
+    if ctx.micromamba_exe is None:
+        return out.fail("micromamba is not installed", hint="run `devkit setup`")
+    return out.ok(str(ctx.micromamba_exe))
+
+
+def micromamba_version(ctx: Context, out: Outcome) -> Result:
+    """micromamba runs and is recent enough for the JSON devkit reads."""
+    if ctx.micromamba_exe is None:
+        return out.skip("micromamba is not installed")
+    version = ctx.micromamba_version
+    if version is None:
+        return out.fail(
+            f"{ctx.micromamba_exe} does not run (`--version` failed)",
+            hint="re-install it: `devkit setup` (or delete the file and re-run setup)",
+        )
+    wanted = ".".join(map(str, micromamba.MIN_VERSION))
+    if micromamba.parse_version(version) < micromamba.MIN_VERSION:
+        return out.fail(
+            f"micromamba {version} is older than {wanted}",
+            hint="update it: micromamba self-update (or re-run `devkit setup`)",
+        )
+    return out.ok(f"micromamba {version}")
+
+
+def root_prefix(ctx: Context, out: Outcome) -> Result:
+    """The root prefix (where envs and the package cache live) exists and is writable."""
+    root = ctx.root_prefix
+    if not root.exists():
+        return out.warn(f"root prefix {root} does not exist yet", hint="`devkit setup` creates it")
+    if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+        return out.fail(
+            f"root prefix {root} is not a writable folder",
+            hint=f"fix its permissions (ls -ld {root}), or set MAMBA_ROOT_PREFIX elsewhere",
+        )
+    return out.ok(str(root))
+
+
+def shell_init(ctx: Context, out: Outcome) -> Result:
+    """The user's shell can `micromamba activate` (its rc file has the mamba block)."""
+    rc = ctx.facts.rc_file()
+    if rc is None:
+        return out.skip(f"unknown shell {ctx.facts.shell or '(none)'}")
+    try:
+        text = rc.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        text = ""
+    if SHELL_BLOCK in text:
+        return out.ok(f"{rc} initialises micromamba")
+    return out.warn(
+        f"{rc} does not initialise micromamba, so `micromamba activate` will not work",
+        hint=f"micromamba shell init -s {ctx.facts.shell} -r {ctx.root_prefix} "
+        "(or `devkit doctor --fix`)",
+    )
+
+
+def fix_shell_init(ctx: Context, result: Result) -> str:
+    """Run ``micromamba shell init`` for the user's shell."""
+    if ctx.micromamba_exe is None:
+        raise DevkitError("micromamba is not installed", hint="run `devkit setup` first")
+    mm = micromamba.Micromamba(ctx.micromamba_exe, ctx.root_prefix)
+    proc.run(mm.command("shell", "init", "-s", ctx.facts.shell))
+    return f"added micromamba's block to {ctx.facts.rc_file()}"
+
+
+def conda_base(ctx: Context, out: Outcome) -> Result:
+    """No conda/Anaconda `base` env is auto-activated (it shadows the project envs)."""
+    env = ctx.facts.environ
+    active = env.get("CONDA_DEFAULT_ENV")
+    prefix = env.get("CONDA_PREFIX", "")
+    if active == "base" or (prefix and Path(prefix).name in ("anaconda3", "miniconda3")):
+        return out.warn(
+            f"a conda base env is active ({prefix or active}): its python and packages "
+            "come before the project envs",
+            hint="conda config --set auto_activate_base false, then open a new shell",
+        )
+    return out.ok("no base env active")
+
+
+def other_conda(ctx: Context, out: Outcome) -> Result:
+    """No other conda or python installation shadows the envs."""
+    conda = ctx.which("conda")
+    python = ctx.which("python") or ctx.which("python3")
+    found = []
+    if conda:
+        found.append(f"conda at {conda}")
+    if python and any(p in python for p in ("anaconda3", "miniconda3", "miniforge3")):
+        found.append(f"python at {python}")
+    if found:
+        return out.warn(
+            "another conda installation is on PATH: " + "; ".join(found),
+            hint="remove its `conda initialize` block from your shell rc file so only "
+            "micromamba activates envs",
+        )
+    return out.ok("no other conda on PATH")
+
+
+def pyenv_shims(ctx: Context, out: Outcome) -> Result:
+    """pyenv's shims do not come before the micromamba envs on PATH."""
+    entries = ctx.facts.environ.get("PATH", "").split(os.pathsep)
+    shims = [i for i, e in enumerate(entries) if e.rstrip("/").endswith(".pyenv/shims")]
+    if not shims:
+        return out.ok("no pyenv shims on PATH")
+    root = str(ctx.root_prefix)
+    envs = [i for i, e in enumerate(entries) if e.startswith(root)]
+    if envs and envs[0] < shims[0]:
+        return out.ok("pyenv shims come after the micromamba envs")
+    return out.warn(
+        f"pyenv shims ({entries[shims[0]]}) come before the micromamba envs on PATH: "
+        "`python` may not be the env's",
+        hint='in your shell rc file, put `eval "$(pyenv init -)"` before the mamba block',
+    )
+
+
+def condarc(ctx: Context, out: Outcome) -> Result:
+    """No rc file setting makes local solves differ from CI's."""
+    import yaml
+
+    found: list[str] = []
+    for path in _rc_files(ctx):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            return out.warn(f"{path} cannot be read: {exc}", hint=f"fix or remove {path}")
+        if not isinstance(data, dict):
+            continue
+        for key in _SOLVE_SETTINGS:
+            if key in data:
+                found.append(f"{key}: {data[key]} ({path})")
+    if found:
+        return out.warn(
+            "settings that change how envs solve here but not in CI: " + "; ".join(found),
+            hint="the team's CI solves with the environment file's channels and "
+            "channel-priority disabled; remove these settings or mirror them in CI",
+        )
+    return out.ok("no rc setting changes solves")
+
+
+def _rc_files(ctx: Context) -> list[Path]:
+    env = ctx.facts.environ
+    home = ctx.facts.home
+    candidates = [
+        ctx.root_prefix / ".condarc",
+        ctx.root_prefix / ".mambarc",
+        home / ".condarc",
+        home / ".mambarc",
+        *(Path(env[v]) for v in ("CONDARC", "MAMBARC") if env.get(v)),
+    ]
+    seen: list[Path] = []
+    for path in candidates:
+        if path.is_file() and path not in seen:
+            seen.append(path)
+    return seen

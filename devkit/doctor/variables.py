@@ -1,0 +1,112 @@
+"""Variable checks: `.env` present, production's variables set, nothing unused, nothing leaked.
+
+Every message names variables, never their values.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from devkit import envfile
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+from devkit.monorepo import Project
+
+
+def _project(out: Outcome) -> Project:
+    assert out.project is not None
+    return out.project
+
+
+def _env_files(ctx: Context, project: Project) -> envfile.LoadedEnv:
+    assert ctx.monorepo is not None
+    return envfile.load([ctx.monorepo.root / ".env", project.path / ".env"])
+
+
+def dotenv_present(ctx: Context, out: Outcome) -> Result:
+    """A project with a `.env.example` has its own `.env`."""
+    project = _project(out)
+    if (project.path / ".env").is_file():
+        return out.ok(".env present")
+    if (project.path / ".env.example").is_file():
+        return out.warn(
+            ".env is missing (the project has a .env.example)",
+            hint=f"cp {project.path / '.env.example'} {project.path / '.env'} and fill it in "
+            "(or `devkit doctor --fix`)",
+        )
+    return out.ok("no .env needed (no .env.example)")
+
+
+def fix_dotenv(ctx: Context, result: Result) -> str:
+    """Copy `.env.example` to `.env`, never over an existing file."""
+    assert ctx.monorepo is not None and result.project is not None
+    project = ctx.monorepo.project(result.project)
+    target = project.path / ".env"
+    if target.exists():
+        return f"{target} already exists; left as is"
+    shutil.copyfile(project.path / ".env.example", target)
+    return f"copied .env.example to {target}: fill in the real values"
+
+
+def missing(ctx: Context, out: Outcome) -> Result:
+    """Every variable production sets has a non-empty value locally (shell or `.env`)."""
+    project = _project(out)
+    required = ctx.production_variables(project)
+    if not required:
+        return out.ok("production sets no variables devkit knows of")
+    loaded = _env_files(ctx, project)
+    shell = ctx.facts.environ
+    unset = [n for n in required if not (loaded.values.get(n) or shell.get(n))]
+    if unset:
+        sources = sorted({required[n] for n in unset})
+        return out.fail(
+            f"not set locally: {', '.join(unset)} (production sets them: {', '.join(sources)})",
+            hint=f"add them to {project.path / '.env'}",
+        )
+    return out.ok(f"all {len(required)} production variables are set")
+
+
+def unused(ctx: Context, out: Outcome) -> Result:
+    """Every key in `.env` is used: listed for production or named in the project's code."""
+    project = _project(out)
+    path = project.path / ".env"
+    keys = envfile.keys_in(path)
+    if not keys:
+        return out.skip("no .env keys")
+    known = set(ctx.production_variables(project))
+    candidates = [k for k in keys if k not in known and k != "PORT"]
+    if not candidates:
+        return out.ok(f"all {len(keys)} keys are known to production")
+    code = _project_code(project)
+    unused_keys = [k for k in candidates if k not in code]
+    if unused_keys:
+        return out.warn(
+            f".env keys nothing uses: {', '.join(unused_keys)}",
+            hint="remove them, or add them to .env.example so production sets them too",
+        )
+    return out.ok(f"all {len(keys)} keys are used")
+
+
+def _project_code(project: Project) -> str:
+    texts = []
+    for path in sorted(project.path.rglob("*.py")):
+        if "site-packages" in path.parts:
+            continue
+        try:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return "\n".join(texts)
+
+
+def tracked(ctx: Context, out: Outcome) -> Result:
+    """`.env` is not committed to git (it holds secrets)."""
+    project = _project(out)
+    path = (project.path / ".env").resolve()
+    if path in ctx.tracked_env_files:
+        return out.fail(
+            f"{project.path / '.env'} is tracked by git: its secrets are in the history",
+            hint=f"git rm --cached {project.path / '.env'}, add `.env` to .gitignore, and "
+            "rotate every secret it held",
+        )
+    return out.ok(".env is not tracked by git")

@@ -1,0 +1,113 @@
+"""Creating and updating a project's env with micromamba, and remembering what it was built from.
+
+The fingerprint (the sha256 of the environment file) is written only after micromamba succeeds,
+so an interrupted or failed create never leaves an env that looks up to date.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import proc
+from devkit.envs import EnvLocation
+from devkit.envspec import EnvSpec
+from devkit.errors import CommandError
+from devkit.micromamba import Micromamba
+
+FINGERPRINT_FILE = Path("conda-meta") / "devkit-source"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an env was last built from."""
+
+    environment_file: str
+    sha256: str
+
+
+def read_fingerprint(prefix: Path) -> Fingerprint | None:
+    """The recorded fingerprint, or None for an env devkit did not build (or a broken record)."""
+    try:
+        data = json.loads((prefix / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+        return Fingerprint(str(data["environment_file"]), str(data["sha256"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_fingerprint(prefix: Path, spec: EnvSpec) -> None:
+    """Record the environment file an env now matches."""
+    target = prefix / FINGERPRINT_FILE
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(
+        json.dumps({"environment_file": str(spec.path), "sha256": spec.fingerprint}),
+        encoding="utf-8",
+    )
+    tmp.replace(target)
+
+
+def is_current(prefix: Path, spec: EnvSpec) -> bool:
+    """Whether the env was built from exactly this environment file."""
+    recorded = read_fingerprint(prefix)
+    return recorded is not None and recorded.sha256 == spec.fingerprint
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What micromamba did for one env."""
+
+    ok: bool
+    action: str  # "created", "recreated", "failed"
+    problems: tuple[str, ...] = ()
+    packages: int = 0
+
+
+def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
+    """Create the env from its environment file; an existing env is solved and built afresh.
+
+    A fresh solve (``create -y`` replaces the prefix) rather than ``install`` into the old env,
+    so packages dropped from the file do not linger and the result is what CI would build.
+    """
+    prefix = location.prefix
+    existed = (prefix / "conda-meta").is_dir()
+    # The fingerprint goes first: if this build is interrupted the env must not look current.
+    (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
+    argv = mm.command(
+        "create", "-y", "-p", prefix, "-f", spec.path, "--json", "--log-level", "error"
+    )
+    result = proc.run(argv, cwd=spec.path.parent, check=False)
+    if result.returncode != 0:
+        return BuildResult(False, "failed", _problems(result))
+    write_fingerprint(prefix, spec)
+    action = "recreated" if existed else "created"
+    return BuildResult(True, action, packages=_linked_count(result.stdout))
+
+
+def remove_partial(prefix: Path) -> None:
+    """Delete an env devkit was creating from scratch and did not finish."""
+    if prefix.exists() and read_fingerprint(prefix) is None:
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def _problems(result: proc.Result) -> tuple[str, ...]:
+    """The solver's problems, else the last lines micromamba or pip printed."""
+    try:
+        data = json.loads(result.stdout)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("solver_problems"):
+        return tuple(str(p) for p in data["solver_problems"])
+    error = CommandError(list(result.argv), result.returncode, result.stdout, result.stderr)
+    return tuple(error.message.splitlines()[1:]) or (error.message,)
+
+
+def _linked_count(stdout: str) -> int:
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return 0
+    actions = data.get("actions") if isinstance(data, dict) else None
+    link = actions.get("LINK") if isinstance(actions, dict) else None
+    return len(link) if isinstance(link, list) else 0

@@ -1,0 +1,62 @@
+"""git on top of proc: what doctor and setup need to know about a clone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from devkit import proc
+from devkit.errors import DevkitError
+
+
+def toplevel(folder: Path) -> Path | None:
+    """The work tree's top folder, or None when ``folder`` is not inside a git repo."""
+    try:
+        result = proc.run(["git", "-C", folder, "rev-parse", "--show-toplevel"], check=False)
+    except DevkitError:
+        return None
+    return Path(result.stdout.strip()) if result.returncode == 0 else None
+
+
+def remote_url(folder: Path, remote: str = "origin") -> str | None:
+    """The URL of a remote, or None."""
+    result = proc.run(["git", "-C", folder, "remote", "get-url", remote], check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def same_remote(a: str, b: str) -> bool:
+    """Whether two remote URLs name the same repository (``.git`` and slashes aside)."""
+    return _normalise(a) == _normalise(b)
+
+
+def _normalise(url: str) -> str:
+    url = url.strip().rstrip("/")
+    url = re.sub(r"\.git$", "", url)
+    # git@host:owner/repo and ssh://git@host/owner/repo are the same place.
+    match = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", url)
+    if match:
+        return f"{match.group(1)}/{match.group(2)}".lower()
+    match = re.match(r"^https?://(?:[^@/]+@)?([^/]+)/(.+)$", url)
+    if match:
+        return f"{match.group(1)}/{match.group(2)}".lower()
+    return url
+
+
+def ahead_behind(folder: Path) -> tuple[int, int] | None:
+    """Commits ahead of and behind the upstream, from the last fetch (no network)."""
+    result = proc.run(
+        ["git", "-C", folder, "rev-list", "--left-right", "--count", "HEAD...@{upstream}"],
+        check=False,
+    )
+    if result.returncode != 0:
+        return None
+    ahead, behind = result.stdout.split()
+    return int(ahead), int(behind)
+
+
+def tracked(folder: Path, patterns: list[str]) -> set[str]:
+    """Paths (relative to ``folder``) that git tracks among ``patterns``."""
+    result = proc.run(["git", "-C", folder, "ls-files", "--", *patterns], check=False)
+    if result.returncode != 0:
+        return set()
+    return {line for line in result.stdout.splitlines() if line}
