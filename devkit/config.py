@@ -14,6 +14,18 @@ REPO_CONFIG_NAME = "devkit.yaml"
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """Limits below which doctor's machine checks warn or fail (``thresholds:`` in the config)."""
+
+    disk_warn_gb: float = 20.0
+    disk_fail_gb: float = 5.0
+    memory_warn_gb: float = 8.0
+
+
+_PATH_KEYS = ("clone", "root_prefix", "micromamba")
+
+
+@dataclass(frozen=True)
 class UserConfig:
     """What devkit remembers about this machine (written by ``devkit setup``)."""
 
@@ -21,6 +33,7 @@ class UserConfig:
     repo_url: str | None = None
     root_prefix: Path | None = None
     micromamba: Path | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     def with_updates(self, **changes: Any) -> UserConfig:
         """A copy with some fields changed."""
@@ -45,20 +58,49 @@ def load_user_config(path: Path | None = None) -> UserConfig:
             continue
         if value is None:
             continue
+        if key == "thresholds":
+            values[key] = _thresholds(path, data, value)
+            continue
         if not isinstance(value, str):
             raise FileFormatError(path, f"`{key}` must be a string", line=data.line_of(key))
-        values[key] = value if key == "repo_url" else Path(value).expanduser()
+        values[key] = Path(value).expanduser() if key in _PATH_KEYS else value
     return UserConfig(**values)
+
+
+def _thresholds(path: Path, data: yamlfile.YamlMap, value: Any) -> Thresholds:
+    if not isinstance(value, yamlfile.YamlMap):
+        raise FileFormatError(
+            path, "`thresholds` must be a mapping", line=data.line_of("thresholds")
+        )
+    known = {f.name for f in fields(Thresholds)}
+    numbers: dict[str, float] = {}
+    for key, number in value.items():
+        if key not in known:
+            raise FileFormatError(
+                path,
+                f"unknown threshold `{key}` (known: {', '.join(sorted(known))})",
+                line=value.line_of(key),
+            )
+        if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+            raise FileFormatError(
+                path, f"threshold `{key}` must be a number of GB", line=value.line_of(key)
+            )
+        numbers[key] = float(number)
+    return Thresholds(**numbers)
 
 
 def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
     """Write the user config atomically and return where it went."""
     path = path or paths.config_file()
-    data = {
+    data: dict[str, Any] = {
         f.name: str(getattr(config, f.name))
         for f in fields(UserConfig)
-        if getattr(config, f.name) is not None
+        if f.name != "thresholds" and getattr(config, f.name) is not None
     }
+    if config.thresholds != Thresholds():
+        data["thresholds"] = {
+            f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)
+        }
     yamlfile.dump_atomic(path, data)
     return path
 

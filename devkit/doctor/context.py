@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import functools
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devkit import envs, envspec, micromamba, proc, workflows
-from devkit.config import UserConfig
+from devkit.config import Thresholds, UserConfig
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.monorepo import Monorepo, Project
 
 if TYPE_CHECKING:
     from rattler import PrefixRecord
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Limits below which the machine checks warn or fail (overridable in the user config)."""
-
-    disk_warn_gb: float = 20.0
-    disk_fail_gb: float = 5.0
-    memory_warn_gb: float = 8.0
 
 
 @dataclass(eq=False)  # identity hashing: the per-run caches below key on self
@@ -36,7 +27,12 @@ class Context:
     monorepo: Monorepo | None
     monorepo_error: DevkitError | None = None
     only_projects: tuple[str, ...] = ()
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds | None = None  # None: the ones in the user config
+
+    @property
+    def limits(self) -> Thresholds:
+        """The machine thresholds in force."""
+        return self.thresholds or self.config.thresholds
 
     @functools.cached_property
     def micromamba_exe(self) -> Path | None:

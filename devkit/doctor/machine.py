@@ -51,7 +51,7 @@ def disk(ctx: Context, out: Outcome) -> Result:
 
     where = _existing(ctx.root_prefix)
     free_gb = psutil.disk_usage(str(where)).free / _GB
-    limits = ctx.thresholds
+    limits = ctx.limits
     text = f"{free_gb:.1f} GB free on the disk of {ctx.root_prefix}"
     hint = "free some space, or move the envs: set MAMBA_ROOT_PREFIX to a bigger disk"
     if free_gb < limits.disk_fail_gb:
@@ -67,9 +67,9 @@ def memory(ctx: Context, out: Outcome) -> Result:
 
     total_gb = psutil.virtual_memory().total / _GB
     text = f"{total_gb:.1f} GB of memory"
-    if total_gb < ctx.thresholds.memory_warn_gb:
+    if total_gb < ctx.limits.memory_warn_gb:
         return out.warn(
-            f"{text} (under {ctx.thresholds.memory_warn_gb:g} GB): large solves and data "
+            f"{text} (under {ctx.limits.memory_warn_gb:g} GB): large solves and data "
             "loads may swap",
             hint="close other programs while creating envs, or build envs one at a time",
         )
