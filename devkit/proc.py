@@ -76,6 +76,9 @@ def run(
         raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.", hint=hint) from exc
     except PermissionError as exc:
         raise ToolNotFoundError(f"{args[0]} is not executable.", hint=hint) from exc
+    except OSError as exc:
+        # e.g. ENOEXEC: a truncated download or a binary for another platform.
+        raise ToolNotFoundError(f"{args[0]} cannot run: {exc.strerror}", hint=hint) from exc
     except subprocess.TimeoutExpired as exc:
         raise CommandError(args, -1, "", f"timed out after {timeout} s", hint=hint) from exc
     result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
@@ -118,6 +121,8 @@ def run_attached(
         )
     except FileNotFoundError as exc:
         raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.") from exc
+    except OSError as exc:
+        raise ToolNotFoundError(f"{args[0]} cannot run: {exc.strerror}") from exc
     pgid = child.pid
     received: list[int] = []
 

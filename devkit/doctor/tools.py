@@ -11,9 +11,9 @@ from devkit.doctor.context import Context
 from devkit.errors import DevkitError
 
 SHELL_BLOCK = ">>> mamba initialize >>>"
-# Settings that make a local solve differ from CI's (the file's channels, priority disabled).
+# The seed's CI sets `channel-priority: disabled`; `false` is conda's older spelling of it.
 # Mirror settings (channel_alias, default_channels) change where packages come from, not which.
-_SOLVE_SETTINGS = ("channel_priority", "channels")
+_CI_PRIORITY = ("disabled", "false")
 
 
 def git_installed(ctx: Context, out: Outcome) -> Result:
@@ -160,14 +160,17 @@ def condarc(ctx: Context, out: Outcome) -> Result:
             return out.warn(f"{path} cannot be read: {exc}", hint=f"fix or remove {path}")
         if not isinstance(data, dict):
             continue
-        for key in _SOLVE_SETTINGS:
-            if key in data:
-                found.append(f"{key}: {data[key]} ({path})")
+        priority = data.get("channel_priority")
+        if priority is not None and str(priority).lower() not in _CI_PRIORITY:
+            found.append(f"channel_priority: {priority} ({path})")
+        channels = data.get("channels")
+        if isinstance(channels, list) and "nodefaults" in channels:
+            found.append(f"channels include nodefaults ({path})")
     if found:
         return out.warn(
             "settings that change how envs solve here but not in CI: " + "; ".join(found),
-            hint="the team's CI solves with the environment file's channels and "
-            "channel-priority disabled; remove these settings or mirror them in CI",
+            hint="the team's CI solves with channel-priority disabled and the environment "
+            "file's channels; remove these settings or use the same in CI",
         )
     return out.ok("no rc setting changes solves")
 

@@ -38,10 +38,10 @@ MAC_ROSETTA: dict[str, object] = {
 }
 
 
-def machine(home: Path, **fields: object) -> facts.MachineFacts:
+def machine(**fields: object) -> facts.MachineFacts:
     """This machine's facts with some replaced (another OS's, recorded above)."""
     real = facts.probe()
-    base = replace(real, home=home, environ=dict(os.environ))
+    base = replace(real, home=Path.home(), environ=dict(os.environ))
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
@@ -62,7 +62,7 @@ def make_ctx(tmp_path: Path) -> MakeCtx:
     ) -> Context:
         repo = monorepo.load(root) if root is not None else None
         return Context(
-            facts=machine(Path.home(), **fact_fields),
+            facts=machine(**fact_fields),
             config=user or config.load_user_config(),
             monorepo=repo,
             only_projects=projects,
