@@ -1,0 +1,129 @@
+"""Variable and service checks: names only, never values; real git for the leak check."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from devkit.doctor.base import Status
+from devkit.doctor.registry import BY_ID
+from tests.doctor.conftest import MakeCtx, run_check
+from tests.support.monorepo import API_ENV, Monorepo, git
+
+DEPLOY = """\
+name: api Deploy
+on:
+  push:
+    paths: ["projects/api/**/*"]
+jobs:
+  Deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: "google-github-actions/deploy-cloudrun@v0"
+        with:
+          env_vars: |
+            PYTHONUNBUFFERED=True,BUCKET_NAME=acme,SENTRY_TOKEN=${{ secrets.SENTRY_TOKEN }}
+"""
+
+
+def add_deploy(root: Path) -> None:
+    folder = root / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "api-deploy.yml").write_text(DEPLOY)
+
+
+def test_dotenv_missing_is_copied_from_the_example(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    env = sample_monorepo.api / ".env"
+    assert run_check(make_ctx(sample_monorepo.root), "vars.dotenv", "api").status is Status.OK
+    env.unlink()
+    ctx = make_ctx(sample_monorepo.root)
+    result = run_check(ctx, "vars.dotenv", "api")
+    assert result.status is Status.WARN and result.fixable
+    fixer = BY_ID["vars.dotenv"].fix
+    assert fixer is not None
+    fixer(ctx, result)
+    assert env.read_text() == (sample_monorepo.api / ".env.example").read_text()
+    assert run_check(make_ctx(sample_monorepo.root), "vars.dotenv", "api").status is Status.OK
+
+
+def test_the_dotenv_fix_never_overwrites(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
+    env = sample_monorepo.api / ".env"
+    env.unlink()
+    ctx = make_ctx(sample_monorepo.root)
+    result = run_check(ctx, "vars.dotenv", "api")
+    env.write_text("MINE=1\n")  # the user made one meanwhile
+    fixer = BY_ID["vars.dotenv"].fix
+    assert fixer is not None
+    assert "left as is" in fixer(ctx, result)
+    assert env.read_text() == "MINE=1\n"
+
+
+def test_missing_production_variables_are_named_not_valued(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_deploy(sample_monorepo.root)
+    result = run_check(make_ctx(sample_monorepo.root), "vars.missing", "api")
+    assert result.status is Status.FAIL
+    assert "BUCKET_NAME" in result.message and "SENTRY_TOKEN" in result.message
+    assert "API_KEY" not in result.message  # set in .env
+    (sample_monorepo.api / ".env").write_text(
+        API_ENV + "BUCKET_NAME=b\nSENTRY_TOKEN=t0ken-value\nPYTHONUNBUFFERED=1\n"
+    )
+    assert run_check(make_ctx(sample_monorepo.root), "vars.missing", "api").status is Status.OK
+
+
+def test_empty_values_count_as_missing(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
+    (sample_monorepo.api / ".env").write_text("API_KEY=\nDATABASE_URL=x\nLOG_LEVEL=info\n")
+    result = run_check(make_ctx(sample_monorepo.root), "vars.missing", "api")
+    assert result.status is Status.FAIL and "API_KEY" in result.message
+
+
+def test_unused_keys(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
+    assert run_check(make_ctx(sample_monorepo.root), "vars.unused", "api").status is Status.OK
+    env = sample_monorepo.api / ".env"
+    env.write_text(API_ENV + "OLD_FEATURE_FLAG=1\nUSED_IN_CODE=1\n")
+    (sample_monorepo.api / "settings.py").write_text('import os\nX = os.environ["USED_IN_CODE"]\n')
+    result = run_check(make_ctx(sample_monorepo.root), "vars.unused", "api")
+    assert result.status is Status.WARN
+    assert "OLD_FEATURE_FLAG" in result.message and "USED_IN_CODE" not in result.message
+    assert "=1" not in result.message
+
+
+def test_committed_dotenv_is_a_leak(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
+    root = sample_monorepo.root
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "initial")
+    assert run_check(make_ctx(root), "vars.tracked", "api").status is Status.OK  # .gitignore'd
+    git(root, "add", "-f", "projects/api/.env")
+    git(root, "commit", "-qm", "oops")
+    result = run_check(make_ctx(root), "vars.tracked", "api")
+    assert result.status is Status.FAIL and "rotate" in (result.hint or "")
+    assert "sk-live" not in result.message
+
+
+def test_main_module(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
+    assert run_check(make_ctx(sample_monorepo.root), "service.main", "api").status is Status.OK
+    (sample_monorepo.api / "main.py").unlink()
+    assert run_check(make_ctx(sample_monorepo.root), "service.main", "api").status is Status.FAIL
+    (sample_monorepo.root / "devkit.yaml").write_text("projects:\n  api:\n    run: python job.py\n")
+    assert run_check(make_ctx(sample_monorepo.root), "service.main", "api").status is Status.SKIP
+
+
+def test_port_in_use_names_the_holder(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        (sample_monorepo.api / ".env").write_text(f"{API_ENV}PORT={port}\n")
+        result = run_check(make_ctx(sample_monorepo.root), "service.port", "api")
+        assert result.status is Status.WARN and "(pid " in result.message
+    assert run_check(make_ctx(sample_monorepo.root), "service.port", "api").status is Status.OK
+    monkeypatch.setenv("PORT", "eighty")
+    assert run_check(make_ctx(sample_monorepo.root), "service.port", "api").status is Status.FAIL
