@@ -1,0 +1,53 @@
+"""A loopback HTTP file server (stdlib), standing in for GitHub releases or a company mirror."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    requests: list[str]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean; remember the path instead."""
+        self.requests.append(self.path)
+
+
+@dataclass
+class FileServer:
+    """Serves `directory` on 127.0.0.1 at an ephemeral port; `requests` logs each path asked."""
+
+    directory: Path
+    requests: list[str] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:<port> (no trailing slash)."""
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        """The URL of a file below `directory`."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def start(self) -> FileServer:
+        """Bind and serve in a daemon thread."""
+        handler = functools.partial(_QuietHandler, directory=str(self.directory))
+        _QuietHandler.requests = self.requests
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

@@ -1,0 +1,1 @@
+"""The micromamba stand-in's parts: command line, context, solver, records, activation."""
