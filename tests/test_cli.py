@@ -90,7 +90,7 @@ def test_escaping_project_name_is_a_usage_error() -> None:
     assert "invalid project name" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["setup", "doctor"])
+@pytest.mark.parametrize("command", ["setup"])
 def test_planned_commands_say_so_with_exit_2(command: str) -> None:
     result = devkit(command, "--all")
     assert result.returncode == 2

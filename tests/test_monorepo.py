@@ -49,7 +49,7 @@ def test_unknown_project_suggests_the_closest(tmp_path: Path) -> None:
 def test_folder_without_environment_file_is_explained(tmp_path: Path) -> None:
     repo = monorepo.load(make_repo(tmp_path, "api"))
     (tmp_path / "projects" / "docs").mkdir()
-    with pytest.raises(ProjectNotFoundError, match="has no environment.yml"):
+    with pytest.raises(ProjectNotFoundError, match=r"has no environment\.yml"):
         repo.project("docs")
 
 

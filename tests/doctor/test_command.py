@@ -1,0 +1,184 @@
+"""devkit doctor and devkit ls end to end: the real executable, real envs, real JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from devkit.doctor.base import Check, Outcome, Result, Status
+from devkit.doctor.context import Context
+from devkit.doctor.registry import CHECKS
+from devkit.doctor.runner import run_checks
+from tests.doctor.conftest import MakeCtx
+from tests.support.fixtures import CreateEnv, Isolation
+from tests.support.monorepo import Monorepo
+
+DEVKIT = Path(sys.executable).parent / "devkit"
+
+
+def devkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(DEVKIT), *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def doctor_json(*args: str) -> dict:
+    result = devkit(*args, "--json")
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == result.returncode
+    return document
+
+
+def by_id(document: dict, check_id: str, project: str | None = None) -> dict:
+    return next(r for r in document["results"] if r["id"] == check_id and r["project"] == project)
+
+
+def test_json_document_shape(sample_monorepo: Monorepo) -> None:
+    document = doctor_json("--root", str(sample_monorepo.root), "doctor")
+    assert document["schema_version"] == 1
+    assert set(document) == {
+        "schema_version",
+        "devkit_version",
+        "root",
+        "exit_code",
+        "summary",
+        "results",
+    }
+    assert set(document["summary"]) == {"ok", "warn", "fail", "skip"}
+    for result in document["results"]:
+        assert set(result) == {"id", "section", "status", "message", "hint", "project", "fixable"}
+        assert result["status"] in {"ok", "warn", "fail", "skip"}
+    ids = {r["id"] for r in document["results"]}
+    assert ids == {c.id for c in CHECKS}
+    assert {r["project"] for r in document["results"]} == {None, "api", "etl"}
+
+
+def test_fails_until_fixed_then_passes(sample_monorepo: Monorepo, isolate: Isolation) -> None:
+    root = str(sample_monorepo.root)
+    before = doctor_json("--root", root, "doctor", "api")
+    assert before["exit_code"] == 1
+    assert by_id(before, "env.exists", "api")["status"] == "fail"
+    assert by_id(before, "env.exists", "api")["fixable"] is True
+    fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes")
+    assert "created env `api`" in fixed.stderr
+    after = doctor_json(
+        "--root", root, "doctor", "api", "--check", "env.exists", "--check", "env.stale"
+    )
+    assert after["exit_code"] == 0
+    assert [r["status"] for r in after["results"]] == ["ok", "ok"]
+
+
+def test_fix_without_a_terminal_asks_nothing_and_changes_nothing(
+    sample_monorepo: Monorepo, isolate: Isolation
+) -> None:
+    result = devkit("--root", str(sample_monorepo.root), "doctor", "api", "--fix")
+    assert "no terminal to ask; pass --yes" in result.stderr
+    assert not (isolate.root_prefix / "envs" / "api").exists()
+
+
+def test_strict_fails_on_warnings(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
+    create_env(sample_monorepo.api)  # not built by devkit: env.stale warns
+    root = str(sample_monorepo.root)
+    args = ("--root", root, "doctor", "api", "--check", "env.stale")
+    assert devkit(*args).returncode == 0
+    assert devkit(*args, "--strict").returncode == 1
+
+
+def test_unknown_check_and_project(sample_monorepo: Monorepo) -> None:
+    bad_check = devkit("--root", str(sample_monorepo.root), "doctor", "--check", "env.stal")
+    assert bad_check.returncode == 2 and "did you mean `env.stale`?" in bad_check.stderr
+    bad_project = devkit("--root", str(sample_monorepo.root), "doctor", "apii")
+    assert bad_project.returncode == 1 and "did you mean `api`?" in bad_project.stderr
+
+
+def test_list_names_every_check() -> None:
+    result = devkit("doctor", "--list")
+    assert result.returncode == 0
+    for check in CHECKS:
+        assert check.id in result.stdout
+
+
+def test_text_report_groups_and_hints(sample_monorepo: Monorepo) -> None:
+    result = devkit("--root", str(sample_monorepo.root), "doctor")
+    assert result.returncode == 1
+    for heading in ("Machine", "Tools", "Clone", "Project api", "Project etl"):
+        assert f"\n{heading}\n" in f"\n{result.stdout}"
+    assert "✗ env.exists: env `api` is not created" in result.stdout
+    assert "fix: devkit setup --projects api" in result.stdout
+    assert "Summary:" in result.stdout
+
+
+def test_no_monorepo_is_a_finding(tmp_path: Path) -> None:
+    result = devkit("doctor", "--json", cwd=tmp_path)
+    document = json.loads(result.stdout)
+    assert by_id(document, "clone.found")["status"] == "fail"
+    assert document["root"] is None
+
+
+def test_secrets_never_reach_the_output_or_the_bundle(
+    sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path, isolate: Isolation
+) -> None:
+    create_env(sample_monorepo.api)
+    (sample_monorepo.api / ".env").write_text(
+        "API_KEY=sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0\nDATABASE_URL=postgres://api:hunter2@db/api\n"
+        "UNUSED_SECRET=xoxb-1234567890-abcdefghij\n"
+    )
+    bundle = tmp_path / "report.md"
+    result = devkit("--root", str(sample_monorepo.root), "doctor", "--bundle", str(bundle))
+    text = bundle.read_text()
+    for output in (result.stdout, result.stderr, text):
+        assert "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0" not in output
+        assert "hunter2" not in output
+        assert "xoxb-1234567890" not in output
+    assert str(isolate.home) not in text
+    assert "## Env packages" in text and "fastapi 0.78.0" in text
+    assert "UNUSED_SECRET" in text  # names are fine, values are not
+
+
+def test_ls_reports_env_states(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
+    root = str(sample_monorepo.root)
+    assert devkit("--root", root, "doctor", "api", "--fix", "--yes").returncode in (0, 1)
+    create_env(sample_monorepo.etl)
+    (sample_monorepo.root / "projects" / "api" / "conda-lock.yml").write_text("version: 1\n")
+    listing = json.loads(devkit("--root", root, "ls", "--json").stdout)
+    rows = {row["name"]: row for row in listing["projects"]}
+    assert rows["api"]["env"] == "ok" and rows["api"]["lock"] is True
+    assert rows["etl"]["env"] == "unverified"
+    assert rows["api"]["env_name"] == "api"
+    table = devkit("--root", root, "ls").stdout
+    assert "api" in table and "unverified" in table
+
+
+def test_a_crashing_check_fails_alone(make_ctx: MakeCtx) -> None:
+    def explode(ctx: Context, out: Outcome) -> Result:
+        raise RuntimeError("boom")
+
+    def fine(ctx: Context, out: Outcome) -> Result:
+        return out.ok("fine")
+
+    report = run_checks(
+        make_ctx(),
+        [
+            Check("x.crash", "Machine", "crashes", explode),
+            Check("x.fine", "Machine", "works", fine),
+        ],
+    )
+    crash, ok = report.results
+    assert crash.status is Status.FAIL and "RuntimeError: boom" in crash.message
+    assert ok.status is Status.OK
+    assert report.exit_code() == 1
+
+
+def test_every_check_has_a_doc_entry() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    text = "\n".join(page.read_text() for page in docs.glob("*.md"))
+    for check in CHECKS:
+        assert f"### `{check.id}`" in text, check.id

@@ -1,0 +1,250 @@
+"""devkit run end to end: real envs from the stand-in, real HTTP, real signals, no secrets out."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.support.fixtures import CreateEnv, Isolation
+from tests.support.monorepo import Monorepo
+
+DEVKIT = Path(sys.executable).parent / "devkit"
+API_KEY_VALUE = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+DB_PASSWORD = "hunter2"
+PRINT_ENV = "import os, sys; print(json.dumps({k: os.environ.get(k) for k in sys.argv[1:]}))"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def devkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(DEVKIT), *args],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def child_env(
+    root: Path,
+    project: str,
+    *names: str,
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> dict[str, str | None]:
+    code = "import json; " + PRINT_ENV
+    result = devkit(
+        "--root", str(root), "run", project, *extra, "--", "python", "-c", code, *names, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def api(sample_monorepo: Monorepo, create_env: CreateEnv) -> Monorepo:
+    create_env(sample_monorepo.api, shared_cache=True)
+    return sample_monorepo
+
+
+def test_service_answers_http_and_ctrl_c_leaves_no_process(api: Monorepo) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(DEVKIT), "--root", str(api.root), "run", "api", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = wait_for_http(f"http://127.0.0.1:{port}/health", proc)
+        assert json.loads(body) == {"status": "ok"}
+        family = psutil.Process(proc.pid).children(recursive=True)
+        assert family, "devkit should have started micromamba and the server"
+        proc.send_signal(signal.SIGINT)  # what the terminal sends devkit on Ctrl-C
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, output
+    assert "Uvicorn running on http://127.0.0.1:" in output
+    time.sleep(0.1)
+    alive = [p.pid for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == []
+    with socket.socket() as probe:
+        # The port is free again (TIME_WAIT from our own request aside, as for any server).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"devkit exited early ({proc.returncode}): "
+                f"{proc.stdout.read() if proc.stdout else ''}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                assert response.status == 200
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url}")
+
+
+def test_dotenv_reaches_the_child_shell_wins_override_flips(api: Monorepo) -> None:
+    root = api.root
+    assert child_env(root, "api", "LOG_LEVEL")["LOG_LEVEL"] == "debug"
+    assert (
+        child_env(root, "api", "LOG_LEVEL", env={"LOG_LEVEL": "warning"})["LOG_LEVEL"] == "warning"
+    )
+    flipped = child_env(
+        root, "api", "LOG_LEVEL", extra=("--override",), env={"LOG_LEVEL": "warning"}
+    )
+    assert flipped["LOG_LEVEL"] == "debug"
+
+
+def test_root_dotenv_and_env_files_layer(api: Monorepo, tmp_path: Path) -> None:
+    (api.root / ".env").write_text("SHARED=root\nLOG_LEVEL=root-level\n")
+    extra = tmp_path / "extra.env"
+    extra.write_text("EXTRA=1\nSHARED=extra\n")
+    values = child_env(
+        api.root, "api", "SHARED", "LOG_LEVEL", "EXTRA", extra=("--env-file", str(extra))
+    )
+    assert values == {"SHARED": "extra", "LOG_LEVEL": "debug", "EXTRA": "1"}
+
+
+def test_commands_run_inside_the_env(api: Monorepo, isolate: Isolation) -> None:
+    code = (
+        "import json, os, sys; "
+        "print(json.dumps([sys.prefix, os.environ['PORT'], os.environ['PYTHONUNBUFFERED']]))"
+    )
+    result = devkit("--root", str(api.root), "run", "api", "--", "python", "-c", code)
+    assert result.returncode == 0, result.stderr
+    prefix, port, unbuffered = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(prefix) == isolate.root_prefix / "envs" / "api"
+    assert (port, unbuffered) == ("8080", "1")
+
+
+def test_environment_yml_variables_apply(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
+    create_env(sample_monorepo.etl, shared_cache=True)
+    assert child_env(sample_monorepo.root, "etl", "ETL_MODE")["ETL_MODE"] == "batch"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("raise SystemExit(7)", 7),
+        ("pass", 0),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGTERM)", 128 + signal.SIGTERM),
+    ],
+)
+def test_exit_codes_pass_through(api: Monorepo, code: str, expected: int) -> None:
+    assert (
+        devkit("--root", str(api.root), "run", "api", "--", "python", "-c", code).returncode
+        == expected
+    )
+
+
+def test_taken_port_is_refused_before_start(api: Monorepo) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = devkit("--root", str(api.root), "run", "api", "--port", str(port))
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use by" in result.stderr
+    assert f"(pid {os.getpid()})" in result.stderr
+    assert "Uvicorn running" not in result.stdout + result.stderr
+
+
+def test_missing_production_variables_are_named(api: Monorepo) -> None:
+    example = api.api / ".env.example"
+    example.write_text(example.read_text() + "SENTRY_DSN=\nGCS_BUCKET=\n")
+    result = devkit("--root", str(api.root), "run", "api")
+    assert result.returncode == 1
+    assert "variables production sets are missing here: SENTRY_DSN, GCS_BUCKET" in result.stderr
+    assert "--print-env" in result.stderr
+
+
+def test_missing_env_says_how_to_create_it(sample_monorepo: Monorepo) -> None:
+    result = devkit("--root", str(sample_monorepo.root), "run", "api")
+    assert result.returncode == 1
+    assert "the env `api` of project api is not created" in result.stderr
+    assert "devkit setup --projects api" in result.stderr
+
+
+def test_missing_micromamba(api: Monorepo, tmp_path: Path) -> None:
+    result = devkit("--root", str(api.root), "run", "api", env={"PATH": str(tmp_path)})
+    assert result.returncode == 1 and "micromamba is not installed" in result.stderr
+
+
+def test_malformed_dotenv_line_is_skipped_or_fatal_with_strict(api: Monorepo) -> None:
+    env_file = api.api / ".env"
+    env_file.write_text(env_file.read_text() + "this line is wrong\n")
+    lenient = devkit("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
+    assert lenient.returncode == 0
+    assert f"{env_file}:4: not a KEY=value line (skipped)" in lenient.stderr
+    strict = devkit("--root", str(api.root), "run", "api", "--strict", "--", "python", "-c", "pass")
+    assert strict.returncode == 1 and f"{env_file}:4:" in strict.stderr
+
+
+def test_project_run_command_from_devkit_yaml(api: Monorepo) -> None:
+    (api.root / "devkit.yaml").write_text(
+        "projects:\n  api:\n"
+        "    run: python -c \"import sys; print('serving on', sys.argv[1])\" $PORT\n"
+    )
+    result = devkit("--root", str(api.root), "run", "api", "--port", str(free_port()))
+    assert result.returncode == 0, result.stderr
+    assert "serving on" in result.stdout
+
+
+def test_no_secret_in_any_output(api: Monorepo) -> None:
+    root = str(api.root)
+    example = api.api / ".env.example"
+    runs = [
+        devkit("--verbose", "--root", root, "run", "api", "--print-env"),
+        devkit("--verbose", "--root", root, "run", "api", "--", "python", "-c", "pass"),
+        devkit("--verbose", "--root", root, "run", "api", "--port", "0", "--", "false"),
+    ]
+    example.write_text(example.read_text() + "NEEDED_TOO=\n")
+    runs.append(devkit("--verbose", "--root", root, "run", "api"))
+    for result in runs:
+        for secret in (API_KEY_VALUE, DB_PASSWORD, "postgres://api:"):
+            assert secret not in result.stdout, result.args
+            assert secret not in result.stderr, result.args
+    printed = runs[0].stdout
+    assert "API_KEY" in printed and "****" in printed and "debug:" in runs[1].stderr
+
+
+def test_print_env_shows_sources_and_masks(api: Monorepo) -> None:
+    result = devkit(
+        "--root",
+        str(api.root),
+        "run",
+        "api",
+        "--print-env",
+        env={"LOG_LEVEL": "warning", "GITHUB_TOKEN": "ghp_abc"},
+    )
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert "shell" in lines["LOG_LEVEL"] and "warning" not in lines["LOG_LEVEL"]
+    assert "8080" in lines["PORT"]
+    assert "projects/api/.env" in lines["API_KEY"]
