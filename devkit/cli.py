@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from devkit import __version__, console
-from devkit.errors import DevkitError, NotImplementedYet
+from devkit.errors import DevkitError, UsageError
 
 # Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted.
 EXIT_OK = 0
@@ -97,8 +97,8 @@ def _monorepo(state: State):
 _SETUP_HELP = (
     "From a bare machine to working envs: install micromamba, clone the monorepo, create "
     "every chosen project's env from its environment.yml, and wire shell activation.\n\n"
-    "Interactive by default; fully scriptable with flags (--repo, --dir, --projects, --all, "
-    "--yes, --jobs); safe to re-run. Not implemented yet."
+    "Interactive on a terminal; fully scriptable with flags; safe to re-run (what is done is "
+    "skipped)."
 )
 _DOCTOR_HELP = (
     "Diagnose the machine, micromamba, the clone, every project's env (missing, stale, wrong "
@@ -112,10 +112,104 @@ _RUN_HELP = (
 )
 
 
-@app.command(context_settings=_PASS_THROUGH, help=_SETUP_HELP)
-def setup(ctx: typer.Context) -> int:
-    """Not implemented yet (see _SETUP_HELP)."""
-    raise NotImplementedYet("setup")
+@app.command(help=_SETUP_HELP)
+def setup(
+    ctx: typer.Context,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="Git URL of the monorepo to clone.")
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to clone it (default ~/src/<name>).")
+    ] = None,
+    projects: Annotated[
+        str | None,
+        typer.Option("--projects", help="Comma-separated projects to create envs for."),
+    ] = None,
+    all_projects: Annotated[
+        bool, typer.Option("--all", help="Create envs for every project.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Accept every default; ask nothing.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=16, help="Envs created at once.")
+    ] = 1,
+    no_shell_init: Annotated[
+        bool, typer.Option("--no-shell-init", help="Do not offer `micromamba shell init`.")
+    ] = False,
+    micromamba_version: Annotated[
+        str | None,
+        typer.Option("--micromamba-version", help="Install this micromamba release (e.g. 2.0.5)."),
+    ] = None,
+) -> int:
+    """Set up (see _SETUP_HELP)."""
+    from devkit.commands import setup as setup_cmd
+
+    request = setup_cmd.SetupRequest(
+        repo=repo,
+        directory=directory,
+        projects=tuple(p.strip() for p in (projects or "").split(",") if p.strip()),
+        all_projects=all_projects,
+        jobs=jobs,
+        shell_init=not no_shell_init,
+        micromamba_version=micromamba_version,
+        root=ctx.obj.root,
+    )
+    prompter = TerminalPrompter() if can_prompt() and not yes else DefaultsPrompter(yes=yes)
+    return setup_cmd.setup(request, prompter)
+
+
+class TerminalPrompter:
+    """Questions on the terminal, with questionary."""
+
+    def text(self, question: str, default: str | None, flag: str) -> str:
+        """Ask for text; an empty answer takes the default."""
+        import questionary
+
+        answer = questionary.text(question, default=default or "").ask()
+        if answer is None:
+            raise KeyboardInterrupt
+        if not answer.strip():
+            raise UsageError(f"{question}: an answer is needed", hint=f"or pass {flag}")
+        return answer.strip()
+
+    def choose(self, question: str, choices: list[str], flag: str) -> list[str]:
+        """Tick some of the choices (all ticked to start with)."""
+        import questionary
+
+        answer = questionary.checkbox(
+            question, choices=[questionary.Choice(c, checked=True) for c in choices]
+        ).ask()
+        if answer is None:
+            raise KeyboardInterrupt
+        return list(answer)
+
+    def confirm(self, question: str, flag: str) -> bool:
+        """Yes or no."""
+        return confirm(question)
+
+
+class DefaultsPrompter:
+    """No terminal (or --yes): defaults where there are some, never a prompt, never a hang."""
+
+    def __init__(self, *, yes: bool) -> None:
+        self.yes = yes
+
+    def text(self, question: str, default: str | None, flag: str) -> str:
+        """The default, or an error naming the flag that answers the question."""
+        if default is None:
+            raise UsageError(f"{question}: no default, and no terminal to ask", hint=f"pass {flag}")
+        return default
+
+    def choose(self, question: str, choices: list[str], flag: str) -> list[str]:
+        """Everything."""
+        return choices
+
+    def confirm(self, question: str, flag: str) -> bool:
+        """Yes only with --yes: changing the user's files or envs needs an explicit yes."""
+        if not self.yes:
+            console.info(f"{question} not without a yes (pass {flag})")
+        return self.yes
 
 
 @app.command(help=_DOCTOR_HELP)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from devkit.redaction import redact
@@ -90,3 +92,19 @@ def configure_logging(verbose: bool) -> None:
     else:
         LOG.setLevel(logging.WARNING)
         LOG.addHandler(logging.NullHandler())
+
+
+@contextlib.contextmanager
+def download_progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on stderr, fed by ``(bytes so far, total)`` callbacks."""
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=err()
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update

@@ -22,16 +22,6 @@ class UsageError(DevkitError):
     exit_code = 2
 
 
-class NotImplementedYet(UsageError):
-    """A registered command whose behaviour has not landed yet."""
-
-    def __init__(self, command: str) -> None:
-        super().__init__(
-            f"`devkit {command}` is not implemented yet.",
-            hint="See `devkit --help` for the commands available today.",
-        )
-
-
 class FileFormatError(DevkitError):
     """A file devkit reads is malformed; names the file and, when known, the line."""
 

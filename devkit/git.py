@@ -60,3 +60,48 @@ def tracked(folder: Path, patterns: list[str]) -> set[str]:
     if result.returncode != 0:
         return set()
     return {line for line in result.stdout.splitlines() if line}
+
+
+_AUTH_MARKERS = (
+    "permission denied (publickey)",
+    "authentication failed",
+    "could not read username",
+    "could not read from remote repository",
+    "terminal prompts disabled",
+    "repository not found",
+)
+
+
+def auth_hint(url: str) -> str:
+    """What to do when git cannot authenticate to ``url``."""
+    if url.startswith(("git@", "ssh://")):
+        return (
+            "git could not use an SSH key for this host: check `ssh -T git@<host>`, add your "
+            "key with `ssh-add`, and register the public key with the Git host"
+        )
+    return (
+        "git could not authenticate over HTTPS: use a personal access token as the password, "
+        "or set up a credential helper (`gh auth login` for GitHub)"
+    )
+
+
+def clone(url: str, dest: Path) -> None:
+    """``git clone``; an authentication failure gets a hint on fixing it."""
+    from devkit.errors import CommandError
+
+    # No prompt: devkit may run without a terminal; a missing credential must fail, not hang.
+    env = proc.clean_env({"GIT_TERMINAL_PROMPT": "0"})
+    result = proc.run(["git", "clone", "--quiet", url, dest], env=env, check=False, timeout=3600)
+    if result.returncode != 0:
+        text = result.stderr.lower()
+        hint = auth_hint(url) if any(m in text for m in _AUTH_MARKERS) else None
+        raise CommandError(
+            list(result.argv), result.returncode, result.stdout, result.stderr, hint=hint
+        )
+
+
+def fetch(folder: Path) -> bool:
+    """``git fetch`` (never merges or resets); False when the remote could not be reached."""
+    env = proc.clean_env({"GIT_TERMINAL_PROMPT": "0"})
+    result = proc.run(["git", "-C", folder, "fetch", "--quiet"], env=env, check=False, timeout=600)
+    return result.returncode == 0

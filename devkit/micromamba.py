@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import paths, proc
+from devkit import download, paths, proc
 from devkit.config import UserConfig
 from devkit.errors import ToolNotFoundError
 
@@ -94,3 +94,39 @@ def root_prefix(config: UserConfig) -> Path:
 def from_config(config: UserConfig) -> Micromamba:
     """The micromamba and root prefix this machine is set up with."""
     return Micromamba(exe=locate(config), root_prefix=root_prefix(config))
+
+
+RELEASES = "https://github.com/mamba-org/micromamba-releases/releases"
+
+
+def download_base(version: str | None) -> str:
+    """The folder URL holding ``micromamba-<subdir>`` and its ``.sha256``.
+
+    ``DEVKIT_MICROMAMBA_URL`` (a mirror) wins; else GitHub's latest release, or the pinned
+    release's folder (tags carry a build number: ``2.0.5`` means ``2.0.5-0``).
+    """
+    mirror = os.environ.get("DEVKIT_MICROMAMBA_URL")
+    if mirror:
+        return mirror.rstrip("/")
+    if version:
+        tag = version if "-" in version else f"{version}-0"
+        return f"{RELEASES}/download/{tag}"
+    return f"{RELEASES}/latest/download"
+
+
+def install(
+    subdir: str,
+    dest: Path,
+    *,
+    version: str | None = None,
+    progress: download.Progress | None = None,
+) -> Path:
+    """Download micromamba for ``subdir`` into ``dest``, verified against its published sha256."""
+    base = download_base(version)
+    name = f"micromamba-{subdir}"
+    # A download killed outright (SIGKILL, power loss) leaves its hidden temp file: sweep it.
+    for stale in dest.parent.glob(f".{dest.name}.*.part"):
+        stale.unlink(missing_ok=True)
+    digest = download.fetch_text(f"{base}/{name}.sha256")
+    download.fetch_verified(f"{base}/{name}", dest, digest, progress=progress)
+    return dest

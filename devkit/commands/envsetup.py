@@ -1,0 +1,86 @@
+"""Creating the chosen projects' envs, several at once, skipping the ones already current."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from devkit import console, envbuild, envs, envspec
+from devkit.errors import DevkitError, FileFormatError
+from devkit.micromamba import Micromamba
+from devkit.monorepo import Project
+
+if TYPE_CHECKING:
+    from devkit.commands.setup import Summary
+
+
+def check_name_clashes(plans: list[tuple[Project, envspec.EnvSpec]]) -> None:
+    """Two projects claiming one env name would overwrite each other's env: refuse up front."""
+    claimed: dict[str, str] = {}
+    for project, spec in plans:
+        name = envs.env_name(project, spec)
+        if name in claimed:
+            raise DevkitError(
+                f"projects {claimed[name]} and {project.name} both name their env `{name}`",
+                hint="give each project its own `name:` in its environment.yml",
+            )
+        claimed[name] = project.name
+
+
+def build_envs(
+    mm: Micromamba,
+    projects: list[Project],
+    *,
+    jobs: int,
+    summary: Summary,
+    confirm: Callable[[str], bool],
+) -> None:
+    """Create or update each env; one failure does not stop the others."""
+    plans: list[tuple[Project, envspec.EnvSpec]] = []
+    for project in projects:
+        try:
+            plans.append((project, envspec.parse(project.env_file)))
+        except FileFormatError as exc:
+            summary.add(f"env {project.name}", "failed", exc.message)
+    check_name_clashes(plans)
+
+    todo: list[tuple[Project, envspec.EnvSpec, envs.EnvLocation]] = []
+    for project, spec in plans:
+        location = envs.locate(mm.root_prefix, project, spec)
+        present = envs.status(location.prefix).state is envs.EnvState.PRESENT
+        if present and envbuild.is_current(location.prefix, spec):
+            summary.add(f"env {project.name}", "skipped", f"`{location.name}` is up to date")
+        elif location.prefix.exists() and not confirm(
+            f"Rebuild env `{location.name}` from the changed {project.env_file.name}?"
+        ):
+            # Rebuilding replaces the env: never without a yes.
+            summary.add(f"env {project.name}", "skipped", f"`{location.name}` left as is")
+        else:
+            todo.append((project, spec, location))
+    if not todo:
+        return
+    fresh = [loc.prefix for _, _, loc in todo if not loc.prefix.exists()]
+    console.info(f"building {len(todo)} env(s), {max(1, jobs)} at a time…")
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {
+            pool.submit(envbuild.build, mm, spec, location): (project, location)
+            for project, spec, location in todo
+        }
+        for future in concurrent.futures.as_completed(futures):
+            project, location = futures[future]
+            result = future.result()
+            if result.ok:
+                detail = f"{result.action} `{location.name}` ({result.packages} packages)"
+                summary.add(f"env {project.name}", "done", detail)
+            else:
+                summary.add(f"env {project.name}", "failed", "; ".join(result.problems))
+    except BaseException:
+        # Ctrl-C reached micromamba too (same process group). Envs that did not exist before
+        # this run are removed; the others keep no fingerprint, so they read as not current.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for prefix in fresh:
+            envbuild.remove_partial(prefix)
+        raise
+    pool.shutdown(wait=True)

@@ -1,0 +1,218 @@
+"""``devkit setup``: micromamba, the clone, every chosen env, shell activation, the config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from devkit import config, console, facts, git, micromamba, monorepo, paths, proc, runlock
+from devkit.commands import envsetup
+from devkit.errors import DevkitError
+
+
+class Prompter(Protocol):
+    """How setup asks questions; the CLI supplies a terminal one or a non-interactive one."""
+
+    def text(self, question: str, default: str | None, flag: str) -> str:
+        """A free-text answer (``flag`` names the option that answers it without asking)."""
+        ...
+
+    def choose(self, question: str, choices: list[str], flag: str) -> list[str]:
+        """Some of ``choices`` (all preselected)."""
+        ...
+
+    def confirm(self, question: str, flag: str) -> bool:
+        """A yes/no question whose safe answer is no."""
+        ...
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """What ``devkit setup`` was asked to do."""
+
+    repo: str | None = None
+    directory: Path | None = None
+    projects: tuple[str, ...] = ()
+    all_projects: bool = False
+    jobs: int = 1
+    shell_init: bool = True
+    micromamba_version: str | None = None
+    root: Path | None = None
+
+
+@dataclass
+class Summary:
+    """What each step did, for the closing table."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, step: str, status: str, detail: str) -> None:
+        """Record and show one step's outcome."""
+        self.rows.append((step, status, detail))
+        mark = {"done": "✓", "skipped": "·", "failed": "✗"}.get(status, "-")
+        console.info(f"{mark} {step}: {detail}")
+
+    @property
+    def failed(self) -> bool:
+        """Whether any step failed."""
+        return any(status == "failed" for _, status, _ in self.rows)
+
+
+def setup(request: SetupRequest, ask: Prompter) -> int:
+    """Run every step; re-running skips what is done. Exit 1 if anything failed."""
+    with runlock.exclusive(paths.data_dir() / "setup.lock", "devkit setup"):
+        user = config.load_user_config()
+        machine = facts.probe()
+        summary = Summary()
+        mm = _micromamba(request, user, machine, summary)
+        root, repo_url = _clone(request, user, ask, summary)
+        repo = monorepo.load(root)
+        chosen = _choose_projects(request, repo, ask)
+        envsetup.build_envs(
+            mm,
+            chosen,
+            jobs=request.jobs,
+            summary=summary,
+            confirm=lambda question: ask.confirm(question, "--yes"),
+        )
+        _shell(request, mm, machine, ask, summary)
+        saved = config.save_user_config(
+            user.with_updates(
+                clone=root, repo_url=repo_url, root_prefix=mm.root_prefix, micromamba=mm.exe
+            )
+        )
+        summary.add("config", "done", f"saved to {saved}")
+        _print_summary(summary, chosen)
+        return 1 if summary.failed else 0
+
+
+def _micromamba(
+    request: SetupRequest, user: config.UserConfig, machine: facts.MachineFacts, summary: Summary
+) -> micromamba.Micromamba:
+    root = micromamba.root_prefix(user)
+    try:
+        exe = micromamba.locate(user)
+        version = micromamba.Micromamba(exe, root).version()
+        if micromamba.parse_version(version) >= micromamba.MIN_VERSION:
+            summary.add("micromamba", "skipped", f"using {exe} ({version})")
+            root.mkdir(parents=True, exist_ok=True)
+            return micromamba.Micromamba(exe, root)
+        console.warn(f"{exe} is micromamba {version}, too old; installing devkit's own")
+    except DevkitError as exc:
+        console.info(f"micromamba: {exc.message}; installing it")
+    subdir = machine.native_subdir
+    if subdir is None:
+        raise DevkitError(f"micromamba is not published for {machine.system} {machine.machine}")
+    if machine.rosetta:
+        console.warn("this shell runs under Rosetta; installing the native osx-arm64 micromamba")
+    dest = paths.bin_dir() / "micromamba"
+    with console.download_progress(f"micromamba-{subdir}") as progress:
+        micromamba.install(subdir, dest, version=request.micromamba_version, progress=progress)
+    mm = micromamba.Micromamba(dest, root)
+    summary.add("micromamba", "done", f"installed {mm.version()} at {dest} (sha256 verified)")
+    root.mkdir(parents=True, exist_ok=True)
+    return mm
+
+
+def _clone(
+    request: SetupRequest, user: config.UserConfig, ask: Prompter, summary: Summary
+) -> tuple[Path, str | None]:
+    if request.root is not None:
+        root = request.root.expanduser().absolute()
+        summary.add("clone", "skipped", f"using the monorepo at {root} (--root)")
+        return root, git.remote_url(root) if git.toplevel(root) else None
+    repo_url = request.repo or user.repo_url
+    if repo_url is None:
+        repo_url = ask.text("Git URL of the monorepo", None, "--repo")
+    default_dir = user.clone or Path.home() / "src" / _repo_name(repo_url)
+    directory = request.directory
+    if directory is None:
+        directory = Path(ask.text("Clone it into", str(default_dir), "--dir"))
+    dest = directory.expanduser().absolute()
+    state = _folder_state(dest, repo_url)
+    if state == "same":
+        fetched = git.fetch(dest)
+        detail = "fetched" if fetched else "could not fetch (offline?); left as is"
+        summary.add("clone", "skipped", f"{dest} is already a clone of {repo_url}; {detail}")
+    elif state == "empty":
+        console.info(f"cloning {repo_url} into {dest}…")
+        git.clone(repo_url, dest)
+        summary.add("clone", "done", f"cloned {repo_url} into {dest}")
+    else:
+        raise DevkitError(
+            f"{dest} is not empty and is not a clone of {repo_url} ({state}); devkit never "
+            "touches a folder it did not create",
+            hint="pick another folder with --dir, or move that one away",
+        )
+    return dest, repo_url
+
+
+def _folder_state(dest: Path, repo_url: str) -> str:
+    if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
+        return "empty"
+    if not dest.is_dir():
+        return "a file"
+    if git.toplevel(dest) == dest.resolve():
+        url = git.remote_url(dest)
+        if url and git.same_remote(url, repo_url):
+            return "same"
+        return f"a clone of {url or 'no remote'}"
+    return "other files"
+
+
+def _repo_name(url: str) -> str:
+    name = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.removesuffix(".git") or "monorepo"
+
+
+def _choose_projects(
+    request: SetupRequest, repo: monorepo.Monorepo, ask: Prompter
+) -> list[monorepo.Project]:
+    available = repo.projects()
+    if request.all_projects:
+        return available
+    if request.projects:
+        return repo.select(list(request.projects))
+    if not available:
+        return []
+    names = ask.choose("Which projects do you work on?", [p.name for p in available], "--projects")
+    return repo.select(names)
+
+
+def _shell(
+    request: SetupRequest,
+    mm: micromamba.Micromamba,
+    machine: facts.MachineFacts,
+    ask: Prompter,
+    summary: Summary,
+) -> None:
+    rc = machine.rc_file()
+    if not request.shell_init:
+        summary.add("shell", "skipped", "--no-shell-init")
+        return
+    if rc is None:
+        summary.add("shell", "skipped", f"unknown shell {machine.shell or '(none)'}")
+        return
+    if rc.is_file() and ">>> mamba initialize >>>" in rc.read_text(errors="replace"):
+        summary.add("shell", "skipped", f"{rc} already initialises micromamba")
+        return
+    if not ask.confirm(f"Add micromamba's activation to {rc}?", "--yes"):
+        summary.add("shell", "skipped", f"left {rc} alone (run `devkit doctor --fix` later)")
+        return
+    proc.run(mm.command("shell", "init", "-s", machine.shell))
+    summary.add("shell", "done", f"added micromamba's block to {rc}")
+
+
+def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:
+    from rich.table import Table
+
+    table = Table("step", "result", "detail", box=None, pad_edge=False)
+    for step, status, detail in summary.rows:
+        table.add_row(step, status, detail)
+    console.out().print(table)
+    first = chosen[0].name if chosen else "<project>"
+    console.out().print(
+        f"\nNext: `devkit doctor` to check everything, `devkit run {first}` to start a service,"
+        f" `devkit shell {first}` for a shell in its env."
+    )

@@ -1,0 +1,108 @@
+"""Downloading a file so an interruption or a bad checksum never leaves it looking installed."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from devkit.errors import DevkitError
+
+_CHUNK = 1 << 16
+Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+class DownloadError(DevkitError):
+    """A download that failed or did not match its published checksum."""
+
+
+def check_url(url: str) -> None:
+    """Refuse plain HTTP except to this machine: a mirror must not be spoofable on the way."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return
+    raise DownloadError(
+        f"refusing to download from {url}: only https:// (or http:// to 127.0.0.1/localhost)",
+        hint="point DEVKIT_MICROMAMBA_URL at an https mirror",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def fetch_text(url: str, *, timeout: float = 30) -> str:
+    """A small text file (a checksum), stripped."""
+    check_url(url)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - checked
+            return response.read(4096).decode("ascii", errors="replace").strip()
+    except (urllib.error.URLError, OSError) as exc:
+        raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+
+
+def fetch_verified(
+    url: str, dest: Path, sha256: str, *, progress: Progress | None = None, timeout: float = 60
+) -> Path:
+    """Download ``url`` to ``dest`` via a temp file beside it; rename only if the sha256 matches.
+
+    On any failure, a wrong checksum or Ctrl-C, the temp file is removed and ``dest`` is
+    untouched, so nothing half-downloaded can be mistaken for the real thing.
+    """
+    check_url(url)
+    expected = sha256.strip().lower()
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        raise DownloadError(f"the published checksum for {url} is not a sha256: {sha256[:80]!r}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+                    total = response.length
+                    done = 0
+                    while chunk := response.read(_CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+            except (urllib.error.URLError, OSError) as exc:
+                raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+            if total is not None and done != total:
+                raise DownloadError(f"download of {url} stopped at {done} of {total} bytes")
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != expected:
+            raise DownloadError(
+                f"checksum mismatch for {url}: expected {expected}, got {digest.hexdigest()}",
+                hint="nothing was installed; retry, and if it persists check the mirror",
+            )
+        tmp.chmod(0o755)
+        tmp.replace(dest)
+        return dest
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    return str(exc)

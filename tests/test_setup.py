@@ -1,0 +1,357 @@
+"""devkit setup end to end: bare origin, loopback downloads, the stand-in, a real terminal."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devkit import runlock
+from tests.support.fixtures import Isolation
+from tests.support.http_server import FileServer
+from tests.support.monorepo import GitOrigin, add_project, git
+from tests.support.world import World
+
+DEVKIT = Path(sys.executable).parent / "devkit"
+
+
+def devkit(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(DEVKIT), *args],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def without_micromamba(world: World, base_url: str) -> dict[str, str]:
+    """PATH without the stand-in, and downloads from the loopback server."""
+    path = os.pathsep.join(
+        p for p in os.environ["PATH"].split(os.pathsep) if p != str(world.bin_dir)
+    )
+    return {"PATH": path, "DEVKIT_MICROMAMBA_URL": base_url}
+
+
+@pytest.fixture
+def clone_dir(tmp_path: Path) -> Path:
+    return tmp_path / "src" / "monorepo"
+
+
+def test_bare_machine_to_working_envs(
+    test_world: World,
+    http_server: FileServer,
+    git_origin: GitOrigin,
+    clone_dir: Path,
+    isolate: Isolation,
+) -> None:
+    env = without_micromamba(test_world, http_server.base_url)
+    result = devkit(
+        "setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--all", "--yes", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    installed = isolate.devkit_home / "data" / "bin" / "micromamba"
+    assert installed.is_file() and os.access(installed, os.X_OK)
+    assert "/micromamba-linux-64.sha256" in http_server.requests
+    assert (clone_dir / "projects" / "api" / "main.py").is_file()
+    for name in ("api", "etl"):
+        prefix = isolate.root_prefix / "envs" / name
+        assert (prefix / "conda-meta" / "devkit-source").is_file(), name
+    assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    config = (isolate.devkit_home / "config.yaml").read_text()
+    assert str(clone_dir) in config and git_origin.url in config and str(installed) in config
+    doctor = json.loads(
+        devkit("doctor", "--json", "--check", "env.exists", "--check", "env.stale").stdout
+    )
+    assert {r["status"] for r in doctor["results"]} == {"ok"}
+    assert {r["project"] for r in doctor["results"]} == {"api", "etl"}
+
+
+def test_rerun_is_a_no_op_and_an_edit_rebuilds_only_that_env(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    args = (
+        "setup",
+        "--repo",
+        git_origin.url,
+        "--dir",
+        str(clone_dir),
+        "--all",
+        "--yes",
+        "--no-shell-init",
+    )
+    assert devkit(*args).returncode == 0
+    again = devkit(*args)
+    assert again.returncode == 0
+    assert "`api` is up to date" in again.stderr and "`etl` is up to date" in again.stderr
+    assert "fetched" in again.stderr
+    env_file = clone_dir / "projects" / "api" / "environment.yml"
+    env_file.write_text(env_file.read_text().replace("python-dotenv=0.20.0", "pins"))
+    third = devkit(*args)
+    assert third.returncode == 0
+    assert "recreated `api`" in third.stderr and "`etl` is up to date" in third.stderr
+    assert list((isolate.root_prefix / "envs" / "api" / "conda-meta").glob("pins-*.json"))
+
+
+def test_changed_env_is_not_rebuilt_without_a_yes(git_origin: GitOrigin, clone_dir: Path) -> None:
+    args = (
+        "setup",
+        "--repo",
+        git_origin.url,
+        "--dir",
+        str(clone_dir),
+        "--projects",
+        "api",
+        "--no-shell-init",
+    )
+    assert devkit(*args, "--yes").returncode == 0
+    env_file = clone_dir / "projects" / "api" / "environment.yml"
+    env_file.write_text(env_file.read_text() + "# edited\n")
+    result = devkit(*args)  # no terminal, no --yes
+    assert result.returncode == 0
+    assert "`api` left as is" in result.stderr and "pass --yes" in result.stderr
+
+
+def test_bad_checksum_installs_nothing(
+    test_world: World, git_origin: GitOrigin, clone_dir: Path, tmp_path: Path, isolate: Isolation
+) -> None:
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "micromamba-linux-64").write_bytes(
+        (test_world.downloads_dir / "micromamba-linux-64").read_bytes()
+    )
+    (mirror / "micromamba-linux-64.sha256").write_text("0" * 64)
+    server = FileServer(mirror).start()
+    try:
+        env = without_micromamba(test_world, server.base_url)
+        result = devkit(
+            "setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--all", "--yes", env=env
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 1
+    assert "checksum mismatch" in result.stderr
+    bin_dir = isolate.devkit_home / "data" / "bin"
+    assert not bin_dir.exists() or list(bin_dir.iterdir()) == []
+
+
+def test_plain_http_to_another_host_is_refused(
+    test_world: World, git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    env = without_micromamba(test_world, "http://mirror.example.com/micromamba")
+    result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes", env=env)
+    assert result.returncode == 1 and "only https://" in result.stderr
+
+
+class _StallingHandler(http.server.BaseHTTPRequestHandler):
+    """Serves a checksum, then half a binary, then stalls: a download to interrupt."""
+
+    def do_GET(self) -> None:
+        if self.path.endswith(".sha256"):
+            body = ("a" * 64).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(10_000_000))
+        self.end_headers()
+        self.wfile.write(b"\0" * 100_000)
+        self.wfile.flush()
+        time.sleep(20)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_killed_download_leaves_nothing_that_looks_installed(
+    test_world: World,
+    stalling_server: str,
+    git_origin: GitOrigin,
+    clone_dir: Path,
+    isolate: Isolation,
+    sig: int,
+) -> None:
+    env = {**os.environ, **without_micromamba(test_world, stalling_server)}
+    proc = subprocess.Popen(
+        [str(DEVKIT), "setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    bin_dir = isolate.devkit_home / "data" / "bin"
+    deadline = time.monotonic() + 30
+    while not list(bin_dir.glob(".micromamba.*.part")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(bin_dir.glob(".micromamba.*.part")), "the download never started"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=30)
+    assert not (bin_dir / "micromamba").exists()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "Interrupted" in stderr
+        assert list(bin_dir.iterdir()) == []
+    else:
+        # Nothing could run on SIGKILL; the next setup sweeps the hidden temp file.
+        refused = without_micromamba(test_world, "http://127.0.0.1:1")
+        retry = devkit(
+            "setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes", env=refused
+        )
+        assert retry.returncode == 1
+        assert list(bin_dir.glob(".micromamba.*.part")) == []
+
+
+def test_clone_into_a_non_empty_folder_is_refused(git_origin: GitOrigin, clone_dir: Path) -> None:
+    clone_dir.mkdir(parents=True)
+    (clone_dir / "notes.txt").write_text("mine\n")
+    result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes")
+    assert result.returncode == 1
+    assert "never touches a folder it did not create" in result.stderr
+    assert [p.name for p in clone_dir.iterdir()] == ["notes.txt"]
+
+
+def test_another_remote_is_refused(git_origin: GitOrigin, clone_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.git"
+    git(tmp_path, "init", "-q", "--bare", str(other))
+    git(tmp_path, "clone", "-q", other.as_uri(), str(clone_dir))
+    result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes")
+    assert result.returncode == 1 and "is not a clone of" in result.stderr
+
+
+def test_auth_failure_gets_a_hint(clone_dir: Path, tmp_path: Path) -> None:
+    result = devkit(
+        "setup", "--repo", "https://127.0.0.1:1/acme/monorepo.git", "--dir", str(clone_dir), "--yes"
+    )
+    assert result.returncode == 1
+    assert "git clone" in result.stderr
+    assert not clone_dir.exists() or not any(clone_dir.iterdir())
+
+
+def test_unsolvable_env_is_reported_while_the_others_succeed(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    add_project(git_origin.source, "geo", dependencies=("python", "postal=9.9.9"))
+    git(git_origin.source.root, "add", "-A")
+    git(git_origin.source.root, "commit", "-qm", "add geo")
+    git(git_origin.source.root, "push", "-q", "origin", "HEAD")
+    result = devkit(
+        "setup",
+        "--repo",
+        git_origin.url,
+        "--dir",
+        str(clone_dir),
+        "--all",
+        "--yes",
+        "--jobs",
+        "2",
+        "--no-shell-init",
+    )
+    assert result.returncode == 1
+    assert "postal" in result.stdout + result.stderr
+    for name in ("api", "etl"):
+        assert (isolate.root_prefix / "envs" / name / "conda-meta" / "devkit-source").is_file()
+    assert not (isolate.root_prefix / "envs" / "geo" / "conda-meta" / "devkit-source").exists()
+
+
+def test_no_terminal_means_no_prompt_and_an_error_naming_the_flag() -> None:
+    result = devkit("setup", timeout=30)
+    assert result.returncode == 2
+    assert "pass --repo" in result.stderr
+
+
+def test_two_setups_at_once(isolate: Isolation, git_origin: GitOrigin, clone_dir: Path) -> None:
+    with runlock.exclusive(isolate.devkit_home / "data" / "setup.lock", "devkit setup"):
+        result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes")
+    assert result.returncode == 1
+    assert f"another devkit setup is running (pid {os.getpid()})" in result.stderr
+    assert not clone_dir.exists()
+
+
+def test_ctrl_c_during_env_creation_leaves_no_env_that_looks_done(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    proc = subprocess.Popen(
+        [
+            str(DEVKIT),
+            "setup",
+            "--repo",
+            git_origin.url,
+            "--dir",
+            str(clone_dir),
+            "--projects",
+            "etl",
+            "--yes",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    prefix = isolate.root_prefix / "envs" / "etl"
+    deadline = time.monotonic() + 30
+    while not prefix.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the whole foreground group
+    proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the env finished before the interrupt landed")
+    assert proc.returncode == 130
+    assert not (prefix / "conda-meta" / "devkit-source").exists()
+    checked = devkit("--root", str(clone_dir), "doctor", "etl", "--json", "--check", "env.exists")
+    doctor = json.loads(checked.stdout)
+    assert doctor["results"][0]["status"] == "fail"
+
+
+def test_interactive_setup_through_a_real_terminal(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    child = pexpect.spawn(
+        str(DEVKIT), ["setup"], env=env, encoding="utf-8", timeout=60, dimensions=(40, 120)
+    )
+    try:
+        child.expect("Git URL of the monorepo")
+        child.sendline(git_origin.url)
+        child.expect("Clone it into")
+        child.send("\x15")  # Ctrl-U clears the suggested default
+        child.sendline(str(clone_dir))
+        child.expect("Which projects")
+        child.send("\r")  # keep every project ticked
+        child.expect("Add micromamba's activation")
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
+    assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
