@@ -56,10 +56,17 @@ def mixed_in_env(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"all packages from {next(iter(counts), 'nowhere')}")
 
 
+_SUBDIRS = {"noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "osx-64", "osx-arm64", "win-64"}
+
+
 def _channel_name(channel: str | None) -> str:
+    # Records say `conda-forge`, a channel URL, or a subdir URL (`…/conda-forge/linux-64`).
     if not channel:
         return "unknown"
-    return channel.rstrip("/").split("/")[-1]
+    parts = channel.rstrip("/").split("/")
+    if len(parts) > 1 and parts[-1] in _SUBDIRS:
+        parts = parts[:-1]
+    return parts[-1]
 
 
 def python_eol(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
@@ -79,6 +86,8 @@ def python_eol(ctx: Context, out: Outcome, today: dt.date | None = None) -> Resu
         return out.ok(f"python {dep.version}")
     minor = f"{match.group(1)}.{match.group(2)}"
     eol = PYTHON_EOL.get(minor)
+    if eol is None and (int(match.group(1)), int(match.group(2))) < (3, 7):
+        eol = dt.date(2021, 12, 23)  # 3.6, the last of the older ones to go
     today = today or dt.date.today()
     if eol is not None and eol <= today:
         return out.warn(

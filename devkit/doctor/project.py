@@ -37,7 +37,7 @@ def spec_valid(ctx: Context, out: Outcome) -> Result:
         lines = ", ".join(f"{d.text!r} (line {d.line})" for d in lenient)
         return out.warn(
             f"{project.env_file.name}: specs only conda's lenient parser accepts: {lines}",
-            hint="write them as `name=version` or `name==version=build`",
+            hint="write them as `name=version`, or `name ==version build` to pin a build",
         )
     return out.ok(f"{len(spec.dependencies)} conda specs, {len(spec.pip)} pip requirements")
 

@@ -200,6 +200,7 @@ def test_channels_mixed_in_the_env(
         ("python=3.9", Status.WARN),
         ("python=3.10", Status.WARN),
         ("python=3.12", Status.OK),
+        ("python=2.7", Status.WARN),
         ("python", Status.WARN),
     ],
 )
@@ -220,3 +221,13 @@ def test_reading_envs_never_runs_micromamba(
     records = envs.installed_records(prefix)
     assert {r.name.normalized for r in records} >= {"python", "fastapi", "uvicorn"}
     assert isolate.root_prefix in prefix.parents
+
+
+def test_channel_names_from_records_of_any_micromamba() -> None:
+    assert channels._channel_name("conda-forge") == "conda-forge"
+    assert (
+        channels._channel_name("https://conda.anaconda.org/conda-forge/linux-64") == "conda-forge"
+    )
+    assert channels._channel_name("https://conda.anaconda.org/conda-forge/noarch/") == "conda-forge"
+    assert channels._channel_name("https://repo.anaconda.com/pkgs/main") == "main"
+    assert channels._channel_name(None) == "unknown"
