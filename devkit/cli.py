@@ -335,6 +335,33 @@ def run_command(
     return run_cmd.run(monorepo, user, request)
 
 
+@app.command(
+    name="shell",
+    help="Open an interactive shell in a project's env (as `micromamba activate` would), with "
+    "its .env loaded, in its folder; `exit` returns.",
+)
+def shell_command(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="The project (a folder under projects/).")],
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option("--env-file", help="Another .env file to load (repeatable)."),
+    ] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="Let .env values win over the shell's.")
+    ] = False,
+) -> int:
+    """Open a shell (see the help text)."""
+    from devkit.commands import run as run_cmd
+    from devkit.commands import shell as shell_cmd
+
+    monorepo, user = _monorepo(ctx.obj)
+    request = run_cmd.RunRequest(
+        project=project, env_files=tuple(env_file or ()), override=override
+    )
+    return shell_cmd.shell(monorepo, user, request)
+
+
 def _invoke(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:

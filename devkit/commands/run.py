@@ -151,18 +151,7 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
         return 0
 
     mm = micromamba.from_config(config)
-    location = envs.locate(mm.root_prefix, project, spec)
-    status = envs.status(location.prefix)
-    if status.state is not envs.EnvState.PRESENT:
-        verb = "is not created" if status.state is envs.EnvState.MISSING else "is broken"
-        raise PreflightError(
-            f"the env `{location.name}` of project {project.name} {verb}: {status.reason}",
-            hint=(
-                f"run `devkit setup --projects {project.name}`, or by hand: "
-                f"micromamba create -y -r {mm.root_prefix} -p {location.prefix} "
-                f"-f {project.env_file}"
-            ),
-        )
+    location = require_env(mm, project, spec)
 
     if resolved.missing:
         names = ", ".join(name for name, _ in resolved.missing)
@@ -182,6 +171,25 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
 
     console.info(f"devkit: running `{' '.join(argv)}` in env `{location.name}` ({project.path})")
     return proc.run_attached(mm.run_argv(location.prefix, argv), cwd=project.path, env=resolved.env)
+
+
+def require_env(
+    mm: micromamba.Micromamba, project: Project, spec: envspec.EnvSpec
+) -> envs.EnvLocation:
+    """The project's env, or a preflight error saying how to create it."""
+    location = envs.locate(mm.root_prefix, project, spec)
+    status = envs.status(location.prefix)
+    if status.state is not envs.EnvState.PRESENT:
+        verb = "is not created" if status.state is envs.EnvState.MISSING else "is broken"
+        raise PreflightError(
+            f"the env `{location.name}` of project {project.name} {verb}: {status.reason}",
+            hint=(
+                f"run `devkit setup --projects {project.name}`, or by hand: "
+                f"micromamba create -y -r {mm.root_prefix} -p {location.prefix} "
+                f"-f {project.env_file}"
+            ),
+        )
+    return location
 
 
 def _check_service(project: Project, request: RunRequest, port: int) -> None:
