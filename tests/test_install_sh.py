@@ -118,7 +118,7 @@ def test_rosetta_mac_is_reported(tmp_path: Path) -> None:
 
 
 def test_missing_git_is_named_with_the_fix(tmp_path: Path) -> None:
-    path = fake_bin(tmp_path, {}, tuple(b for b in BASICS if b != "git") + ("uname",))
+    path = fake_bin(tmp_path, {}, (*(b for b in BASICS if b != "git"), "uname"))
     result = install("--check", env={"PATH": path})
     assert result.returncode == 1
     assert "missing: git" in result.stderr and "apt-get install git" in result.stderr
