@@ -71,6 +71,7 @@ def test_bare_machine_to_working_envs(
         prefix = isolate.root_prefix / "envs" / name
         assert (prefix / "conda-meta" / "devkit-source").is_file(), name
     assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    assert "micromamba activate api" in result.stdout
     config = (isolate.devkit_home / "config.yaml").read_text()
     assert str(clone_dir) in config and git_origin.url in config and str(installed) in config
     doctor = json.loads(

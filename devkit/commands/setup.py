@@ -6,7 +6,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from devkit import config, console, facts, git, micromamba, monorepo, paths, proc, runlock
+from devkit import (
+    config,
+    console,
+    envs,
+    envspec,
+    facts,
+    git,
+    micromamba,
+    monorepo,
+    paths,
+    proc,
+    runlock,
+)
 from devkit.commands import envsetup
 from devkit.errors import DevkitError
 
@@ -83,7 +95,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             )
         )
         summary.add("config", "done", f"saved to {saved}")
-        _print_summary(summary, chosen)
+        _print_summary(summary, chosen, _env_names(chosen))
         return 1 if summary.failed else 0
 
 
@@ -204,7 +216,7 @@ def _shell(
     summary.add("shell", "done", f"added micromamba's block to {rc}")
 
 
-def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:
+def _print_summary(summary: Summary, chosen: list[monorepo.Project], env_names: list[str]) -> None:
     from rich.table import Table
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)
@@ -216,3 +228,18 @@ def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:
         f"\nNext: `devkit doctor` to check everything, `devkit run {first}` to start a service,"
         f" `devkit shell {first}` for a shell in its env."
     )
+    if env_names:
+        console.out().print(
+            f"In a new terminal, `micromamba activate {env_names[0]}` activates an env "
+            f"(envs: {', '.join(env_names)})."
+        )
+
+
+def _env_names(projects: list[monorepo.Project]) -> list[str]:
+    names = []
+    for project in projects:
+        try:
+            names.append(envs.env_name(project, envspec.parse(project.env_file)))
+        except DevkitError:
+            continue
+    return names
