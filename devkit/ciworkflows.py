@@ -1,0 +1,296 @@
+"""What a project's GitHub workflows say: the folders they watch, the env file they install, the
+Python and black they use, the runners, the image they build and the one they deploy.
+
+Reads ``devkit.workflows.Workflow`` records (YAML with line numbers); returns values with the
+line they are written on, so every finding can name file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from devkit import yamlfile
+from devkit.workflows import Workflow
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value and the line it is written on; ``written`` is the text as typed when YAML read it
+    as something else (``3.10`` unquoted is the number 3.1)."""
+
+    value: str
+    line: int
+    written: str | None = None
+
+
+def triggers(workflow: Workflow) -> dict[str, Any]:
+    """The ``on:`` mapping (PyYAML reads the bare key ``on`` as the boolean true)."""
+    found = workflow.data.get("on", workflow.data.get("True"))
+    return found if isinstance(found, dict) else {}
+
+
+def path_filters(workflow: Workflow) -> dict[str, list[Ref]]:
+    """``paths:`` filters per event (events without filters are left out)."""
+    result: dict[str, list[Ref]] = {}
+    for event, spec in triggers(workflow).items():
+        filters = spec.get("paths") if isinstance(spec, dict) else None
+        if isinstance(filters, yamlfile.YamlList):
+            result[event] = [
+                Ref(str(f), line) for f, line in zip(filters, filters.item_lines, strict=True)
+            ]
+    return result
+
+
+def jobs(workflow: Workflow) -> Iterator[tuple[str, yamlfile.YamlMap]]:
+    """``(job id, job)`` pairs."""
+    found = workflow.data.get("jobs")
+    if isinstance(found, dict):
+        for job_id, job in found.items():
+            if isinstance(job, yamlfile.YamlMap):
+                yield job_id, job
+
+
+def steps(workflow: Workflow) -> Iterator[yamlfile.YamlMap]:
+    """Every step of every job."""
+    for _, job in jobs(workflow):
+        listed = job.get("steps")
+        for step in listed if isinstance(listed, list) else []:
+            if isinstance(step, yamlfile.YamlMap):
+                yield step
+
+
+def working_directories(workflow: Workflow) -> list[Ref]:
+    """``working-directory`` of the workflow's and jobs' ``defaults.run`` and of steps."""
+    holders: list[yamlfile.YamlMap] = []
+    for owner in [workflow.data, *(job for _, job in jobs(workflow))]:
+        run = _dig(owner, "defaults", "run")
+        if isinstance(run, yamlfile.YamlMap):
+            holders.append(run)
+    holders.extend(steps(workflow))
+    return [
+        Ref(str(h["working-directory"]), h.line_of("working-directory"))
+        for h in holders
+        if isinstance(h.get("working-directory"), str)
+    ]
+
+
+def uses(workflow: Workflow) -> list[Ref]:
+    """Every ``uses:`` reference (steps and reusable-workflow jobs)."""
+    holders = [*steps(workflow), *(job for _, job in jobs(workflow))]
+    return [
+        Ref(h["uses"].strip(), h.line_of("uses")) for h in holders if isinstance(h.get("uses"), str)
+    ]
+
+
+def step_input(step: yamlfile.YamlMap, key: str) -> Ref | None:
+    """A ``with:`` input of a step, with its line."""
+    inputs = step.get("with")
+    if not isinstance(inputs, yamlfile.YamlMap) or inputs.get(key) is None:
+        return None
+    return Ref(str(inputs[key]), inputs.line_of(key))
+
+
+def steps_using(workflow: Workflow, action: str) -> list[yamlfile.YamlMap]:
+    """Steps whose ``uses`` names ``action`` (``owner/repo``, any ref)."""
+    return [
+        s
+        for s in steps(workflow)
+        if isinstance(s.get("uses"), str) and s["uses"].split("@")[0].lower() == action
+    ]
+
+
+def is_deploy(workflow: Workflow) -> bool:
+    """A workflow that builds or deploys the service (rather than checking it)."""
+    if steps_using(workflow, "google-github-actions/deploy-cloudrun"):
+        return True
+    return any(
+        re.search(r"gcloud\s+(builds\s+submit|run\s+deploy)", str(s.get("run", "")))
+        for s in steps(workflow)
+    )
+
+
+def environment_files(workflow: Workflow) -> list[Ref]:
+    """``environment-file`` inputs of micromamba/miniconda setup steps."""
+    found = []
+    for step in steps(workflow):
+        action = str(step.get("uses", "")).lower()
+        if "micromamba" in action or "setup-miniconda" in action:
+            ref = step_input(step, "environment-file")
+            if ref is not None:
+                found.append(ref)
+    return found
+
+
+def python_versions(workflow: Workflow) -> list[Ref]:
+    """Every ``python-version``: matrix entries and setup-python inputs (expressions skipped)."""
+    raw = workflow.path.read_text(encoding="utf-8").splitlines()
+    found: list[Ref] = []
+    for _, job in jobs(workflow):
+        matrix = _dig(job, "strategy", "matrix")
+        value = matrix.get("python-version") if isinstance(matrix, yamlfile.YamlMap) else None
+        if isinstance(value, yamlfile.YamlList):
+            found.extend(
+                _ref(v, line, raw) for v, line in zip(value, value.item_lines, strict=True)
+            )
+        elif value is not None and isinstance(matrix, yamlfile.YamlMap):
+            found.append(_ref(value, matrix.line_of("python-version"), raw))
+    for step in steps_using(workflow, "actions/setup-python"):
+        inputs = step.get("with")
+        if isinstance(inputs, yamlfile.YamlMap) and inputs.get("python-version") is not None:
+            found.append(_ref(inputs["python-version"], inputs.line_of("python-version"), raw))
+    return [r for r in found if "${{" not in r.value]
+
+
+def _ref(value: Any, line: int, raw: list[str]) -> Ref:
+    if isinstance(value, float) and 0 < line <= len(raw):
+        text = raw[line - 1].split("#", 1)[0]
+        for token in re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", text):
+            if float(token) == value and token != str(value):
+                return Ref(str(value), line, written=token)
+    return Ref(str(value), line)
+
+
+def runners(workflow: Workflow) -> list[Ref]:
+    """Runner labels of every job, with ``${{ matrix.os }}`` expanded from the matrix."""
+    found: list[Ref] = []
+    for _, job in jobs(workflow):
+        runs_on = job.get("runs-on")
+        labels = runs_on if isinstance(runs_on, list) else [runs_on]
+        for label in (str(x) for x in labels if x is not None):
+            match = re.search(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", label)
+            matrix = _dig(job, "strategy", "matrix")
+            values = matrix.get(match.group(1)) if match and isinstance(matrix, dict) else None
+            if isinstance(values, yamlfile.YamlList):
+                found.extend(
+                    Ref(str(v), line) for v, line in zip(values, values.item_lines, strict=True)
+                )
+            else:
+                found.append(Ref(label, job.line_of("runs-on")))
+    return found
+
+
+@dataclass(frozen=True)
+class BuildSubmit:
+    """A ``gcloud builds submit`` command: ``--tag`` builds the Dockerfile, else a config."""
+
+    line: int
+    tag: Ref | None
+    config: Ref | None
+    project: str | None
+
+
+def build_submits(workflow: Workflow) -> list[BuildSubmit]:
+    """Every ``gcloud builds submit`` in a ``run:`` script."""
+    found = []
+    for step in steps(workflow):
+        script = step.get("run")
+        if not isinstance(script, str) or "builds submit" not in script:
+            continue
+        # A block scalar (`run: |-`) starts on the line after its key.
+        first = step.line_of("run") + (1 if "\n" in script else 0)
+        lines = script.split("\n")
+        joined = re.sub(r"\\\n", " ", script)
+        for command in re.finditer(r"gcloud\s+builds\s+submit\b[^\n;&|]*", joined):
+            words = _words(command.group(0))
+            start = next((n for n, t in enumerate(lines) if "builds submit" in t), 0)
+            tag = _option(words, ("--tag", "-t"))
+            config = _option(words, ("--config",))
+            found.append(
+                BuildSubmit(
+                    line=first + start,
+                    tag=Ref(tag, first + _line_with(lines, tag, start)) if tag else None,
+                    config=Ref(config, first + _line_with(lines, config, start))
+                    if config
+                    else None,
+                    project=_option(words, ("--project",)),
+                )
+            )
+    return found
+
+
+def _line_with(lines: list[str], needle: str, start: int) -> int:
+    return next((n for n, text in enumerate(lines[start:], start) if needle in text), start)
+
+
+def _words(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _option(words: list[str], names: tuple[str, ...]) -> str | None:
+    for index, word in enumerate(words):
+        key, eq, value = word.partition("=")
+        if key in names and eq:
+            return value
+        if word in names and index + 1 < len(words):
+            return words[index + 1]
+    return None
+
+
+def gcloud_project(workflow: Workflow) -> str | None:
+    """The Google Cloud project the workflow works in, from the auth or deploy step."""
+    for action in ("google-github-actions/auth", "google-github-actions/deploy-cloudrun"):
+        for step in steps_using(workflow, action):
+            ref = step_input(step, "project_id")
+            if ref is not None and "${{" not in ref.value:
+                return ref.value
+    return next((b.project for b in build_submits(workflow) if b.project), None)
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One piece of a Cloud Run ``env_vars`` input: ``KEY=value`` (``key`` None if malformed)."""
+
+    text: str
+    key: str | None
+    line: int
+
+
+def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
+    """Split ``env_vars`` the way deploy-cloudrun does: on commas and newlines, except escaped
+    (``\\,``) or quoted ones."""
+    pieces: list[EnvVar] = []
+    current: list[str] = []
+    quote: str | None = None
+    line = start = first_line
+    escaped = False
+    for char in value + "\n":
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote:
+            quote = None if char == quote else quote
+            current.append(char)
+        elif char in "\"'":
+            quote = char
+            current.append(char)
+        elif char in ",\n":
+            text = "".join(current).strip()
+            if text:
+                key = text.split("=", 1)[0].strip() if "=" in text else None
+                pieces.append(EnvVar(text, key if key and _IDENTIFIER.match(key) else None, start))
+            current = []
+            start = line + 1 if char == "\n" else line
+        else:
+            current.append(char)
+        if char == "\n":
+            line += 1
+    return pieces
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

@@ -1,0 +1,331 @@
+"""A project's build files as data: Dockerfile, entrypoint.sh, cloudbuild.yaml, placeholders.
+
+Every reader returns a record or raises ``FileFormatError`` naming the file and line; none of
+them runs Docker, bash or gcloud.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import yamlfile
+from devkit.errors import FileFormatError
+
+DOCKERFILE = "Dockerfile"
+ENTRYPOINT = "entrypoint.sh"
+CLOUDBUILD = "cloudbuild.yaml"
+
+_INSTRUCTIONS = {
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+}  # fmt: skip
+_HEREDOC = re.compile(r"<<-?\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
+_CONDA_PACK = re.compile(r"\bconda[- ]pack\b([^&;|]*)")
+_ENV_CREATE = re.compile(r"\b(?:conda|mamba|micromamba)\s+(?:env\s+)?create\b([^&;|]*)")
+_PORT_DEFAULTS = (
+    re.compile(r"\bPORT=[\"']?(\d+)[\"']?"),  # PORT="8080" in an `if [[ -z "${PORT}" ]]`
+    re.compile(r"\$\{PORT:?[-=](\d+)\}"),  # ${PORT:-8080}
+)
+# The seed's placeholders; its cloudbuild.yaml even has `<GCLOUD-PROJECT-NAME/` without `>`.
+PLACEHOLDER = re.compile(r"<(project-name|gcloud-project-name|service-name|company)\b>?", re.I)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One Dockerfile instruction, continuation lines joined."""
+
+    keyword: str
+    args: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A ``FROM`` line."""
+
+    image: str
+    platform: str | None
+    alias: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """A parsed Dockerfile."""
+
+    path: Path
+    instructions: tuple[Instruction, ...]
+
+    def stages(self) -> list[Stage]:
+        """Every ``FROM``, with build args declared before the first one substituted."""
+        args: dict[str, str] = {}
+        stages: list[Stage] = []
+        for ins in self.instructions:
+            if ins.keyword == "ARG" and not stages and "=" in ins.args:
+                key, _, value = ins.args.partition("=")
+                args[key.strip()] = value.strip().strip("\"'")
+            if ins.keyword != "FROM":
+                continue
+            words = ins.args.split()
+            platform = next(
+                (w.split("=", 1)[1] for w in words if w.startswith("--platform=")), None
+            )
+            rest = [w for w in words if not w.startswith("--")]
+            image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), rest[0])
+            alias = rest[2] if len(rest) >= 3 and rest[1].lower() == "as" else None
+            stages.append(Stage(image, platform, alias, ins.line))
+        return stages
+
+    def env(self, name: str) -> tuple[str, int] | None:
+        """The last value an ``ENV`` gives ``name``, with its line."""
+        found = None
+        for ins in self.instructions:
+            if ins.keyword != "ENV":
+                continue
+            # `ENV PORT 8080` (legacy) or `ENV PORT=8080 OTHER=1`.
+            legacy = re.match(rf"^{name}\s+([^=\s]\S*)\s*$", ins.args)
+            pairs = re.findall(rf"(?:^|\s){name}=[\"']?([^\s\"']*)", ins.args)
+            if legacy:
+                found = (legacy.group(1), ins.line)
+            elif pairs:
+                found = (pairs[-1], ins.line)
+        return found
+
+    def conda_pack_names(self) -> list[tuple[str, int]]:
+        """Env names given to ``conda-pack -n`` (or ``conda pack -n``)."""
+        return self._flag_values(_CONDA_PACK, ("-n", "--name"))
+
+    def created_env_names(self) -> list[tuple[str, int]]:
+        """``-n`` names given to ``mamba env create`` and friends (none: the file's ``name:``)."""
+        return self._flag_values(_ENV_CREATE, ("-n", "--name"))
+
+    def _flag_values(
+        self, command: re.Pattern[str], flags: tuple[str, ...]
+    ) -> list[tuple[str, int]]:
+        found = []
+        for ins in (i for i in self.instructions if i.keyword == "RUN"):
+            for match in command.finditer(ins.args):
+                words = _split(match.group(1))
+                for index, word in enumerate(words):
+                    key, eq, value = word.partition("=")
+                    if key in flags and eq:
+                        found.append((value, ins.line))
+                    elif word in flags and index + 1 < len(words):
+                        found.append((words[index + 1], ins.line))
+        return found
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def parse_dockerfile(path: Path) -> Dockerfile:
+    """Read a Dockerfile into instructions; an unknown instruction is an error with its line."""
+    lines = _read(path).splitlines()
+    instructions: list[Instruction] = []
+    index = 0
+    while index < len(lines):
+        start = index
+        text = lines[index].strip()
+        index += 1
+        if not text or text.startswith("#"):
+            continue
+        parts = [text]
+        continued = text.endswith("\\")
+        while continued and index < len(lines):
+            parts[-1] = parts[-1].removesuffix("\\")
+            following = lines[index].strip()
+            index += 1
+            if following.startswith("#"):  # Docker drops comment lines inside a command
+                continue
+            parts.append(following)
+            continued = following.endswith("\\")
+        parts[-1] = parts[-1].removesuffix("\\")
+        joined = " ".join(p for p in parts if p)
+        for delimiter in _HEREDOC.findall(joined):
+            # The heredoc's body belongs to the instruction (a RUN script), not the Dockerfile.
+            body = []
+            while index < len(lines) and lines[index].strip() != delimiter:
+                body.append(lines[index])
+                index += 1
+            index += 1
+            joined += "\n" + "\n".join(body)
+        keyword, _, args = joined.partition(" ")
+        if keyword.upper() not in _INSTRUCTIONS:
+            raise FileFormatError(path, f"unknown instruction `{keyword}`", line=start + 1)
+        if keyword.upper() == "FROM" and not [w for w in args.split() if not w.startswith("--")]:
+            raise FileFormatError(path, "FROM without an image", line=start + 1)
+        instructions.append(Instruction(keyword.upper(), args.strip(), start + 1))
+    if not any(i.keyword == "FROM" for i in instructions):
+        raise FileFormatError(path, "no FROM instruction", line=1)
+    return Dockerfile(path, tuple(instructions))
+
+
+@dataclass(frozen=True)
+class Entrypoint:
+    """What ``entrypoint.sh`` does with ``PORT``, and whether it can run at all."""
+
+    path: Path
+    executable: bool
+    crlf_line: int | None
+    reads_port: bool
+    default_ports: tuple[tuple[int, int], ...]  # (port, line)
+
+
+def read_entrypoint(path: Path) -> Entrypoint:
+    """Read the script as text; only unreadable or non-UTF-8 files are errors."""
+    text = _read(path, keep_newlines=True)
+    lines = text.split("\n")
+    crlf = next((n for n, line in enumerate(lines, 1) if line.endswith("\r")), None)
+    ports = []
+    for number, line in enumerate(lines, 1):
+        code = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
+        for pattern in _PORT_DEFAULTS:
+            ports.extend((int(m.group(1)), number) for m in pattern.finditer(code))
+    code_only = "\n".join(line.split("#", 1)[0] for line in lines)
+    return Entrypoint(
+        path=path,
+        executable=bool(path.stat().st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)),
+        crlf_line=crlf,
+        reads_port=re.search(r"\$\{?PORT\b", code_only) is not None,
+        default_ports=tuple(ports),
+    )
+
+
+@dataclass(frozen=True)
+class ImageName:
+    """An image a build pushes or a deploy runs, split into repository and tag."""
+
+    repository: str
+    tag: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+def image_name(text: str, line: int, substitutions: dict[str, str] | None = None) -> ImageName:
+    """``us-docker.pkg.dev/p/r/app:build`` -> repository and tag (default ``latest``);
+    ``$VAR``/``${VAR}`` replaced from ``substitutions`` where known."""
+    subs = substitutions or {}
+    text = re.sub(r"\$\{?(\w+)\}?", lambda m: subs.get(m.group(1), m.group(0)), text.strip())
+    name, tag = text, "latest"
+    if ":" in text.rsplit("/", 1)[-1]:
+        name, tag = text.rsplit(":", 1)
+    return ImageName(name, tag, line)
+
+
+@dataclass(frozen=True)
+class CloudBuild:
+    """The images a cloudbuild.yaml tags (``-t``) and pushes (``images:``); its own
+    ``substitutions:`` are applied, ``$PROJECT_ID`` is left for ``resolve``."""
+
+    path: Path
+    images: tuple[ImageName, ...]
+
+
+def read_cloudbuild(path: Path) -> CloudBuild:
+    """Parse cloudbuild.yaml into the image names it builds and pushes."""
+    data = yamlfile.load(path)
+    if not isinstance(data, yamlfile.YamlMap):
+        raise FileFormatError(path, "expected a mapping with `steps:`", line=1)
+    subs: dict[str, str] = {}
+    declared = data.get("substitutions")
+    if isinstance(declared, dict):
+        subs.update({str(k): str(v) for k, v in declared.items()})
+    found: list[ImageName] = []
+    steps = data.get("steps")
+    if not isinstance(steps, yamlfile.YamlList):
+        raise FileFormatError(path, "`steps` must be a list", line=data.line_of("steps"))
+    for step in steps:
+        args = step.get("args") if isinstance(step, dict) else None
+        if not isinstance(args, yamlfile.YamlList):
+            continue
+        for index, arg in enumerate(args[:-1]):
+            if arg in ("-t", "--tag") and isinstance(args[index + 1], str):
+                found.append(image_name(args[index + 1], args.item_lines[index + 1], subs))
+    images = data.get("images")
+    if isinstance(images, yamlfile.YamlList):
+        for item, line in zip(images, images.item_lines, strict=True):
+            if isinstance(item, str):
+                found.append(image_name(item, line, subs))
+    return CloudBuild(path, tuple(found))
+
+
+def resolve(image: ImageName, project_id: str | None) -> ImageName:
+    """``$PROJECT_ID`` (Cloud Build's default substitution) replaced by the deploy's project."""
+    if not project_id:
+        return image
+    return image_name(str(image), image.line, {"PROJECT_ID": project_id})
+
+
+Parsed = Dockerfile | Entrypoint | CloudBuild | FileFormatError | None
+_READERS = {DOCKERFILE: parse_dockerfile, ENTRYPOINT: read_entrypoint, CLOUDBUILD: read_cloudbuild}
+
+
+def read(path: Path) -> Parsed:
+    """A build file by its name: the record, the error that stopped reading it, or None."""
+    if not path.is_file():
+        return None
+    try:
+        return _READERS[path.name](path)
+    except FileFormatError as exc:
+        return exc
+
+
+def git_modes(root: Path, name: str) -> dict[Path, str]:
+    """Modes git records for files called ``name`` (``100755`` is executable), one git call.
+
+    The image is built from a checkout, so git's mode is the one the container gets, whatever
+    the working tree says.
+    """
+    from devkit import proc
+    from devkit.errors import DevkitError
+
+    try:
+        done = proc.run(
+            ["git", "-C", root, "ls-files", "-s", "--full-name", "--", f":(glob)**/{name}"],
+            check=False,
+        )
+        top = proc.run(["git", "-C", root, "rev-parse", "--show-toplevel"], check=False)
+    except DevkitError:
+        return {}
+    if done.returncode != 0 or top.returncode != 0:
+        return {}
+    base = Path(top.stdout.strip())
+    modes = {}
+    for line in done.stdout.splitlines():
+        meta, _, relative = line.partition("\t")
+        modes[(base / relative).resolve()] = meta.split()[0]
+    return modes
+
+
+def placeholders(path: Path) -> list[tuple[int, str]]:
+    """Template placeholders left in a text file: (line, placeholder)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [
+        (number, match.group(0))
+        for number, line in enumerate(text.splitlines(), 1)
+        for match in PLACEHOLDER.finditer(line)
+    ]
+
+
+def _read(path: Path, *, keep_newlines: bool = False) -> str:
+    try:
+        if keep_newlines:  # read_text() would turn CRLF into LF and hide it
+            return path.read_bytes().decode("utf-8")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(path, "not UTF-8 text") from exc
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
