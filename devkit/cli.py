@@ -6,12 +6,15 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from devkit import __version__, console
 from devkit.errors import DevkitError, UsageError
+
+if TYPE_CHECKING:
+    from devkit.commands.new import Question
 
 # Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted.
 EXIT_OK = 0
@@ -360,6 +363,75 @@ def shell_command(
         project=project, env_files=tuple(env_file or ()), override=override
     )
     return shell_cmd.shell(monorepo, user, request)
+
+
+_NEW_HELP = (
+    "Create projects/<name>/ (environment.yml, main.py, entrypoint.sh, Dockerfile, "
+    "cloudbuild.yaml, .pylintrc, .env.example, tests/) and its checks and deploy workflows from "
+    "devkit's template, every placeholder filled, so the files agree by construction.\n\n"
+    "On a terminal it asks for what the flags do not give; without one --gcloud-project is "
+    "required and the rest take their defaults. Never overwrites. See docs/project-files.md."
+)
+
+
+def _new_option(flag: str, text: str) -> typer.models.OptionInfo:
+    return typer.Option(flag, help=text, show_default=False)
+
+
+@app.command(name="new", help=_NEW_HELP)
+def new_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The project's folder, env and image name.")],
+    gcloud_project: Annotated[
+        str | None, _new_option("--gcloud-project", "Google Cloud project id (no default).")
+    ] = None,
+    service: Annotated[
+        str | None, _new_option("--service", "Cloud Run service (default: the project name).")
+    ] = None,
+    region: Annotated[
+        str | None, _new_option("--region", "Cloud Run and Artifact Registry region (us-central1).")
+    ] = None,
+    python: Annotated[str | None, _new_option("--python", "Python version (3.12).")] = None,
+    black: Annotated[
+        str | None, _new_option("--black", "black version, in CI and environment.yml (25.1.0).")
+    ] = None,
+    artifact_repo: Annotated[
+        str | None,
+        _new_option("--artifact-repo", "Artifact Registry repository (cloud-run-source-deploy)."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Take the defaults instead of asking.")
+    ] = False,
+) -> int:
+    """Create a project (see _NEW_HELP)."""
+    from devkit.commands import new as new_cmd
+
+    monorepo, _ = _monorepo(ctx.obj)
+    given = {
+        "gcloud_project": gcloud_project,
+        "service": service,
+        "region": region,
+        "python": python,
+        "black": black,
+        "artifact_repo": artifact_repo,
+    }
+    request = new_cmd.NewRequest(name=name, values=given, yes=yes)
+    return new_cmd.new(monorepo, request, ask_value if can_prompt() else None)
+
+
+def ask_value(question: Question, default: str | None) -> str:
+    """Ask for one template value on the terminal (only called when ``can_prompt()``)."""
+    import questionary
+
+    def check(text: str) -> bool | str:
+        if not text.strip():
+            return f"required (or pass {question.flag})"
+        return question.problem(text.strip()) or True
+
+    answer = questionary.text(f"{question.prompt}:", default=default or "", validate=check).ask()
+    if answer is None:  # Ctrl-C inside the prompt
+        raise KeyboardInterrupt
+    return answer.strip()
 
 
 def _invoke(argv: list[str] | None) -> int:

@@ -1,0 +1,226 @@
+"""``devkit new``: a project whose files agree by construction, from the packaged template.
+
+Writes ``<projects folder>/<name>/`` (environment.yml, main.py, entrypoint.sh, Dockerfile,
+cloudbuild.yaml, .pylintrc, .env.example, .dockerignore, tests/) and the checks and deploy
+workflows, every placeholder filled. Never overwrites anything.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import buildingblocks, console, envspec, templates
+from devkit.commands.run import DEFAULT_PORT
+from devkit.errors import DevkitError, FileFormatError, UsageError
+from devkit.monorepo import Monorepo, _validate_name
+
+# The template's building blocks that are not questions: change them here in a fork.
+MINIFORGE_TAG = "25.11.0-0"  # condaforge/miniforge3 image tag (Miniforge release, 2025-11)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A value the template needs: its flag, the question, its default, what is valid."""
+
+    key: str
+    flag: str
+    prompt: str
+    default: str | None  # None: required; "{project}" is the new project's name
+    pattern: str
+    rule: str
+    asked: bool = True  # asked on a terminal; the others take their default or flag
+
+    def default_for(self, project: str) -> str | None:
+        """The default with the project's name filled in."""
+        return self.default.replace("{project}", project) if self.default else None
+
+    def problem(self, value: str) -> str | None:
+        """Why a value is not valid, or None."""
+        return None if re.fullmatch(self.pattern, value) else f"{self.flag} {value!r}: {self.rule}"
+
+
+QUESTIONS = (
+    Question(
+        "gcloud_project",
+        "--gcloud-project",
+        "Google Cloud project id",
+        None,
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]",
+        "6 to 30 lowercase letters, digits or hyphens, starting with a letter",
+    ),
+    Question(
+        "service",
+        "--service",
+        "Cloud Run service name",
+        "{project}",
+        r"[a-z]([a-z0-9-]{0,47}[a-z0-9])?",
+        "up to 49 lowercase letters, digits or hyphens, starting with a letter",
+    ),
+    Question(
+        "region",
+        "--region",
+        "Region (Cloud Run and Artifact Registry)",
+        "us-central1",
+        r"[a-z]+-[a-z]+[0-9]+",
+        "a Google Cloud region such as us-central1 or europe-west4",
+    ),
+    Question(
+        "python",
+        "--python",
+        "Python version",
+        "3.12",
+        r"3\.[0-9]+",
+        "a Python minor version such as 3.12",
+    ),
+    Question(
+        "black",
+        "--black",
+        "black version",
+        "25.1.0",
+        r"[0-9]+\.[0-9]+(\.[0-9]+)?",
+        "a black release such as 25.1.0",
+        asked=False,
+    ),
+    Question(
+        "artifact_repo",
+        "--artifact-repo",
+        "Artifact Registry repository",
+        "cloud-run-source-deploy",
+        r"[a-z]([a-z0-9-]*[a-z0-9])?",
+        "lowercase letters, digits or hyphens, starting with a letter",
+        asked=False,
+    ),
+)
+BY_KEY = {q.key: q for q in QUESTIONS}
+Ask = Callable[[Question, str | None], str]
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What ``devkit new`` was asked to create; ``values`` holds flags given (key -> value)."""
+
+    name: str
+    values: Mapping[str, str | None]
+    yes: bool = False  # take defaults instead of asking
+
+
+def validate_name(monorepo: Monorepo, name: str) -> None:
+    """The folder rules every command applies, plus what image and env names accept."""
+    _validate_name(name)
+    if not _NAME.fullmatch(name):
+        raise UsageError(
+            f"invalid project name {name!r} for a new project",
+            hint="use lowercase letters, digits, `-` and `_`, starting with a letter or digit: "
+            "the name becomes the env, the image and the service name",
+        )
+    for project in monorepo.projects():
+        try:
+            taken = envspec.parse(project.env_file).name
+        except FileFormatError:
+            continue
+        if taken == name:
+            raise DevkitError(
+                f"project `{project.name}` already has an env called `{name}`",
+                hint="pick another name: two projects with one env name overwrite each other",
+            )
+
+
+def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict[str, str]:
+    """Every template variable: the flag, else the answer (when ``ask``), else the default."""
+    values = {"project": name}
+    for question in QUESTIONS:
+        value = given.get(question.key)
+        default = question.default_for(name)
+        if value is None and ask is not None and question.asked:
+            value = ask(question, default)
+        value = value if value is not None else default
+        if value is None:
+            raise UsageError(
+                f"{question.flag} is required ({question.prompt}) and there is no terminal to ask",
+                hint=f"pass {question.flag} VALUE",
+            )
+        problem = question.problem(value.strip())
+        if problem:
+            raise UsageError(problem)
+        values[question.key] = value.strip()
+    values["registry"] = f"{values['region']}-docker.pkg.dev"
+    values["port"] = str(DEFAULT_PORT)
+    values["miniforge"] = MINIFORGE_TAG
+    values["debian"] = buildingblocks.CURRENT_DEBIAN
+    return values
+
+
+def create(monorepo: Monorepo, values: Mapping[str, str]) -> list[Path]:
+    """Write the filled template; refuse if any target exists. Returns the files written."""
+    name = values["project"]
+    projects_dir = monorepo.config.projects_dir.strip("/")
+    files = templates.render(values, projects_dir)
+    folder = monorepo.projects_dir / name
+    taken = [monorepo.root / f.path for f in files if (monorepo.root / f.path).exists()]
+    if folder.exists() or taken:
+        raise DevkitError(
+            f"{folder if folder.exists() else taken[0]} already exists",
+            hint="devkit new never overwrites: pick another name, or remove it first",
+        )
+    prefix = f"{projects_dir}/{name}/"
+    inside = [f for f in files if f.path.startswith(prefix)]
+    outside = [f for f in files if not f.path.startswith(prefix)]
+    # The project is staged next to its final folder and moved in with one rename, so an error
+    # halfway leaves no half project behind.
+    staging = monorepo.projects_dir / f".{name}.devkit-new"
+    shutil.rmtree(staging, ignore_errors=True)
+    created: list[Path] = []
+    try:
+        for item in inside:
+            _write(staging / item.path.removeprefix(prefix), item)
+        for item in outside:
+            created.append(_write(monorepo.root / item.path, item))
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+    return [folder / f.path.removeprefix(prefix) for f in inside] + created
+
+
+def _write(target: Path, item: templates.RenderedFile) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # "x": fail rather than overwrite, even if something appeared since the check above.
+    with target.open("x", encoding="utf-8", newline="\n") as handle:
+        handle.write(item.text)
+    if item.executable:
+        target.chmod(0o755)
+    return target
+
+
+def new(monorepo: Monorepo, request: NewRequest, ask: Ask | None) -> int:
+    """Create the project and say what to do next."""
+    _validate_name(request.name)
+    folder = monorepo.projects_dir / request.name
+    if folder.exists():  # before any question: nothing to ask about a name that is taken
+        raise DevkitError(
+            f"{folder} already exists",
+            hint="devkit new never overwrites: pick another name, or remove it first",
+        )
+    validate_name(monorepo, request.name)
+    values = resolve(request.name, request.values, None if request.yes else ask)
+    written = create(monorepo, values)
+    out = console.out()
+    for path in written:
+        out.print(f"created {path.relative_to(monorepo.root).as_posix()}", markup=False)
+    name = request.name
+    relative = folder.relative_to(monorepo.root).as_posix()
+    out.print(
+        "\nNext:\n"
+        f"  devkit doctor {name} --fix   # creates the env and .env (from .env.example)\n"
+        f"  devkit run {name}            # serves /health on http://127.0.0.1:{DEFAULT_PORT}\n"
+        f"  git add {relative} .github/workflows/{name}-*.yml",
+        markup=False,
+    )
+    return 0

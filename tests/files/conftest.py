@@ -1,0 +1,70 @@
+"""Project-file test helpers: a project made by `devkit new` (the passing case) to break."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devkit import monorepo
+from devkit.commands import new as new_cmd
+from devkit.doctor.base import Result
+from devkit.doctor.context import Context
+from tests.doctor.conftest import make_ctx, run_check  # noqa: F401 - shared fixture
+from tests.support.channel import PYTHON_RUNNING_MINOR
+from tests.support.monorepo import Monorepo
+
+NAME = "svc"
+GCLOUD = "acme-data"
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A monorepo holding project `svc`, just created from the template."""
+
+    root: Path
+
+    @property
+    def project(self) -> Path:
+        """`projects/svc`."""
+        return self.root / "projects" / NAME
+
+    def file(self, relative: str) -> Path:
+        """A file of the project."""
+        return self.project / relative
+
+    def workflow(self, kind: str) -> Path:
+        """`.github/workflows/svc-<kind>.yml`."""
+        return self.root / ".github" / "workflows" / f"{NAME}-{kind}.yml"
+
+    def replace(self, path: Path, old: str, new: str, count: int = 1) -> None:
+        """Edit a file; the text to replace must be there."""
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        path.write_text(text.replace(old, new, count))
+
+    def line_of(self, path: Path, needle: str) -> int:
+        """The first line holding `needle`."""
+        lines = path.read_text().splitlines()
+        return next(n for n, text in enumerate(lines, 1) if needle in text)
+
+
+def create_project(root: Path, name: str = NAME, **flags: str) -> Path:
+    """Write a project from the template into the monorepo at `root`, like `devkit new`."""
+    given = {"gcloud_project": GCLOUD, "python": PYTHON_RUNNING_MINOR, **flags}
+    values = new_cmd.resolve(name, given, None)
+    new_cmd.create(monorepo.load(root), values)
+    return root / "projects" / name
+
+
+@pytest.fixture
+def fresh(sample_monorepo: Monorepo) -> Fresh:
+    """The sample monorepo plus `svc` from the template: every files.* check passes on it."""
+    create_project(sample_monorepo.root)
+    return Fresh(sample_monorepo.root)
+
+
+def check(ctx: Context, check_id: str, project: str | None = NAME) -> Result:
+    """One check's result for `svc` (or the repo when `project` is None)."""
+    return run_check(ctx, check_id, project)
