@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import envs, envspec, micromamba, proc, workflows
+from devkit import envs, envspec, micromamba, proc, projectfiles, workflows
 from devkit.config import Thresholds, UserConfig
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -125,3 +125,25 @@ class Context:
             return set()
         names = git.tracked(top, ["*.env", ".env", "**/.env"])
         return {(top / name).resolve() for name in names if Path(name).name == ".env"}
+
+    @functools.cached_property
+    def workflow_errors(self) -> list[FileFormatError]:
+        """Workflow files that do not parse, each naming file and line."""
+        if self.monorepo is None:
+            return []
+        return workflows.load_all(self.monorepo.root)[1]
+
+    def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
+        """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""
+        return self._project_file(project.path / name)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _project_file(self, path: Path) -> projectfiles.Parsed:
+        return projectfiles.read(path)
+
+    @functools.cached_property
+    def entrypoint_modes(self) -> dict[Path, str]:
+        """The mode git records for every entrypoint.sh (one git call for every project)."""
+        if self.monorepo is None:
+            return {}
+        return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from devkit.doctor import build as build_files
 from devkit.doctor import channels, clone, machine, project, service, tools, variables
+from devkit.doctor import ci as ci_files
+from devkit.doctor import files as project_files
 from devkit.doctor.base import Check
 
 MACHINE = "Machine"
 TOOLS = "Tools"
 CLONE = "Clone"
 PROJECT = "Project"
+REPO = "Repo"
 
 CHECKS: tuple[Check, ...] = (
     Check("machine.os", MACHINE, "OS and CPU are a platform micromamba ships for", machine.os_arch),
@@ -150,6 +154,119 @@ CHECKS: tuple[Check, ...] = (
         "the pinned Python still gets security fixes",
         channels.python_eol,
         per_project=True,
+    ),
+    # Project files (docs/project-files.md): the six files repeat the same facts; do they agree?
+    Check(
+        "files.parse",
+        PROJECT,
+        "Dockerfile, entrypoint.sh and cloudbuild.yaml can be read",
+        project_files.parse,
+        per_project=True,
+    ),
+    Check(
+        "files.placeholder",
+        PROJECT,
+        "no template placeholder is left in the project's files",
+        project_files.placeholder,
+        per_project=True,
+    ),
+    Check(
+        "files.workflow_missing",
+        PROJECT,
+        "the project has a checks and a deploy workflow",
+        project_files.workflow_missing,
+        per_project=True,
+    ),
+    Check(
+        "files.workflow_paths",
+        PROJECT,
+        "the workflows' paths and working-directory are this project's folder",
+        project_files.workflow_paths,
+        per_project=True,
+    ),
+    Check(
+        "files.workflow_env_file",
+        PROJECT,
+        "CI installs this project's environment.yml, which exists",
+        ci_files.workflow_env_file,
+        per_project=True,
+    ),
+    Check(
+        "files.ci_python",
+        PROJECT,
+        "CI's python-version is the Python environment.yml pins",
+        ci_files.ci_python,
+        per_project=True,
+    ),
+    Check(
+        "files.ci_black",
+        PROJECT,
+        "CI's black is the black environment.yml pins, on this project only",
+        ci_files.ci_black,
+        per_project=True,
+    ),
+    Check(
+        "files.ci_macos",
+        PROJECT,
+        "the checks still run on macOS",
+        ci_files.ci_macos,
+        per_project=True,
+    ),
+    Check(
+        "files.actions_deprecated",
+        PROJECT,
+        "no retired action or action on a deprecated Node runtime",
+        ci_files.actions_deprecated,
+        per_project=True,
+    ),
+    Check(
+        "files.docker_base",
+        PROJECT,
+        "no retired or end-of-life base image",
+        build_files.docker_base,
+        per_project=True,
+    ),
+    Check(
+        "files.docker_env_name",
+        PROJECT,
+        "conda-pack packs the env the Dockerfile creates",
+        build_files.docker_env_name,
+        per_project=True,
+    ),
+    Check(
+        "files.docker_platform",
+        PROJECT,
+        "the image is built for Cloud Run's linux/amd64",
+        build_files.docker_platform,
+        per_project=True,
+    ),
+    Check(
+        "files.entrypoint",
+        PROJECT,
+        "entrypoint.sh is executable and serves on $PORT (default 8080)",
+        build_files.entrypoint,
+        per_project=True,
+    ),
+    Check(
+        "files.images",
+        PROJECT,
+        "the deploy deploys the image it builds; cloudbuild.yaml names it too",
+        build_files.images,
+        per_project=True,
+    ),
+    Check(
+        "files.deploy_env_vars",
+        PROJECT,
+        "the deploy's env_vars are KEY=value pairs Cloud Run accepts",
+        build_files.deploy_env_vars,
+        per_project=True,
+    ),
+    Check("files.workflow_parse", REPO, "every workflow file parses", project_files.workflow_parse),
+    Check(
+        "files.workflow_orphan",
+        REPO,
+        "every project folder a workflow names exists",
+        project_files.workflow_orphan,
     ),
 )
 

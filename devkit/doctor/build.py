@@ -1,0 +1,287 @@
+"""Project-file checks on the build and the deploy: the Dockerfile's base images, env name and
+platform, entrypoint.sh, the images Cloud Build makes and the deploy runs, the deploy's variables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from devkit import buildingblocks, ciworkflows, projectfiles, workflows
+from devkit.commands.run import DEFAULT_PORT
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+from devkit.doctor.files import Findings, deploy_workflows, project_of, rel, where
+from devkit.errors import FileFormatError
+from devkit.monorepo import Project
+from devkit.projectfiles import CLOUDBUILD, DOCKERFILE, ENTRYPOINT, Dockerfile
+
+# Cloud Run's container contract sets these; a deploy that sets them is refused.
+RESERVED_VARIABLES = ("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION")
+_AMD64 = ("linux/amd64", "linux/x86_64")
+
+
+def _dockerfile(ctx: Context, out: Outcome) -> Dockerfile | Result:
+    parsed = ctx.project_file(project_of(out), DOCKERFILE)
+    if parsed is None:
+        return out.skip("no Dockerfile")
+    if not isinstance(parsed, Dockerfile):
+        return out.skip("the Dockerfile does not parse (see files.parse)")
+    return parsed
+
+
+def docker_base(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
+    """No build stage starts from a retired image (mambaforge) or an end-of-life Debian."""
+    dockerfile = _dockerfile(ctx, out)
+    if isinstance(dockerfile, Result):
+        return dockerfile
+    today = today or dt.date.today()
+    findings = Findings()
+    aliases: set[str] = set()
+    stages = dockerfile.stages()
+    for stage in stages:
+        found = None if stage.image in aliases else buildingblocks.image_verdict(stage.image, today)
+        if found is not None:
+            at = where(ctx, dockerfile.path, stage.line)
+            findings.warn(f"`{stage.image}` → {found.replacement} ({found.reason}; {at})")
+        if stage.alias:
+            aliases.add(stage.alias)
+    return findings.result(
+        out,
+        "base images: " + ", ".join(s.image for s in stages),
+        hint="change each FROM to its replacement (docs/project-files.md)",
+    )
+
+
+def docker_env_name(ctx: Context, out: Outcome) -> Result:
+    """``conda-pack -n`` packs the env the Dockerfile created (environment.yml's ``name:``)."""
+    dockerfile = _dockerfile(ctx, out)
+    if isinstance(dockerfile, Result):
+        return dockerfile
+    packs = dockerfile.conda_pack_names()
+    if not packs:
+        return out.skip("the Dockerfile does not run conda-pack")
+    created = dockerfile.created_env_names()
+    if created:
+        expected, line = created[-1]
+        source = f"`env create -n` at {where(ctx, dockerfile.path, line)}"
+    else:
+        spec = ctx.spec(project_of(out))
+        if isinstance(spec, FileFormatError) or spec.name is None:
+            return out.skip("environment.yml gives no env name")
+        expected = spec.name
+        source = f"`name:` in {rel(ctx, spec.path)}"
+    findings = Findings()
+    for name, line in packs:
+        if name != expected:
+            findings.fail(
+                f"`conda-pack -n {name}` ({where(ctx, dockerfile.path, line)}) but the env is "
+                f"`{expected}` ({source}): the image build stops there, env not found"
+            )
+    return findings.result(
+        out,
+        f"conda-pack packs `{expected}`, the env the build creates",
+        hint=f"use `conda-pack -n {expected}`",
+    )
+
+
+def docker_platform(ctx: Context, out: Outcome) -> Result:
+    """Every stage builds for linux/amd64 (Cloud Run's platform), noted on ARM machines."""
+    dockerfile = _dockerfile(ctx, out)
+    if isinstance(dockerfile, Result):
+        return dockerfile
+    native = ctx.facts.native_subdir or ""
+    host = "Apple Silicon Mac" if native == "osx-arm64" else "ARM Linux machine"
+    arm = native in ("osx-arm64", "linux-aarch64")
+    stages = dockerfile.stages()
+    findings = Findings()
+    for stage in stages:
+        at = where(ctx, dockerfile.path, stage.line)
+        platform = stage.platform if stage.platform and "$" not in stage.platform else None
+        if platform and platform not in _AMD64:
+            findings.warn(f"{at} builds for {platform}; Cloud Run runs linux/amd64 images")
+        elif platform is None and arm:
+            findings.warn(
+                f"{at} has no --platform: `docker build` on this {host} makes an arm64 image "
+                "that Cloud Run cannot start"
+            )
+    if arm:
+        ok = (
+            f"every stage pins linux/amd64: on this {host} a local `docker build` runs emulated "
+            "(slower), and the image runs on Cloud Run"
+        )
+    elif all(s.platform for s in stages):
+        ok = "every stage pins linux/amd64, Cloud Run's platform"
+    else:
+        ok = "builds for this machine's platform, linux/amd64, like Cloud Run"
+    return findings.result(out, ok, hint="write `FROM --platform=linux/amd64 …` on every stage")
+
+
+def entrypoint(ctx: Context, out: Outcome) -> Result:
+    """entrypoint.sh exists, is executable (for git too), has LF endings and serves on $PORT,
+    defaulting to the port ``devkit run`` uses."""
+    project = project_of(out)
+    script = ctx.project_file(project, ENTRYPOINT)
+    dockerfile = ctx.project_file(project, DOCKERFILE)
+    path = project.path / ENTRYPOINT
+    if script is None:
+        if not isinstance(dockerfile, Dockerfile) or not _runs_entrypoint(dockerfile):
+            return out.skip("no entrypoint.sh, and the Dockerfile does not run one")
+        return out.fail(
+            f"{rel(ctx, path)} is missing but the Dockerfile runs it",
+            hint="add it (the template: docs/project-files.md), executable",
+        )
+    if not isinstance(script, projectfiles.Entrypoint):
+        return out.skip("entrypoint.sh cannot be read (see files.parse)")
+    findings = Findings()
+    if not script.executable:
+        findings.fail(f"{rel(ctx, path)} is not executable: the container stops, permission denied")
+    mode = ctx.entrypoint_modes.get(path.resolve())
+    if mode is not None and mode != "100755":
+        findings.fail(
+            f"git records {rel(ctx, path)} as mode {mode}, not executable: images built from a "
+            "checkout cannot run it"
+        )
+    if script.crlf_line:
+        findings.fail(
+            f"{where(ctx, path, script.crlf_line)} ends in CRLF: bash fails on `\\r` "
+            "(`/bin/bash^M: bad interpreter`)"
+        )
+    if not script.reads_port:
+        findings.fail(f"{rel(ctx, path)} never reads PORT: Cloud Run sends requests to $PORT")
+    for port, line in script.default_ports:
+        if port != DEFAULT_PORT:
+            findings.warn(
+                f"{where(ctx, path, line)} defaults PORT to {port}; `devkit run` and the "
+                f"template use {DEFAULT_PORT}"
+            )
+    env = dockerfile.env("PORT") if isinstance(dockerfile, Dockerfile) else None
+    if env and env[0] != str(DEFAULT_PORT):
+        findings.warn(f"{where(ctx, project.path / DOCKERFILE, env[1])} sets PORT to {env[0]}")
+    return findings.result(
+        out,
+        f"executable, serves on $PORT (default {DEFAULT_PORT}, like `devkit run`)",
+        hint=f"chmod +x {rel(ctx, path)} && git add --chmod=+x {rel(ctx, path)}; LF line endings; "
+        f'PORT="{DEFAULT_PORT}" as the default',
+    )
+
+
+def _runs_entrypoint(dockerfile: Dockerfile) -> bool:
+    return any(
+        i.keyword in ("ENTRYPOINT", "CMD") and ENTRYPOINT in i.args for i in dockerfile.instructions
+    )
+
+
+def images(ctx: Context, out: Outcome) -> Result:
+    """The image the deploy builds is the one it deploys, and cloudbuild.yaml names it too."""
+    project = project_of(out)
+    deploys = deploy_workflows(ctx, project)
+    if not deploys:
+        return out.skip("no deploy workflow (see files.workflow_missing)")
+    findings = Findings()
+    checked: list[str] = []
+    for workflow in deploys:
+        project_id = ciworkflows.gcloud_project(workflow)
+        for step in ciworkflows.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
+            ref = ciworkflows.step_input(step, "image")
+            if ref is None:
+                continue
+            deployed = projectfiles.image_name(ref.value, ref.line)
+            checked.append(str(deployed))
+            at = where(ctx, workflow.path, ref.line)
+            for submit in ciworkflows.build_submits(workflow):
+                if submit.tag is not None:
+                    built = projectfiles.image_name(submit.tag.value, submit.tag.line)
+                    if str(built) != str(deployed):
+                        built_at = where(ctx, workflow.path, built.line)
+                        findings.fail(
+                            f"the deploy builds `{built}` ({built_at}) "
+                            f"but deploys `{deployed}` ({at}): Cloud Run runs an image this run "
+                            "did not build"
+                        )
+                    _compare_cloudbuild(ctx, project, deployed, project_id, findings, used=False)
+                else:
+                    _compare_cloudbuild(ctx, project, deployed, project_id, findings, used=True)
+    if not checked:
+        return out.skip("the deploy names no image")
+    return findings.result(
+        out,
+        f"builds and deploys {', '.join(checked)}",
+        hint="name one image everywhere: the deploy's --tag and image:, cloudbuild.yaml's -t and "
+        "images:",
+    )
+
+
+def _compare_cloudbuild(
+    ctx: Context,
+    project: Project,
+    deployed: projectfiles.ImageName,
+    project_id: str | None,
+    findings: Findings,
+    *,
+    used: bool,
+) -> None:
+    parsed = ctx.project_file(project, CLOUDBUILD)
+    path = project.path / CLOUDBUILD
+    if parsed is None and used:
+        findings.fail(f"`gcloud builds submit` without --tag reads {rel(ctx, path)}: missing")
+    if not isinstance(parsed, projectfiles.CloudBuild) or not parsed.images:
+        return
+    names = [projectfiles.resolve(i, project_id) for i in parsed.images]
+    if used and str(deployed) not in {str(n) for n in names}:
+        findings.fail(f"{rel(ctx, path)} pushes {_listed(ctx, path, names)}, not `{deployed}`")
+    elif not used and deployed.repository not in {n.repository for n in names}:
+        findings.warn(
+            f"{rel(ctx, path)} names {_listed(ctx, path, names)}, not `{deployed.repository}`; "
+            "the deploy's `gcloud builds submit --tag` builds the Dockerfile and never reads it"
+        )
+
+
+def _listed(ctx: Context, path, names: list[projectfiles.ImageName]) -> str:
+    unique = dict.fromkeys(n.repository for n in names)
+    return ", ".join(f"`{n}`" for n in unique) + f" ({where(ctx, path, names[0].line)})"
+
+
+def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
+    """The deploy's ``env_vars`` parse into KEY=value pairs devkit's variable checks read too,
+    none reserved by Cloud Run. Messages name keys and lines, never values."""
+    project = project_of(out)
+    deploys = deploy_workflows(ctx, project)
+    if not deploys:
+        return out.skip("no deploy workflow (see files.workflow_missing)")
+    findings = Findings()
+    keys: list[str] = []
+    for workflow in deploys:
+        raw = workflow.path.read_text(encoding="utf-8").splitlines()
+        for step in ciworkflows.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
+            ref = ciworkflows.step_input(step, "env_vars")
+            if ref is None:
+                continue
+            # `env_vars: |` puts the first variable on the line after the key.
+            key_text = raw[ref.line - 1] if ref.line <= len(raw) else ""
+            block = key_text.rstrip().endswith(("|", "|-", ">", ">-", "|+", ">+"))
+            pieces = ciworkflows.env_var_pieces(ref.value, ref.line + (1 if block else 0))
+            for index, piece in enumerate(pieces, 1):
+                if piece.key is None:
+                    findings.fail(
+                        f"env_vars entry {index} ({where(ctx, workflow.path, piece.line)}) is not "
+                        "KEY=value: a comma inside a value must be written `\\,`"
+                    )
+            found = [p.key for p in pieces if p.key]
+            for key in (k for k in found if k in RESERVED_VARIABLES):
+                findings.fail(f"env_vars sets {key}, which Cloud Run reserves: the deploy fails")
+            for key, count in Counter(found).items():
+                if count > 1:
+                    findings.warn(f"env_vars sets {key} {count} times")
+            read = workflows.parse_env_vars(ref.value)
+            if set(read) != set(found):
+                findings.warn(
+                    f"devkit's variable checks read {', '.join(read)} from env_vars, the deploy "
+                    f"sets {', '.join(found)}"
+                )
+            keys.extend(found)
+    return findings.result(
+        out,
+        f"deploy sets {', '.join(dict.fromkeys(keys))}" if keys else "deploy sets no variables",
+        hint="write env_vars as KEY=value pairs separated by commas or newlines",
+    )
