@@ -47,6 +47,27 @@ def path_filters(workflow: Workflow) -> dict[str, list[Ref]]:
     return result
 
 
+def named_folder(value: str, projects_dir: str) -> str | None:
+    """The project a path filter or working directory names under ``projects_dir``: its folder
+    name, ``*`` for a wildcard (every project), None for a path outside the projects folder."""
+    base = projects_dir.strip("/") + "/"
+    value = value.strip().removeprefix("./")
+    if not value.startswith(base):
+        return None
+    folder = value[len(base) :].split("/", 1)[0]
+    if folder and re.search(r"[*?\[!]", folder):
+        return "*"
+    return folder or None
+
+
+def folders_named(workflow: Workflow, projects_dir: str) -> set[str]:
+    """Every project folder name the workflow's path filters and working directories name."""
+    refs = [r for rs in path_filters(workflow).values() for r in rs]
+    refs += working_directories(workflow)
+    found = {named_folder(r.value, projects_dir) for r in refs}
+    return {f for f in found if f and f != "*"}
+
+
 def jobs(workflow: Workflow) -> Iterator[tuple[str, yamlfile.YamlMap]]:
     """``(job id, job)`` pairs."""
     found = workflow.data.get("jobs")

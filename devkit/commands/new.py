@@ -36,8 +36,11 @@ class Question:
     asked: bool = True  # asked on a terminal; the others take their default or flag
 
     def default_for(self, project: str) -> str | None:
-        """The default with the project's name filled in."""
-        return self.default.replace("{project}", project) if self.default else None
+        """The default with the project's name filled in (dashes for underscores: Cloud Run
+        names take none)."""
+        return (
+            self.default.replace("{project}", project.replace("_", "-")) if self.default else None
+        )
 
     def problem(self, value: str) -> str | None:
         """Why a value is not valid, or None."""

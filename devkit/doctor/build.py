@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 from devkit import buildingblocks, ciworkflows, projectfiles, workflows
 from devkit.commands.run import DEFAULT_PORT
@@ -237,7 +238,7 @@ def _compare_cloudbuild(
         )
 
 
-def _listed(ctx: Context, path, names: list[projectfiles.ImageName]) -> str:
+def _listed(ctx: Context, path: Path, names: list[projectfiles.ImageName]) -> str:
     unique = dict.fromkeys(n.repository for n in names)
     return ", ".join(f"`{n}`" for n in unique) + f" ({where(ctx, path, names[0].line)})"
 

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import envs, envspec, micromamba, proc, projectfiles, workflows
+from devkit import (
+    ciworkflows,
+    envs,
+    envspec,
+    micromamba,
+    proc,
+    projectfiles,
+    workflows,
+    yamlfile,
+)
 from devkit.config import Thresholds, UserConfig
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -131,7 +140,21 @@ class Context:
         """Workflow files that do not parse, each naming file and line."""
         if self.monorepo is None:
             return []
-        return workflows.load_all(self.monorepo.root)[1]
+        # Only the files `workflows` left out are read again (as in workflows.load_all), so a
+        # hundred good workflows are not parsed twice to find one bad one.
+        parsed = {w.path for w in self.workflows}
+        folder = self.monorepo.root / ".github" / "workflows"
+        errors: list[FileFormatError] = []
+        for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+            if path in parsed:
+                continue
+            try:
+                yamlfile.load(path)
+            except FileFormatError as exc:
+                errors.append(exc)
+                continue
+            errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
+        return errors
 
     def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
         """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""
@@ -147,3 +170,14 @@ class Context:
         if self.monorepo is None:
             return {}
         return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT)
+
+    @functools.cached_property
+    def workflow_folders(self) -> dict[Path, frozenset[str]]:
+        """For each workflow, the project folders its paths and working-directory name."""
+        if self.monorepo is None:
+            return {}
+        try:
+            base = self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
+        except ValueError:
+            return {}
+        return {w.path: frozenset(ciworkflows.folders_named(w, base)) for w in self.workflows}

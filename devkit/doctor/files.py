@@ -10,7 +10,6 @@ entrypoint.sh, Cloud Build and the deploy in ``build``.
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
 
 from devkit import ciworkflows, projectfiles
@@ -35,9 +34,12 @@ def rel(ctx: Context, path: Path) -> str:
     """A path as the monorepo names it (``projects/api/Dockerfile``)."""
     assert ctx.monorepo is not None
     try:
-        return path.resolve().relative_to(ctx.monorepo.root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+        return path.relative_to(ctx.monorepo.root).as_posix()
+    except ValueError:  # a path spelled through a symlink: compare the real locations
+        try:
+            return path.resolve().relative_to(ctx.monorepo.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
 
 
 def where(ctx: Context, path: Path, line: int | None) -> str:
@@ -58,14 +60,15 @@ def folder_of(ctx: Context, project: Project) -> str:
 def project_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """Workflows that run for the project, and ones named for it (``<name>-*.yml``) that run
     for no project at all, so a copy-pasted path is reported where it was meant to point."""
-    mine = folder_of(ctx, project)
-    others = [folder_of(ctx, p) for p in ctx.all_projects if p.path != project.path]
-    return [
-        w
-        for w in ctx.workflows
-        if w.concerns(mine)
-        or (w.path.stem.startswith(f"{project.name}-") and not any(w.concerns(o) for o in others))
-    ]
+    owned = []
+    for workflow in ctx.workflows:
+        folders = ctx.workflow_folders.get(workflow.path, frozenset())
+        named_for_it = workflow.path.stem.startswith(f"{project.name}-")
+        if project.name in folders or (
+            named_for_it and not folders & {p.name for p in ctx.all_projects}
+        ):
+            owned.append(workflow)
+    return owned
 
 
 def checks_workflows(ctx: Context, project: Project) -> list[Workflow]:
@@ -103,17 +106,8 @@ class Findings:
 
 
 def _named_folder(ctx: Context, value: str) -> str | None:
-    """The project folder a path filter or working directory names: its name, ``*`` for a
-    wildcard, None for a path outside the projects folder."""
     assert ctx.monorepo is not None
-    base = rel(ctx, ctx.monorepo.projects_dir) + "/"
-    value = value.strip().removeprefix("./")
-    if not value.startswith(base):
-        return None
-    folder = value[len(base) :].split("/", 1)[0]
-    if folder and re.search(r"[*?\[!]", folder):
-        return "*"  # a wildcard: every project
-    return folder or None
+    return ciworkflows.named_folder(value, rel(ctx, ctx.monorepo.projects_dir))
 
 
 def placeholder(ctx: Context, out: Outcome) -> Result:

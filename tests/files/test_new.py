@@ -207,3 +207,12 @@ def test_the_function_asks_only_what_flags_leave_open(sample_monorepo: Monorepo)
     # --yes takes the defaults without asking, and a required value still needs its flag.
     other = new_cmd.NewRequest("svc2", {"gcloud_project": GCLOUD}, yes=True)
     assert new_cmd.new(repo, other, ask) == 0 and asked == ["gcloud_project", "service"]
+
+
+def test_underscores_stay_in_the_env_and_leave_the_service(sample_monorepo: Monorepo) -> None:
+    result = devkit(sample_monorepo.root, "new", "geo_api", "--gcloud-project", GCLOUD)
+    assert result.returncode == 0, result.stderr
+    deploy = (sample_monorepo.root / ".github/workflows/geo_api-deploy.yml").read_text()
+    assert 'service: "geo-api"' in deploy  # Cloud Run service names take no underscores
+    env = (sample_monorepo.projects_dir / "geo_api" / "environment.yml").read_text()
+    assert env.startswith("name: geo_api\n")
