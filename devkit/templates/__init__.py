@@ -58,9 +58,11 @@ def fill(text: str, values: Mapping[str, str], source: str = "template") -> str:
 
 def render(values: Mapping[str, str], projects_dir: str) -> list[RenderedFile]:
     """Every template file, filled, at its place in the monorepo (``values["project"]`` names
-    the project)."""
+    the project; ``folder`` is added: ``<projects_dir>/<project>``)."""
     root = resources.files(__name__)  # works from a wheel, a zip or a checkout
     name = values["project"]
+    # `folder` is where the project lands, so workflows follow a devkit.yaml `projects_dir`.
+    values = {**values, "folder": f"{projects_dir}/{name}"}
     rendered = [
         _render(item, f"{projects_dir}/{name}/{relative}", values)
         for item, relative in _walk(root / "project")

@@ -54,8 +54,9 @@ def create_project(root: Path, name: str = NAME, **flags: str) -> Path:
     """Write a project from the template into the monorepo at `root`, like `devkit new`."""
     given = {"gcloud_project": GCLOUD, "python": PYTHON_RUNNING_MINOR, **flags}
     values = new_cmd.resolve(name, given, None)
-    new_cmd.create(monorepo.load(root), values)
-    return root / "projects" / name
+    repo = monorepo.load(root)
+    new_cmd.create(repo, values)
+    return repo.projects_dir / name
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from devkit.doctor.base import Outcome, Status
 from devkit.doctor.registry import BY_ID, CHECKS
 from devkit.doctor.runner import run_checks
 from tests.doctor.conftest import MAC_ARM, MAC_ROSETTA, MakeCtx
-from tests.files.conftest import Fresh, check
+from tests.files.conftest import Fresh, check, create_project
 from tests.support.channel import PYTHON_RUNNING_MINOR
 from tests.support.monorepo import git
 
@@ -436,3 +437,15 @@ def test_odd_workflows_never_crash_a_check(make_ctx: MakeCtx, fresh: Fresh, text
     )
     crashed = [r for r in report.results if "crashed" in r.message]
     assert crashed == []
+
+
+def test_a_custom_projects_folder_is_followed(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "devkit.yaml").write_text("projects_dir: services/python\n")
+    create_project(root)
+    ctx = make_ctx(root, projects=("svc",))
+    report = run_checks(ctx, [c for c in CHECKS if c.id.startswith("files.")])
+    assert {r.check_id: r.status for r in report.results} == dict.fromkeys(FILES_IDS, Status.OK)
+    checks = (root / ".github/workflows/svc-checks.yml").read_text()
+    assert "working-directory: services/python/svc\n" in checks

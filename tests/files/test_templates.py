@@ -55,9 +55,10 @@ def test_render_names_paths_modes_and_fills_everything() -> None:
     for path, rendered in files.items():
         assert templates.PLACEHOLDER.search(rendered.text) is None, path
         assert not projectfiles.PLACEHOLDER.search(rendered.text), path
-    assert (
-        "europe-west4-docker.pkg.dev/acme-data/apps/geo:latest"
-        in files[".github/workflows/geo-deploy.yml"].text
-    )
+    deploy = files[".github/workflows/geo-deploy.yml"].text
+    assert "europe-west4-docker.pkg.dev/acme-data/apps/geo:latest" in deploy
+    assert "working-directory: services/geo\n" in deploy
+    checks = files[".github/workflows/geo-checks.yml"].text
+    assert "environment-file: services/geo/environment.yml" in checks
     compile(files["services/geo/main.py"].text, "main.py", "exec")
     compile(files["services/geo/tests/test_main.py"].text, "test_main.py", "exec")
