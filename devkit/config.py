@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -110,6 +111,8 @@ class ProjectSettings:
     """Per-project overrides from ``devkit.yaml``."""
 
     run: tuple[str, ...] | None = None
+    # Target platforms of `devkit drift` / `devkit lock` for this project (empty: the repo's).
+    platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,14 +122,29 @@ class RepoConfig:
     path: Path | None = None
     projects_dir: str = "projects"
     projects: dict[str, ProjectSettings] = field(default_factory=dict)
+    # Solving for other platforms (`devkit drift`, `devkit lock`; see docs/drift.md).
+    platforms: tuple[str, ...] = ()
+    channel_priority: str | None = None
+    virtual_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mirrors: dict[str, str] = field(default_factory=dict)
 
     def settings_for(self, project: str) -> ProjectSettings:
         """The settings of one project (defaults when it has none)."""
         return self.projects.get(project, ProjectSettings())
 
 
-_REPO_KEYS = {"projects_dir", "projects"}
-_PROJECT_KEYS = {"run"}
+_REPO_KEYS = {
+    "projects_dir",
+    "projects",
+    "platforms",
+    "channel_priority",
+    "virtual_packages",
+    "mirrors",
+}
+_PROJECT_KEYS = {"run", "platforms"}
+# conda subdirs: `linux-64`, `osx-arm64`, `win-64`, ...
+_PLATFORM = re.compile(r"^(linux|osx|win)-(64|32|aarch64|arm64|ppc64le|s390x|armv6l|armv7l)$")
+_PRIORITIES = ("strict", "flexible", "disabled")
 
 
 def load_repo_config(root: Path) -> RepoConfig:
@@ -155,7 +173,9 @@ def load_repo_config(root: Path) -> RepoConfig:
         )
 
     projects: dict[str, ProjectSettings] = {}
-    raw_projects = data.get("projects") or {}
+    raw_projects = data.get("projects")
+    if raw_projects is None:
+        raw_projects = yamlfile.YamlMap()
     if not isinstance(raw_projects, yamlfile.YamlMap):
         raise FileFormatError(
             path, "`projects` must map project names to settings", line=data.line_of("projects")
@@ -170,8 +190,87 @@ def load_repo_config(root: Path) -> RepoConfig:
                 path, f"settings of project `{name}` must be a mapping", line=line
             )
         _reject_unknown(path, raw, _PROJECT_KEYS, where=f"project `{name}`")
-        projects[name] = ProjectSettings(run=_parse_command(path, raw, "run"))
-    return RepoConfig(path=path, projects_dir=projects_dir, projects=projects)
+        projects[name] = ProjectSettings(
+            run=_parse_command(path, raw, "run"), platforms=_platforms(path, raw)
+        )
+    priority = data.get("channel_priority")
+    if priority is not None and priority not in _PRIORITIES:
+        raise FileFormatError(
+            path,
+            f"`channel_priority` must be one of {', '.join(_PRIORITIES)}",
+            line=data.line_of("channel_priority"),
+        )
+    return RepoConfig(
+        path=path,
+        projects_dir=projects_dir,
+        projects=projects,
+        platforms=_platforms(path, data),
+        channel_priority=priority,
+        virtual_packages=_virtual_packages(path, data),
+        mirrors=_mirrors(path, data),
+    )
+
+
+def _platforms(path: Path, data: yamlfile.YamlMap) -> tuple[str, ...]:
+    value = data.get("platforms")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise FileFormatError(
+            path, "`platforms` must be a list of conda platforms", line=data.line_of("platforms")
+        )
+    for item in value:
+        if not isinstance(item, str) or not _PLATFORM.match(item):
+            raise FileFormatError(
+                path,
+                f"unknown platform {item!r} (e.g. linux-64, osx-64, osx-arm64)",
+                line=data.line_of("platforms"),
+            )
+    return tuple(dict.fromkeys(value))
+
+
+def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str, ...]]:
+    """``platform: [__glibc=2.17, __unix]``: the virtual packages a solve for it assumes."""
+    value = data.get("virtual_packages")
+    line = data.line_of("virtual_packages")
+    if value is None:
+        return {}
+    if not isinstance(value, yamlfile.YamlMap):
+        raise FileFormatError(path, "`virtual_packages` must map platforms to lists", line=line)
+    result: dict[str, tuple[str, ...]] = {}
+    for platform, packages in value.items():
+        line = value.line_of(platform)
+        if not _PLATFORM.match(platform):
+            raise FileFormatError(path, f"unknown platform {platform!r}", line=line)
+        if not isinstance(packages, list) or not all(
+            isinstance(p, str) and p.startswith("__") for p in packages
+        ):
+            raise FileFormatError(
+                path,
+                f"virtual packages of {platform} must be a list like [__glibc=2.17, __unix]",
+                line=line,
+            )
+        result[platform] = tuple(packages)
+    return result
+
+
+def _mirrors(path: Path, data: yamlfile.YamlMap) -> dict[str, str]:
+    """``<channel URL>: <mirror URL>``: fetch a channel from somewhere else."""
+    value = data.get("mirrors")
+    if value is None:
+        return {}
+    if not isinstance(value, yamlfile.YamlMap):
+        raise FileFormatError(
+            path, "`mirrors` must map channel URLs to mirror URLs", line=data.line_of("mirrors")
+        )
+    for source, target in value.items():
+        if "://" not in source or not isinstance(target, str) or "://" not in target:
+            raise FileFormatError(
+                path,
+                f"mirror `{source}` must map a channel URL to a URL",
+                line=value.line_of(source),
+            )
+    return {source.rstrip("/"): target.rstrip("/") for source, target in value.items()}
 
 
 def _parse_command(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, ...] | None:

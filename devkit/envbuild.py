@@ -62,27 +62,38 @@ class BuildResult:
     action: str  # "created", "recreated", "failed"
     problems: tuple[str, ...] = ()
     packages: int = 0
+    source: str = ""  # the file micromamba was given: environment.yml or conda-lock.yml
+    note: str = ""  # why a project's lockfile was not used, when it was not
 
 
 def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
-    """Create the env from its environment file; an existing env is solved and built afresh.
+    """Create the env from its lockfile when a current one is there, else its environment file.
 
-    A fresh solve (``create -y`` replaces the prefix) rather than ``install`` into the old env,
-    so packages dropped from the file do not linger and the result is what CI would build.
+    A fresh create (``create -y`` replaces the prefix) rather than ``install`` into the old env,
+    so packages dropped from the file do not linger and the result is what CI would build. A
+    ``conda-lock.yml`` beside the file pins every package (see docs/drift.md); one that no
+    longer satisfies the file is skipped, with the reason in ``note``.
     """
+    from devkit import lockinstall
+
     prefix = location.prefix
     existed = (prefix / "conda-meta").is_dir()
     # The fingerprint goes first: if this build is interrupted the env must not look current.
     (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
-    argv = mm.command(
-        "create", "-y", "-p", prefix, "-f", spec.path, "--json", "--log-level", "error"
-    )
+    lock, note = lockinstall.usable_lock(spec)
+    source = lock or spec.path
+    argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
     result = proc.run(argv, cwd=spec.path.parent, check=False)
     if result.returncode != 0:
-        return BuildResult(False, "failed", _problems(result))
+        return BuildResult(False, "failed", _problems(result), source=source.name, note=note)
+    if lock is not None:
+        problems = lockinstall.complete(mm, spec, prefix)
+        if problems:
+            return BuildResult(False, "failed", problems, source=source.name)
     write_fingerprint(prefix, spec)
     action = "recreated" if existed else "created"
-    return BuildResult(True, action, packages=_linked_count(result.stdout))
+    packages = _linked_count(result.stdout)
+    return BuildResult(True, action, packages=packages, source=source.name, note=note)
 
 
 def remove_partial(prefix: Path) -> None:

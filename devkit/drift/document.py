@@ -1,0 +1,94 @@
+"""The versioned JSON document of ``devkit drift --json`` (schema in docs/drift.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from devkit import __version__
+from devkit.drift.analysis import Drift
+from devkit.drift.project import Report
+
+SCHEMA = "devkit-drift"
+SCHEMA_VERSION = 1
+
+
+def exit_code(reports: Sequence[Report]) -> int:
+    """0 when no report drifts, else 1 (what CI gates on)."""
+    return 1 if any(r.drift.has_drift for r in reports) else 0
+
+
+def _drift(drift: Drift) -> dict[str, Any]:
+    return {
+        "unsolvable": [
+            {
+                "platform": u.platform,
+                "spec": u.spec,
+                "reason": u.reason,
+                "message": f"{u.spec}: {u.reason}",
+            }
+            for u in drift.unsolvable
+        ],
+        "version_drift": [
+            {
+                "name": v.name,
+                "spec": v.spec,
+                "direct": v.direct,
+                "versions": v.versions,
+                "pin": v.pin,
+            }
+            for v in drift.version_drift
+        ],
+        "platform_only": [
+            {
+                "name": p.name,
+                "present": list(p.present),
+                "missing": list(p.missing),
+                "expected": p.expected,
+            }
+            for p in drift.platform_only
+        ],
+        "channel_drift": [{"name": c.name, "channels": c.channels} for c in drift.channel_drift],
+        "loose_specs": [
+            {"name": s.name, "spec": s.spec, "line": s.line, "resolved": s.resolved}
+            for s in drift.loose_specs
+        ],
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """One environment's report."""
+    return {
+        "project": report.project,
+        "mode": report.mode,
+        "source": report.source,
+        "drift": report.drift.has_drift,
+        "platforms": list(report.drift.labels),
+        "channels": [
+            {"name": c.name, "url": c.url, "fetch_url": c.fetch_url} for c in report.channels
+        ],
+        "channel_priority": report.priority,
+        "virtual_packages": {t.platform: list(t.virtual_packages) for t in report.targets},
+        "packages": report.counts,
+        **_drift(report.drift),
+        "notes": list(report.notes),
+    }
+
+
+def document(reports: Sequence[Report], mode: str) -> dict[str, Any]:
+    """The whole document: one report per project (or per comparison)."""
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "devkit_version": __version__,
+        "mode": mode,
+        "drift": any(r.drift.has_drift for r in reports),
+        "exit_code": exit_code(reports),
+        "reports": [report_dict(r) for r in reports],
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Stable text: keys in document order, two-space indent."""
+    return json.dumps(data, indent=2)

@@ -1,0 +1,151 @@
+"""One project's drift: plan the solve, run it (or read a lock), analyse; data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devkit import channels, config, micromamba, paths, targets
+from devkit.channels import Channel
+from devkit.drift.analysis import Drift, Observation, analyse
+from devkit.envspec import EnvSpec
+from devkit.lockfile import Lock
+from devkit.monorepo import Monorepo, Project
+from devkit.solve import PlatformSolve, SolveRequest
+from devkit.targets import Target
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to solve: the command line's overrides (empty: devkit.yaml's, then defaults)."""
+
+    platforms: tuple[str, ...] = ()
+    channel_priority: str | None = None
+    pins: bool = True
+
+
+@dataclass(frozen=True)
+class Report:
+    """The drift of one environment, with what it was computed from."""
+
+    mode: str  # "solve", "lock" or "compare"
+    project: str | None
+    source: str
+    drift: Drift
+    channels: tuple[Channel, ...] = ()
+    targets: tuple[Target, ...] = ()
+    priority: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def plan(
+    monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options, root_prefix: Path
+) -> SolveRequest:
+    """The solve request for a project: its specs, channels as micromamba resolves them, targets."""
+    repo = monorepo.config
+    rc = channels.machine_rc(root_prefix)
+    resolved = channels.resolve(spec.channels, rc, repo.mirrors)
+    # `chan::pkg` specs bring their channel along, as in micromamba.
+    extra = [d.text.split("::", 1)[0].strip() for d in spec.dependencies if "::" in d.text]
+    for token in extra:
+        for channel in channels.resolve_one(token, rc, repo.mirrors):
+            if channel.url not in [c.url for c in resolved]:
+                resolved = (*resolved, channel)
+    platforms = targets.choose_platforms(options.platforms, spec, project, repo)
+    return SolveRequest(
+        specs=spec.dependencies,
+        channels=resolved,
+        targets=targets.targets(platforms, repo),
+        priority=targets.channel_priority(options.channel_priority, repo),
+    )
+
+
+def root_prefix() -> Path:
+    """micromamba's root prefix (its rc files take part in channel resolution)."""
+    return micromamba.root_prefix(config.load_user_config())
+
+
+def relative(path: Path, root: Path | None) -> str:
+    """A path relative to the monorepo when it is inside it."""
+    if root is not None and path.resolve().is_relative_to(root.resolve()):
+        return str(path.resolve().relative_to(root.resolve()))
+    return str(path)
+
+
+def _notes(spec: EnvSpec) -> tuple[str, ...]:
+    if spec.pip:
+        return (f"{len(spec.pip)} pip requirement(s) are not solved by devkit drift",)
+    return ()
+
+
+def solved_report(
+    project: Project,
+    spec: EnvSpec,
+    request: SolveRequest,
+    solves: dict[str, PlatformSolve],
+    root: Path | None,
+) -> Report:
+    """Analyse fresh solves."""
+    observation = Observation(
+        packages={p: s.packages for p, s in solves.items()},
+        direct=spec.dependencies,
+        culprits={p: s.culprits for p, s in solves.items() if s.culprits},
+    )
+    return Report(
+        mode="solve",
+        project=project.name,
+        source=relative(spec.path, root),
+        drift=analyse(observation),
+        channels=request.channels,
+        targets=request.targets,
+        priority=request.priority,
+        counts={p: len(s.packages) for p, s in solves.items()},
+        notes=_notes(spec),
+    )
+
+
+def solve_project(
+    monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options
+) -> tuple[Report, SolveRequest, dict[str, PlatformSolve]]:
+    """Solve a project for its targets and analyse the result (with pins when asked)."""
+    from devkit import solve
+
+    request = plan(monorepo, project, spec, options, root_prefix())
+    cache = paths.cache_dir()
+    solves = solve.solve(request, cache)
+    report = solved_report(project, spec, request, solves, monorepo.root)
+    if options.pins:
+        drifting = [v.name for v in report.drift.direct_version_drift]
+        if drifting:
+            pins = solve.find_pins(request, drifting, cache)
+            report = _with_drift(report, report.drift.with_pins(pins))
+    return report, request, solves
+
+
+def _with_drift(report: Report, drift: Drift) -> Report:
+    from dataclasses import replace
+
+    return replace(report, drift=drift)
+
+
+def lock_report(lock: Lock, spec: EnvSpec | None, project: str | None, root: Path | None) -> Report:
+    """Drift recorded in an existing lockfile: no solve, no network."""
+    notes = (
+        [] if spec else ["the lock's source environment file was not found: direct specs unknown"]
+    )
+    missing = [p for p in lock.platforms if not lock.packages.get(p)]
+    notes += [f"the lock has no packages for {p}" for p in missing]
+    observation = Observation(
+        packages={p: lock.packages.get(p, {}) for p in lock.platforms},
+        direct=spec.dependencies if spec else None,
+    )
+    return Report(
+        mode="lock",
+        project=project,
+        source=relative(lock.path, root),
+        drift=analyse(observation),
+        channels=tuple(Channel(c.rstrip("/").rsplit("/", 1)[-1], c, c) for c in lock.channels),
+        counts={p: len(lock.packages.get(p, {})) for p in lock.platforms},
+        notes=tuple(notes),
+    )

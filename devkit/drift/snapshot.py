@@ -1,0 +1,197 @@
+"""An installed env's exact packages, exported to a file, and two such files compared.
+
+A developer exports their Mac's env, CI exports its Linux env (``devkit drift api --export``),
+and ``devkit drift --compare mac.json ci.json`` reports the same categories as a solve. Conda
+packages come from ``conda-meta/*.json``; pip packages are the ``*.dist-info`` folders of
+site-packages that no conda package owns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform as platform_mod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devkit import __version__, envs
+from devkit.drift.analysis import Observation
+from devkit.envspec import Dependency, EnvSpec
+from devkit.errors import DevkitError, FileFormatError
+from devkit.resolved import Package
+
+SCHEMA = "devkit-env-export"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One env on one machine."""
+
+    path: Path
+    project: str | None
+    platform: str
+    conda: dict[str, Package]
+    pip: dict[str, str]
+    direct: tuple[Dependency, ...] | None
+
+
+def _channel_name(channel: str) -> str:
+    # conda-meta stores a channel URL (1.x) or a name (2.x): keep the last path part.
+    return channel.rstrip("/").rsplit("/", 1)[-1] if channel else "unknown"
+
+
+def _conda_records(prefix: Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted((prefix / "conda-meta").glob("*.json")):
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise DevkitError(f"cannot read {path}: {exc}") from exc
+    return records
+
+
+def _dist_name(folder: str) -> str:
+    # `numpy-1.21.5.dist-info` and `foo-1.0-py3.11.egg-info`, as envs.pip_installed reads them.
+    if folder.endswith(".dist-info"):
+        return envs.normalise_dist_name(folder.removesuffix(".dist-info").rpartition("-")[0])
+    return envs.normalise_dist_name(folder.removesuffix(".egg-info").partition("-")[0])
+
+
+def _pip_only(prefix: Path, records: list[dict[str, Any]]) -> dict[str, str]:
+    owned = {
+        _dist_name(Path(file).parent.name)
+        for record in records
+        for file in record.get("files") or ()
+        if ".dist-info/" in file or ".egg-info/" in file
+    }
+    return {name: v for name, v in envs.pip_installed(prefix).items() if name not in owned}
+
+
+def env_platform(prefix: Path, records: list[dict[str, Any]], host: str | None) -> str:
+    """The platform an env was built for: its ``.mambarc`` (``--platform``), its packages'
+    subdir, else this machine's."""
+    try:
+        for line in (prefix / ".mambarc").read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "platform" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    subdirs = {str(r.get("subdir")) for r in records} - {"noarch", "None", ""}
+    if len(subdirs) == 1:
+        return subdirs.pop()
+    return host or "unknown"
+
+
+def export(
+    prefix: Path, spec: EnvSpec | None, project: str | None, host: str | None
+) -> dict[str, Any]:
+    """The export document of an installed env."""
+    records = _conda_records(prefix)
+    if not records:
+        raise DevkitError(
+            f"{prefix} lists no packages", hint="create the env first: `devkit setup`"
+        )
+    platform = env_platform(prefix, records, host)
+    conda = [
+        {
+            "name": r["name"],
+            "version": r["version"],
+            "build": r.get("build", ""),
+            "build_number": r.get("build_number", 0),
+            "channel": _channel_name(str(r.get("channel") or "")),
+            "subdir": r.get("subdir", ""),
+            "url": r.get("url", ""),
+            "md5": r.get("md5"),
+            "sha256": r.get("sha256"),
+        }
+        for r in sorted(records, key=lambda r: r["name"])
+    ]
+    pip = [{"name": n, "version": v} for n, v in sorted(_pip_only(prefix, records).items())]
+    direct = None
+    if spec is not None:
+        direct = [
+            {"text": d.text, "name": d.name, "version": d.version, "selector": d.selector}
+            for d in spec.dependencies
+        ]
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "devkit_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "project": project,
+        "platform": platform,
+        "machine": {"system": platform_mod.system(), "machine": platform_mod.machine()},
+        "prefix": str(prefix),
+        "direct": direct,
+        "conda": conda,
+        "pip": pip,
+    }
+
+
+def load(path: Path) -> Snapshot:
+    """Read an export file; anything else is a FileFormatError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise FileFormatError(path, f"not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise FileFormatError(path, "not a `devkit drift --export` file")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise FileFormatError(
+            path,
+            f"export schema version {data.get('schema_version')} is not {SCHEMA_VERSION}",
+            hint="export it again with this devkit",
+        )
+    try:
+        conda = {
+            str(p["name"]): Package(
+                name=str(p["name"]),
+                version=str(p["version"]),
+                build=str(p.get("build") or ""),
+                subdir=str(p.get("subdir") or ""),
+                channel=str(p.get("channel") or "unknown"),
+                url=str(p.get("url") or ""),
+                build_number=int(p.get("build_number") or 0),
+            )
+            for p in data["conda"]
+        }
+        pip = {str(p["name"]): str(p["version"]) for p in data.get("pip") or ()}
+        direct = None
+        if data.get("direct") is not None:
+            direct = tuple(
+                Dependency(str(d["text"]), 0, str(d["name"]), d.get("version"), d.get("selector"))
+                for d in data["direct"]
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FileFormatError(path, f"malformed export: {exc!r}") from exc
+    return Snapshot(path, data.get("project"), str(data.get("platform") or "?"), conda, pip, direct)
+
+
+def labels(a: Snapshot, b: Snapshot) -> tuple[str, str]:
+    """Platforms name the two sides; two exports of one platform are told apart by file."""
+    if a.platform != b.platform:
+        return a.platform, b.platform
+    return f"{a.platform} ({a.path.name})", f"{b.platform} ({b.path.name})"
+
+
+def _packages(snapshot: Snapshot) -> dict[str, Package]:
+    found = dict(snapshot.conda)
+    for name, version in snapshot.pip.items():
+        # pip's name for a conda package it did not install: compare it as a `pypi` package.
+        found.setdefault(name, Package(name, version, "pypi_0", "pypi", "pypi"))
+    return found
+
+
+def observe(a: Snapshot, b: Snapshot) -> Observation:
+    """Both envs as one observation (direct specs: from whichever export has them)."""
+    first, second = labels(a, b)
+    direct: tuple[Dependency, ...] | None = None
+    if a.direct is not None or b.direct is not None:
+        merged = {d.text: d for d in (*(a.direct or ()), *(b.direct or ()))}
+        direct = tuple(merged.values())
+    return Observation(packages={first: _packages(a), second: _packages(b)}, direct=direct)

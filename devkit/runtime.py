@@ -1,0 +1,65 @@
+"""Living with py-rattler's async runtime: how devkit exits once it has been started.
+
+py-rattler's async calls (solve, gateway queries) start Rust runtime threads. CPython's
+finalization has been seen to crash on them (a segfault or abort in about 1 run in 20), and
+interrupting a call in flight (Ctrl-C raising KeyboardInterrupt into the event loop) has been
+seen to abort the interpreter. So every such call runs inside ``rattler_calls()``, which
+
+- records that the runtime started, so ``cli.main`` leaves with ``os._exit`` after flushing
+  (the same thing the test world's micromamba stand-in does), and
+- turns Ctrl-C into an immediate, clean exit 130 instead of an exception unwinding through
+  the pending Rust future.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from types import FrameType
+
+EXIT_INTERRUPTED = 130
+_started = False
+
+
+def async_runtime_started() -> bool:
+    """Whether this process has run py-rattler's async code (so must skip finalization)."""
+    return _started
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    # No unwinding through rattler: say so and leave, as the top-level handler would have.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, b"Interrupted.\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def rattler_calls() -> Iterator[None]:
+    """Run py-rattler async calls: mark the runtime started; Ctrl-C exits 130 at once."""
+    global _started
+    _started = True
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGINT, _interrupted)
+    except ValueError:
+        previous = None  # not the main thread (doctor never solves off it; be safe anyway)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def exit_now(code: int) -> None:
+    """Flush what was printed and leave without interpreter finalization."""
+    for stream in (sys.stdout, sys.stderr):
+        # stdout may be a closed pipe (`devkit drift | head`): nothing left to tell it.
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

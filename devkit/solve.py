@@ -1,0 +1,327 @@
+"""Solving an environment file for several platforms in-process with py-rattler.
+
+Each platform is solved with its stated virtual packages, the file's channels in order and the
+team's channel priority. A platform that cannot be solved is reduced to its culprits: the spec
+rattler names is dropped and the rest solved again (a few rounds), so one missing package does
+not hide another, and the platform still gets a solution to compare with the others.
+
+Every async call runs inside ``runtime.rattler_calls()`` (see devkit/runtime.py for why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devkit import channels as channels_mod
+from devkit import runtime
+from devkit.channels import Channel
+from devkit.envspec import Dependency
+from devkit.errors import DevkitError
+from devkit.resolved import Package, from_repodata
+from devkit.targets import Target, applies, split_virtual
+
+if TYPE_CHECKING:
+    from rattler import Gateway, MatchSpec
+
+MAX_ROUNDS = 8
+_NO_CANDIDATES = re.compile(r"No candidates were found for (?P<spec>.+?)\.?$")
+_NOT_VIABLE = re.compile(r"^(?P<spec>.+?) cannot be installed because there are no viable options")
+_MISSING_DEP = re.compile(r"^(?P<dep>.+?), for which no candidates were found\.?$")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s`'\")]+")
+
+
+@dataclass(frozen=True)
+class SolveRequest:
+    """What to solve: specs, channels in order, target platforms, channel priority."""
+
+    specs: tuple[Dependency, ...]
+    channels: tuple[Channel, ...]
+    targets: tuple[Target, ...]
+    priority: str = "disabled"
+
+
+@dataclass(frozen=True)
+class Culprit:
+    """A spec one platform cannot satisfy, and why in a few words."""
+
+    spec: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """``postal=1.1.9: no osx-arm64 build``."""
+        return f"{self.spec}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class PlatformSolve:
+    """One platform's outcome: its packages (without the culprits when there are some)."""
+
+    platform: str
+    packages: dict[str, Package]
+    culprits: tuple[Culprit, ...] = ()
+    # False when the culprits could not be isolated: ``packages`` is then empty.
+    complete: bool = True
+
+    @property
+    def solvable(self) -> bool:
+        """Whether every applicable spec solved."""
+        return not self.culprits
+
+
+def gateway_cache(cache_dir: Path) -> Path:
+    """Where fetched repodata is kept between runs."""
+    return cache_dir / "repodata"
+
+
+def solve(request: SolveRequest, cache_dir: Path) -> dict[str, PlatformSolve]:
+    """Solve every target; raise a DevkitError naming the channel when one cannot be read."""
+    with runtime.rattler_calls():
+        gateway = _gateway(cache_dir)
+        return asyncio.run(_solve_all(request, gateway))
+
+
+def find_pins(
+    request: SolveRequest, names: Sequence[str], cache_dir: Path
+) -> dict[str, str | None]:
+    """For drifting direct dependencies: ``name=version`` solvable on every target, or None."""
+    if not names:
+        return {}
+    with runtime.rattler_calls():
+        gateway = _gateway(cache_dir)
+        return asyncio.run(_find_pins(request, list(names), gateway))
+
+
+def _gateway(cache_dir: Path) -> Gateway:
+    from rattler import Gateway
+
+    folder = gateway_cache(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return Gateway(cache_dir=folder, show_progress=False)
+
+
+async def _solve_all(request: SolveRequest, gateway: Gateway) -> dict[str, PlatformSolve]:
+    # One platform after the other on one gateway: noarch and shared repodata are fetched once.
+    # Solving them concurrently stalled for a second in about one run in three against a local
+    # HTTP channel (py-rattler 0.28), which costs far more than the solves themselves.
+    results = {}
+    for target in request.targets:
+        results[target.platform] = await _solve_target(request, target, gateway)
+    return results
+
+
+def _rattler_channels(request: SolveRequest) -> list[Any]:
+    from rattler import Channel as RattlerChannel
+
+    return [RattlerChannel(c.fetch_url) for c in request.channels]
+
+
+def _virtuals(target: Target) -> list[Any]:
+    from rattler import BuildString, GenericVirtualPackage, PackageName, Version
+
+    result = []
+    for text in target.virtual_packages:
+        name, version, build = split_virtual(text)
+        result.append(
+            GenericVirtualPackage(PackageName(name), Version(version), BuildString(build))
+        )
+    return result
+
+
+def match_spec(dep: Dependency, request: SolveRequest) -> MatchSpec:
+    """The spec to solve with: ``conda-forge::x`` names the resolved (mirrored) channel URL."""
+    from rattler import MatchSpec
+
+    text = dep.text
+    if "::" in text:
+        token, _, rest = text.partition("::")
+        found = [c for c in request.channels if c.name == token.strip()]
+        url = found[0].fetch_url if found else token.strip()
+        text = f"{url}::{rest}"
+    return MatchSpec(text, strict=dep.lenient_note is None)
+
+
+async def _run_solve(
+    request: SolveRequest, target: Target, specs: list[Any], gateway: Gateway
+) -> list[Any]:
+    from rattler import ChannelPriority, Subdir
+    from rattler import solve as rattler_solve
+    from rattler.exceptions import GatewayError
+
+    priority = {
+        "strict": ChannelPriority.Strict,
+        "flexible": ChannelPriority.Flexible,
+        "disabled": ChannelPriority.Disabled,
+    }[request.priority]
+    try:
+        return await rattler_solve(
+            _rattler_channels(request),
+            specs,
+            gateway=gateway,
+            platforms=[Subdir(target.platform), Subdir("noarch")],
+            virtual_packages=_virtuals(target),
+            channel_priority=priority,
+            # micromamba's add_pip_as_python_dependency: python always brings pip.
+            add_pip_as_python_dependency=True,
+            channel_relations="disabled",
+        )
+    except GatewayError as exc:
+        raise unreachable(exc, request.channels) from exc
+
+
+def unreachable(exc: BaseException, channels: Sequence[Channel]) -> DevkitError:
+    """A repodata fetch failure as a DevkitError naming the channel and its URL."""
+    text = str(exc).strip()
+    urls = _URL.findall(text)
+    culprit = next(
+        (c for c in channels for url in urls if url.startswith(c.fetch_url.rstrip("/") + "/")),
+        None,
+    )
+    detail = text.splitlines()[-1].removeprefix("Caused by: ") if text else type(exc).__name__
+    if culprit is not None:
+        where = culprit.fetch_url + (f" (mirror of {culprit.url})" if culprit.mirrored else "")
+        message = f"cannot read channel `{culprit.name}` at {where}: {detail}"
+    else:
+        listing = ", ".join(c.fetch_url for c in channels)
+        message = f"cannot read the channels ({listing}): {detail}"
+    return DevkitError(
+        message,
+        hint="check the URL and your network; a company mirror goes in devkit.yaml `mirrors:` "
+        "(see docs/drift.md)",
+    )
+
+
+async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway) -> PlatformSolve:
+    from rattler.exceptions import SolverError
+
+    remaining = [d for d in request.specs if applies(d, target.platform)]
+    culprits: list[Culprit] = []
+    for _ in range(MAX_ROUNDS):
+        specs = [match_spec(d, request) for d in remaining]
+        try:
+            records = await _run_solve(request, target, specs, gateway)
+        except SolverError as exc:
+            dep, reason = culprit_from(str(exc), remaining, target)
+            if dep is None:
+                culprits.append(Culprit("(the request)", reason))
+                return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
+            if reason.startswith("no "):
+                reason = await _missing_reason(request, target, dep, gateway)
+            culprits.append(Culprit(dep.text, reason))
+            remaining.remove(dep)
+            continue
+        packages = {}
+        for record in records:
+            name = channels_mod.name_of(record.channel or record.url, request.channels)
+            package = from_repodata(record, name)
+            packages[package.name] = package
+        return PlatformSolve(target.platform, packages, tuple(culprits))
+    return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
+
+
+def _spec_name(text: str) -> str:
+    bare = text.strip().split("::")[-1]
+    match = re.match(r"[A-Za-z0-9_.\-]+", bare)
+    return match.group(0).lower() if match else bare
+
+
+def culprit_from(
+    message: str, remaining: list[Dependency], target: Target
+) -> tuple[Dependency | None, str]:
+    """Which requested spec rattler's explanation blames, and the cause in a few words."""
+    lines = [line.strip().lstrip("└├│─ ").strip() for line in message.splitlines()]
+    lines = [line for line in lines if line]
+    head = lines[0].split("because of:", 1)[-1].strip() if lines else ""
+    by_name = {d.name: d for d in remaining}
+    missing = _NO_CANDIDATES.search(head)
+    if missing:
+        dep = by_name.get(_spec_name(missing.group("spec")))
+        return dep, f"no {target.platform} build"
+    blocked = _NOT_VIABLE.match(head)
+    if blocked:
+        dep = by_name.get(_spec_name(blocked.group("spec")))
+        needs = [m.group("dep") for line in lines if (m := _MISSING_DEP.match(line))]
+        if needs:
+            need = needs[-1]
+            if need.startswith("__"):
+                have = [v for v in target.virtual_packages if v.startswith(_spec_name(need) + "=")]
+                provided = have[0].rsplit("=", 1)[0] if have else "nothing"
+                return dep, f"needs {need}, but {target.platform} is solved with {provided}"
+            return dep, f"needs {need}, which no {target.platform} build satisfies here"
+        return dep, f"no {target.platform} build fits the other specs"
+    summary = "; ".join([head, *lines[1:3]]) if head else "the solver gave no reason"
+    return None, summary
+
+
+async def _missing_reason(
+    request: SolveRequest, target: Target, dep: Dependency, gateway: Gateway
+) -> str:
+    """``no osx-arm64 build`` or, when other versions exist there, which ones."""
+    versions = (await _versions(request, [target.platform], [dep.name], gateway))[target.platform]
+    have = versions.get(dep.name, [])
+    if not have:
+        return f"no {target.platform} build"
+    shown = ", ".join(have[-4:])
+    wanted = f" of {dep.version}" if dep.version else ""
+    return f"no {target.platform} build{wanted} (there: {shown})"
+
+
+async def _versions(
+    request: SolveRequest, platforms: list[str], names: list[str], gateway: Gateway
+) -> dict[str, dict[str, list[str]]]:
+    """platform -> name -> versions available there (its subdir or noarch), lowest first."""
+    from rattler import Subdir, Version
+    from rattler.exceptions import GatewayError
+
+    async def one(platform: str) -> dict[str, list[str]]:
+        try:
+            result = await gateway.query(
+                _rattler_channels(request),
+                [Subdir(platform), Subdir("noarch")],
+                names,
+                recursive=False,
+                channel_relations="disabled",
+            )
+        except GatewayError as exc:
+            raise unreachable(exc, request.channels) from exc
+        found: dict[str, set[str]] = {}
+        for records in result:
+            for record in records:
+                found.setdefault(record.name.normalized, set()).add(str(record.version))
+        return {n: sorted(v, key=Version) for n, v in found.items()}
+
+    return {platform: await one(platform) for platform in platforms}
+
+
+async def _find_pins(
+    request: SolveRequest, names: list[str], gateway: Gateway
+) -> dict[str, str | None]:
+    from rattler import Version
+    from rattler.exceptions import SolverError
+
+    platforms = [t.platform for t in request.targets]
+    available = await _versions(request, platforms, names, gateway)
+    pins: dict[str, str | None] = {}
+    for name in names:
+        common = set.intersection(*(set(available[p].get(name, [])) for p in platforms))
+        pins[name] = None
+        # Highest first; two tries keep a run short when the newest common one conflicts.
+        for version in sorted(common, key=Version, reverse=True)[:2]:
+            pinned = f"{name}=={version}"
+            pin = Dependency(text=pinned, line=0, name=name, version=f"=={version}")
+            specs = (*(d for d in request.specs if d.name != name), pin)
+            trial = SolveRequest(specs, request.channels, request.targets, request.priority)
+            try:
+                for target in request.targets:
+                    wanted = [match_spec(d, trial) for d in specs if applies(d, target.platform)]
+                    await _run_solve(trial, target, wanted, gateway)
+            except SolverError:
+                continue
+            pins[name] = f"{name}={version}"
+            break
+    return pins
