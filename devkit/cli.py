@@ -239,6 +239,10 @@ def doctor(
         Path | None,
         typer.Option("--bundle", help="Also write a shareable report (secrets redacted) here."),
     ] = None,
+    no_drift: Annotated[
+        bool,
+        typer.Option("--no-drift", help="Skip the Mac-vs-Linux drift check (it may solve)."),
+    ] = False,
 ) -> int:
     """Diagnose (see _DOCTOR_HELP)."""
     from devkit.commands import doctor as doctor_cmd
@@ -254,6 +258,7 @@ def doctor(
         fix=fix,
         yes=yes,
         bundle=bundle,
+        drift=not no_drift,
     )
     return doctor_cmd.doctor(request, confirm if can_prompt() else None)
 
@@ -269,6 +274,101 @@ def ls_command(
     from devkit.commands import doctor as doctor_cmd
 
     return doctor_cmd.ls(ctx.obj.root, as_json)
+
+
+_DRIFT_HELP = (
+    "Solve a project's environment.yml for Linux and both Macs and report what differs: specs "
+    "that cannot be solved, versions, platform-only packages, channels, loose specs.\n\n"
+    "Exit 0 without drift, 1 with drift (gate CI on it). --lock reads a conda-lock.yml instead; "
+    "--export/--compare compare installed envs across machines. See docs/drift.md."
+)
+_PlatformsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--platforms",
+        help="Platforms to solve for, comma-separated or repeated "
+        "(default: environment.yml's, devkit.yaml's, else linux-64,osx-64,osx-arm64).",
+        show_default=False,
+    ),
+]
+_PriorityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--channel-priority",
+        help="strict, flexible or disabled (default: devkit.yaml's, else disabled like CI).",
+        show_default=False,
+    ),
+]
+
+
+@app.command(name="drift", help=_DRIFT_HELP)
+def drift_command(
+    ctx: typer.Context,
+    projects: Annotated[
+        list[str] | None, typer.Argument(help="The projects to check.", show_default=False)
+    ] = None,
+    all_projects: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
+    platforms: _PlatformsOption = None,
+    channel_priority: _PriorityOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON document on stdout.")] = False,
+    lock: Annotated[
+        Path | None,
+        typer.Option("--lock", help="Report the drift recorded in this conda-lock.yml (no solve)."),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write the project's installed env (this machine) here."),
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option("--compare", help="Compare two --export files (e.g. a Mac and CI)."),
+    ] = None,
+) -> int:
+    """Report drift (see _DRIFT_HELP)."""
+    from devkit import targets
+    from devkit.commands import drift as drift_cmd
+
+    request = drift_cmd.DriftRequest(
+        root=ctx.obj.root,
+        projects=tuple(projects or ()),
+        all_projects=all_projects,
+        platforms=targets.parse_platforms(platforms),
+        channel_priority=channel_priority,
+        as_json=as_json,
+        lock=lock,
+        export=export,
+        compare=compare,
+    )
+    return drift_cmd.drift(request)
+
+
+@app.command(
+    name="lock",
+    help="Solve a project for every target platform and write projects/<name>/conda-lock.yml "
+    "(conda-lock v1; `micromamba create -f conda-lock.yml` installs it; setup and doctor --fix "
+    "build from it). See docs/drift.md.",
+)
+def lock_command(
+    ctx: typer.Context,
+    projects: Annotated[
+        list[str] | None, typer.Argument(help="The projects to lock.", show_default=False)
+    ] = None,
+    all_projects: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
+    platforms: _PlatformsOption = None,
+    channel_priority: _PriorityOption = None,
+) -> int:
+    """Write lockfiles (see the help text)."""
+    from devkit import targets
+    from devkit.commands import lock as lock_cmd
+
+    request = lock_cmd.LockRequest(
+        root=ctx.obj.root,
+        projects=tuple(projects or ()),
+        all_projects=all_projects,
+        platforms=targets.parse_platforms(platforms),
+        channel_priority=channel_priority,
+    )
+    return lock_cmd.lock(request)
 
 
 def confirm(question: str) -> bool:
@@ -487,4 +587,10 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    sys.exit(_invoke(argv))
+    code = _invoke(argv)
+    runtime = sys.modules.get("devkit.runtime")
+    if runtime is not None and runtime.async_runtime_started():
+        # py-rattler's runtime threads can crash CPython's finalization: flush and leave
+        # without it (see devkit/runtime.py). Commands that never solve exit normally.
+        runtime.exit_now(code)
+    sys.exit(code)

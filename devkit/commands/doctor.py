@@ -27,6 +27,8 @@ class DoctorRequest:
     fix: bool = False
     yes: bool = False
     bundle: Path | None = None
+    # False (--no-drift): skip the checks that may solve for other platforms (drift.*).
+    drift: bool = True
 
 
 def build_context(
@@ -81,6 +83,8 @@ def list_checks() -> int:
 def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int:
     """Run the checks, report, optionally fix and re-check; the exit code comes from results."""
     checks = select_checks(request.check_ids)
+    if not request.drift:
+        checks = tuple(c for c in checks if not c.id.startswith("drift."))
     ctx = build_context(request.root, request.projects)
     report = run_checks(ctx, checks)
     if request.fix and _apply_fixes(ctx, report, request, confirm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from devkit.doctor import build as build_files
 from devkit.doctor import channels, clone, machine, project, service, tools, variables
 from devkit.doctor import ci as ci_files
+from devkit.doctor import drift as drift_checks
 from devkit.doctor import files as project_files
 from devkit.doctor.base import Check
 
@@ -267,6 +268,27 @@ CHECKS: tuple[Check, ...] = (
         REPO,
         "every project folder a workflow names exists",
         project_files.workflow_orphan,
+    ),
+    Check(
+        "drift.platforms",
+        "Drift",
+        "the env solves the same on Linux and Macs (cached solve; --no-drift skips)",
+        drift_checks.platforms,
+        per_project=True,
+    ),
+    Check(
+        "lock.stale",
+        "Drift",
+        "conda-lock.yml still satisfies the environment file",
+        drift_checks.lock_stale,
+        per_project=True,
+    ),
+    Check(
+        "lock.platforms",
+        "Drift",
+        "conda-lock.yml covers every target platform",
+        drift_checks.lock_platforms,
+        per_project=True,
     ),
 )
 

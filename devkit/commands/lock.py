@@ -1,0 +1,64 @@
+"""``devkit lock``: write ``projects/<name>/conda-lock.yml`` for every target platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit import config, console, envspec, lockfile, monorepo, paths, solve
+from devkit.drift.project import Options, plan, relative, root_prefix
+from devkit.errors import DevkitError, UsageError
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    """What ``devkit lock`` was asked to do."""
+
+    root: Path | None = None
+    projects: tuple[str, ...] = ()
+    all_projects: bool = False
+    platforms: tuple[str, ...] = ()
+    channel_priority: str | None = None
+
+
+def lock(request: LockRequest) -> int:
+    """Solve and write each project's lockfile; an unsolvable project keeps its old one."""
+    user = config.load_user_config()
+    repo = monorepo.load(monorepo.find_root(request.root, Path.cwd(), user.clone))
+    if not request.projects and not request.all_projects:
+        raise UsageError("name a project, or pass --all", hint="`devkit ls` lists them")
+    selected = repo.projects() if request.all_projects else repo.select(list(request.projects))
+    options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
+    failed = 0
+    for project in selected:
+        try:
+            written = _lock_one(repo, project, options)
+        except DevkitError as exc:
+            if len(selected) == 1:
+                raise
+            console.error(exc)
+            failed += 1
+            continue
+        console.out().print(written)
+    return 1 if failed else 0
+
+
+def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> str:
+    spec = envspec.parse(project.env_file)
+    request = plan(repo, project, spec, options, root_prefix())
+    solves = solve.solve(request, paths.cache_dir())
+    problems = [
+        f"{platform}: {culprit.message}"
+        for platform, solved in solves.items()
+        for culprit in solved.culprits
+    ]
+    if problems:
+        raise DevkitError(
+            f"cannot lock {project.name}: " + "; ".join(problems),
+            hint="fix those specs (a pin, a `sel(linux):` selector) or lock fewer platforms "
+            "with --platforms; `devkit drift " + project.name + "` shows the details",
+        )
+    path = lockfile.lock_path(project.path)
+    lockfile.write(path, lockfile.render(spec, request, solves, project.name))
+    counts = ", ".join(f"{p} {len(s.packages)}" for p, s in solves.items())
+    return f"wrote {relative(path, repo.root)} ({counts} packages)"

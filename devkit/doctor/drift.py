@@ -1,0 +1,167 @@
+"""Drift and lockfile checks: Mac-vs-Linux differences, a stale lock, a lock missing a platform.
+
+``drift.platforms`` solves for every target platform in-process (devkit/runtime.py explains
+how devkit exits afterwards), but only when the cached result no longer matches the
+environment file or the channel data (devkit/drift/cache.py). The lock checks never solve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devkit import lockfile, paths, solve, targets
+from devkit.doctor.base import Outcome, Result
+from devkit.doctor.context import Context
+from devkit.drift import cache, document
+from devkit.drift.project import Options, plan, solved_report
+from devkit.envspec import EnvSpec
+from devkit.errors import DevkitError, FileFormatError
+from devkit.monorepo import Project
+
+_SHOWN = 3
+
+
+def _inputs(ctx: Context, out: Outcome) -> tuple[Project, EnvSpec] | Result:
+    assert out.project is not None and ctx.monorepo is not None
+    spec = ctx.spec(out.project)
+    if isinstance(spec, FileFormatError):
+        return out.skip("environment file does not parse")
+    return out.project, spec
+
+
+def _listing(items: list[str]) -> str:
+    more = f" (+{len(items) - _SHOWN} more)" if len(items) > _SHOWN else ""
+    return "; ".join(items[:_SHOWN]) + more
+
+
+def _grouped(by_platform: dict[str, str]) -> str:
+    """``{"linux-64": "1.21.5", "osx-64": "1.21.5", "osx-arm64": "1.21.6"}`` ->
+    ``1.21.5 (linux-64, osx-64) vs 1.21.6 (osx-arm64)``."""
+    groups: dict[str, list[str]] = {}
+    for platform, value in by_platform.items():
+        groups.setdefault(value, []).append(platform)
+    return " vs ".join(f"{value} ({', '.join(where)})" for value, where in groups.items())
+
+
+def _findings(report: dict[str, Any]) -> list[str]:
+    found = []
+    for v in report["version_drift"]:
+        if v["direct"]:
+            pin = f", pin {v['pin']}" if v.get("pin") else ""
+            found.append(f"{v['name']} {_grouped(v['versions'])}{pin}")
+    for p in report["platform_only"]:
+        if not p["expected"]:
+            found.append(f"{p['name']} only on {', '.join(p['present'])}")
+    for c in report["channel_drift"]:
+        found.append(f"{c['name']} from {_grouped(c['channels'])}")
+    return found
+
+
+def platforms(ctx: Context, out: Outcome) -> Result:
+    """The environment file solves the same way on every target platform (cached solve)."""
+    inputs = _inputs(ctx, out)
+    if isinstance(inputs, Result):
+        return inputs
+    project, spec = inputs
+    assert ctx.monorepo is not None
+    try:
+        request = plan(ctx.monorepo, project, spec, Options(pins=False), ctx.root_prefix)
+    except DevkitError as exc:
+        return out.fail(exc.message, hint=exc.hint)
+    cache_dir = paths.cache_dir()
+    report = cache.load(cache_dir, spec, cache.key(spec, request, cache_dir)[0])
+    if report is None:
+        try:
+            solves = solve.solve(request, cache_dir)
+        except DevkitError as exc:
+            # Offline or a channel down: the machine may still be fine, so no failure.
+            return out.warn(f"cannot check drift: {exc.message}", hint=exc.hint)
+        solved = solved_report(project, spec, request, solves, ctx.monorepo.root)
+        report = document.report_dict(solved)
+        key, remote = cache.key(spec, request, cache_dir)
+        cache.store(cache_dir, spec, key, remote, report)
+    where = ", ".join(report["platforms"])
+    details = f"`devkit drift {project.name}` shows the details and the pins that align them"
+    if report["unsolvable"]:
+        culprits = [f"{u['platform']}: {u['message']}" for u in report["unsolvable"]]
+        return out.fail(
+            f"{project.env_file.name} cannot be solved on every platform: {_listing(culprits)}",
+            hint=f"pin a version built everywhere, or add `sel(linux):` / `sel(osx):`; {details}",
+        )
+    found = _findings(report)
+    if found:
+        return out.warn(
+            f"differs across {where}: {_listing(found)}",
+            hint=f"pin the versions CI should use; {details}",
+        )
+    loose = [s["spec"] for s in report["loose_specs"]]
+    note = f"; unpinned: {', '.join(loose)}" if loose else ""
+    return out.ok(f"same direct versions and channels on {where}{note}")
+
+
+def _lock(out: Outcome, spec: EnvSpec) -> lockfile.Lock | Result | None:
+    path = lockfile.lock_path(spec.path.parent)
+    if not path.is_file():
+        return None
+    try:
+        return lockfile.read(path)
+    except FileFormatError as exc:
+        return out.fail(exc.message, hint=f"re-create it: `devkit lock {spec.path.parent.name}`")
+
+
+def lock_stale(ctx: Context, out: Outcome) -> Result:
+    """The project's conda-lock.yml still satisfies its environment file (no solve)."""
+    inputs = _inputs(ctx, out)
+    if isinstance(inputs, Result):
+        return inputs
+    project, spec = inputs
+    lock = _lock(out, spec)
+    if lock is None:
+        return out.skip(f"no {lockfile.LOCK_NAME} (optional: `devkit lock {project.name}`)")
+    if isinstance(lock, Result):
+        return lock
+    problems = []
+    for platform in lock.platforms:
+        problems += [f"{p} on {platform}" for p in lockfile.unsatisfied(lock, spec, platform)]
+    hint = f"re-lock: `devkit lock {project.name}` (and commit {lockfile.LOCK_NAME})"
+    if problems:
+        return out.fail(
+            f"{lockfile.LOCK_NAME} no longer satisfies {project.env_file.name}: "
+            + _listing(problems),
+            hint=hint + "; until then envs are built from the environment file",
+        )
+    if lock.source_sha256 and lock.source_sha256 != spec.fingerprint:
+        return out.warn(
+            f"{project.env_file.name} changed since {lockfile.LOCK_NAME} was made "
+            "(every spec is still satisfied)",
+            hint=hint,
+        )
+    return out.ok(f"{lockfile.LOCK_NAME} matches {project.env_file.name}")
+
+
+def lock_platforms(ctx: Context, out: Outcome) -> Result:
+    """The lockfile covers every target platform, this machine's first."""
+    inputs = _inputs(ctx, out)
+    if isinstance(inputs, Result):
+        return inputs
+    project, spec = inputs
+    assert ctx.monorepo is not None
+    lock = _lock(out, spec)
+    if lock is None:
+        return out.skip(f"no {lockfile.LOCK_NAME}")
+    if isinstance(lock, Result):
+        return lock
+    locked = [p for p in lock.platforms if lock.packages.get(p)]
+    wanted = targets.choose_platforms((), spec, project, ctx.monorepo.config)
+    missing = [p for p in wanted if p not in locked]
+    here = ctx.facts.subdir
+    hint = f"`devkit lock {project.name}` locks every target platform"
+    if here and here not in locked:
+        return out.fail(
+            f"{lockfile.LOCK_NAME} has no packages for this machine ({here}): its env is built "
+            "from the environment file instead",
+            hint=hint,
+        )
+    if missing:
+        return out.warn(f"{lockfile.LOCK_NAME} lacks {', '.join(missing)}", hint=hint)
+    return out.ok(f"locked for {', '.join(locked)}")
