@@ -172,10 +172,13 @@ def _current(prefix: Path, kind: str) -> list[dict[str, Any]]:
 
 def transact(ctx: Context, kind: str) -> int:
     """Run create, install, update or remove; return the exit code."""
-    from tests.support.standin import solver
+    from tests.support.standin import lockfile, solver
 
     inv = ctx.invocation
-    files = read_spec_files(inv.all("--file"), ctx.platform)
+    lock = lockfile.find(inv.all("--file"))
+    if lock is not None and kind != "create":
+        raise StandinError("the stand-in installs lockfiles with `create` only")
+    files = SpecFile() if lock is not None else read_spec_files(inv.all("--file"), ctx.platform)
     ctx.file_channels = files.channels
     prefix = ctx.target_prefix(files.name, fallback=kind != "create")
     if kind == "create":
@@ -193,6 +196,11 @@ def transact(ctx: Context, kind: str) -> int:
         solved = [r for r in solver.installed_records(prefix) if r.name.normalized not in gone]
         logged_specs = sorted(names)
         requested = [spec for name, spec in history_specs.items() if name not in gone]
+    elif lock is not None:
+        solved = lockfile.locked_records(ctx, lock)
+        final = [solver.record_json(record) for record in solved]
+        logged_specs = [f"{r.name.normalized}=={r.version}={r.build}" for r in solved]
+        requested = logged_specs
     else:
         wanted = dict(history_specs)
         wanted.update({spec_name(spec): spec for spec in new_specs})
@@ -215,7 +223,7 @@ def transact(ctx: Context, kind: str) -> int:
     after = {_key(r): r for r in final}
     link = sorted((r for k, r in after.items() if k not in before), key=_key)
     unlink = sorted((r for k, r in before.items() if k not in after), key=_key)
-    if not new_specs and kind == "create":
+    if not new_specs and kind == "create" and lock is None:
         if not ctx.dry_run:
             _write_history(ctx, prefix, [], [], kind, [])
             _register(ctx, prefix, add=True)
