@@ -1,0 +1,1 @@
+"""Tests of devkit drift, devkit lock and the doctor drift checks."""

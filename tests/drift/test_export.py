@@ -1,0 +1,134 @@
+"""devkit drift --export / --compare: a real Linux env against a real osx-arm64 env."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.drift.conftest import by_name, devkit, drift_json, report_of
+from tests.support.channel import NUMPY_VERSIONS, PANDAS_VERSION
+from tests.support.fixtures import CreateEnv, Isolation
+from tests.support.monorepo import Monorepo
+from tests.support.world import World
+
+
+def export(root: Path, project: str, target: Path) -> dict:
+    result = devkit("--root", root, "drift", project, "--export", target)
+    assert result.returncode == 0, result.stderr
+    return json.loads(target.read_text())
+
+
+def create_for_platform(world: World, env_file: Path, prefix: Path, platform: str) -> None:
+    """What a Mac would build, made here: micromamba's --platform with the Mac's macOS version."""
+    env = dict(os.environ, CONDA_OVERRIDE_OSX="12.0")
+    argv = [str(world.micromamba), "create", "-y", "-r", os.environ["MAMBA_ROOT_PREFIX"]]
+    argv += ["-p", str(prefix), "-f", str(env_file), "--platform", platform, "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_export_then_compare_a_linux_env_with_a_mac_env(
+    sample_monorepo: Monorepo,
+    create_env: CreateEnv,
+    test_world: World,
+    isolate: Isolation,
+    tmp_path: Path,
+) -> None:
+    root = sample_monorepo.root
+    prefix = create_env(sample_monorepo.etl)  # with its pip section: etl_utils from ./libs
+    linux = export(root, "etl", tmp_path / "ci-linux.json")
+    assert linux["schema"] == "devkit-env-export" and linux["schema_version"] == 1
+    assert set(linux) == {
+        "schema",
+        "schema_version",
+        "devkit_version",
+        "created_at",
+        "project",
+        "platform",
+        "machine",
+        "prefix",
+        "direct",
+        "conda",
+        "pip",
+    }
+    assert linux["platform"] == "linux-64" and linux["project"] == "etl"
+    on_disk = {p.stem.rsplit("-", 2)[0] for p in (prefix / "conda-meta").glob("*.json")}
+    assert {p["name"] for p in linux["conda"]} == on_disk
+    assert set(linux["conda"][0]) == {
+        "name",
+        "version",
+        "build",
+        "build_number",
+        "channel",
+        "subdir",
+        "url",
+        "md5",
+        "sha256",
+    }
+    # pip lists only what pip installed: numpy's own dist-info belongs to its conda package.
+    assert linux["pip"] == [{"name": "etl-utils", "version": "0.1.0"}]
+    assert {d["text"] for d in linux["direct"]} >= {f"pandas={PANDAS_VERSION}", "numpy"}
+
+    # The same project built on an Apple Silicon Mac (no pip there: its python is a stand-in).
+    mac_file = tmp_path / "mac-environment.yml"
+    data = yaml.safe_load(sample_monorepo.env_file("etl").read_text())
+    data["dependencies"] = [d for d in data["dependencies"] if isinstance(d, str)]
+    mac_file.write_text(yaml.safe_dump(data))
+    create_for_platform(test_world, mac_file, prefix, "osx-arm64")
+    mac = export(root, "etl", tmp_path / "dev-mac.json")
+    assert mac["platform"] == "osx-arm64" and mac["pip"] == []
+
+    document, code = drift_json(
+        root, "--compare", tmp_path / "dev-mac.json", tmp_path / "ci-linux.json"
+    )
+    assert code == 1 and document["mode"] == "compare"
+    report = report_of(document)
+    assert report["platforms"] == ["osx-arm64", "linux-64"]
+    assert report["project"] == "etl"
+    numpy = by_name(report["version_drift"])["numpy"]
+    assert numpy["direct"] and numpy["versions"] == {
+        "osx-arm64": NUMPY_VERSIONS["osx-arm64"],
+        "linux-64": NUMPY_VERSIONS["linux-64"],
+    }
+    only = by_name(report["platform_only"])
+    assert only["libcxx"]["expected"] and only["libgcc-ng"]["expected"]
+    assert only["etl-utils"] == {
+        "name": "etl-utils",
+        "present": ["linux-64"],
+        "missing": ["osx-arm64"],
+        "expected": False,
+    }
+    assert by_name(report["loose_specs"])["numpy"]["resolved"] == numpy["versions"]
+
+    text = devkit(
+        "--root", root, "drift", "--compare", tmp_path / "dev-mac.json", tmp_path / "ci-linux.json"
+    )
+    assert text.returncode == 1 and "etl-utils" in text.stdout and "numpy" in text.stdout
+
+
+def test_two_exports_of_one_env_do_not_drift(
+    sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
+) -> None:
+    create_env(sample_monorepo.api)
+    export(sample_monorepo.root, "api", tmp_path / "a.json")
+    export(sample_monorepo.root, "api", tmp_path / "b.json")
+    document, code = drift_json(tmp_path, "--compare", tmp_path / "a.json", tmp_path / "b.json")
+    assert code == 0
+    assert report_of(document)["platforms"] == ["linux-64 (a.json)", "linux-64 (b.json)"]
+
+
+def test_export_and_compare_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:
+    root = sample_monorepo.root
+    no_env = devkit("--root", root, "drift", "api", "--export", tmp_path / "x.json")
+    assert no_env.returncode == 1 and "env `api` is not usable" in no_env.stderr
+    assert "devkit setup --projects api" in no_env.stderr
+    two = devkit("--root", root, "drift", "api", "etl", "--export", tmp_path / "x.json")
+    assert two.returncode == 2 and "exactly one project" in two.stderr
+    (tmp_path / "bad.json").write_text('{"schema": "something-else"}')
+    bad = devkit("drift", "--compare", tmp_path / "bad.json", tmp_path / "bad.json")
+    assert bad.returncode == 1
+    assert f"{tmp_path / 'bad.json'}: not a `devkit drift --export` file" in bad.stderr

@@ -1,0 +1,208 @@
+"""devkit lock: conda-lock v1 files that conda-lock parses, the stand-in installs, doctor checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devkit import envs, envspec, lockfile
+from tests.drift.conftest import PYTHON, by_name, devkit, drift_json, report_of
+from tests.support.channel import POSTAL_VERSION
+from tests.support.fixtures import Isolation
+from tests.support.monorepo import Monorepo, add_project, edit_environment
+from tests.support.world import World
+
+REAL_LOCK = Path(__file__).parent / "data" / "conda-lock-2022-excerpt.yml"
+
+
+def lock(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return devkit("--root", root, "lock", *args)
+
+
+def doctor_result(root: Path, project: str, check_id: str) -> dict:
+    result = devkit("--root", root, "doctor", project, "--check", check_id, "--json")
+    [found] = json.loads(result.stdout)["results"]
+    return found
+
+
+# conda-lock's vendored conda warns about its own deprecations when imported.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
+def test_lockfile_parses_with_conda_locks_own_parser(sample_monorepo: Monorepo) -> None:
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    result = lock(sample_monorepo.root, "api")
+    assert result.returncode == 0, result.stderr
+    path = sample_monorepo.api / "conda-lock.yml"
+    assert "wrote projects/api/conda-lock.yml" in result.stdout
+
+    parsed = parse_conda_lock_file(path)
+    assert parsed.metadata.platforms == ["linux-64", "osx-64", "osx-arm64"]
+    assert parsed.metadata.sources == ["environment.yml"]
+    assert set(parsed.metadata.content_hash) == {"linux-64", "osx-64", "osx-arm64"}
+    assert parsed.metadata.channels[0].url.endswith("/conda-forge")
+    spec = envspec.parse(sample_monorepo.env_file("api"))
+    inputs = parsed.metadata.inputs_metadata or {}
+    assert inputs["environment.yml"].sha256 == spec.fingerprint
+    platforms_of = {}
+    for package in parsed.package:
+        assert package.manager == "conda" and package.categories == {"main"}
+        assert package.url.startswith("file://") and package.hash.md5 and package.hash.sha256
+        platforms_of.setdefault(package.name, set()).add(package.platform)
+    assert platforms_of["fastapi"] == {"linux-64", "osx-64", "osx-arm64"}
+    assert platforms_of["libgcc-ng"] == {"linux-64"}
+    assert platforms_of["libcxx"] == {"osx-64", "osx-arm64"}
+    python = next(p for p in parsed.package if p.name == "python" and p.platform == "linux-64")
+    assert python.dependencies["libgcc-ng"] == ">=12" and python.dependencies["tzdata"] == "*"
+
+    # Locking again from the same inputs writes the same bytes (no timestamps in the file).
+    before = path.read_bytes()
+    assert lock(sample_monorepo.root, "api").returncode == 0
+    assert path.read_bytes() == before
+
+
+def test_the_stand_in_installs_exactly_the_locked_linux_packages(
+    sample_monorepo: Monorepo, test_world: World, isolate: Isolation
+) -> None:
+    assert lock(sample_monorepo.root, "api").returncode == 0
+    path = sample_monorepo.api / "conda-lock.yml"
+    prefix = isolate.root_prefix / "envs" / "from-lock"
+    argv = [str(test_world.micromamba), "create", "-y", "-r", str(isolate.root_prefix)]
+    argv += ["-p", str(prefix), "-f", str(path), "--json", "--log-level", "error"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["success"] is True
+    installed = {
+        (r.name.normalized, str(r.version), str(r.build)) for r in envs.installed_records(prefix)
+    }
+    locked = lockfile.read(path).packages["linux-64"]
+    assert installed == {(p.name, p.version, p.build) for p in locked.values()}
+    # A lockfile holds no env name: without -p/-n micromamba has nowhere to put it.
+    argv = [str(test_world.micromamba), "create", "-y", "-f", str(path), "--json"]
+    assert subprocess.run(argv, capture_output=True, text=True, check=False).returncode == 1
+
+
+def test_an_unsolvable_project_is_not_locked(mixed: Monorepo) -> None:
+    result = lock(mixed.root, "mixed")
+    assert result.returncode == 1
+    assert f"cannot lock mixed: osx-arm64: postal={POSTAL_VERSION}: no osx-arm64 build" in (
+        result.stderr
+    )
+    assert not (mixed.project("mixed") / "conda-lock.yml").exists()
+    # Locking only the platforms that solve works, and doctor then says what is missing.
+    assert lock(mixed.root, "mixed", "--platforms", "linux-64,osx-64").returncode == 0
+    missing = doctor_result(mixed.root, "mixed", "lock.platforms")
+    assert missing["status"] == "warn" and "lacks osx-arm64" in missing["message"]
+
+
+def test_drift_from_a_lock_matches_the_solve(mixed: Monorepo) -> None:
+    env_file = mixed.env_file("mixed")
+    data = yaml.safe_load(env_file.read_text())
+    data["dependencies"] = [d for d in data["dependencies"] if not str(d).startswith("postal")]
+    env_file.write_text(yaml.safe_dump(data, sort_keys=False))
+    solved = report_of(drift_json(mixed.root, "mixed")[0])
+    assert lock(mixed.root, "mixed").returncode == 0
+    document, code = drift_json(mixed.root, "--lock", mixed.project("mixed") / "conda-lock.yml")
+    from_lock = report_of(document)
+    assert code == 1 and document["mode"] == "lock" and from_lock["mode"] == "lock"
+    assert from_lock["project"] == "mixed"
+    for category in ("platform_only", "channel_drift", "loose_specs"):
+        assert from_lock[category] == solved[category], category
+    numpy = by_name(from_lock["version_drift"])["numpy"]
+    assert numpy["versions"] == by_name(solved["version_drift"])["numpy"]["versions"]
+    assert numpy["pin"] is None  # no solve, so no pin search
+
+
+def test_drift_reads_a_lock_conda_lock_wrote(tmp_path: Path) -> None:
+    # A real conda-lock file, without its environment.yml: every difference counts.
+    document, code = drift_json(tmp_path, "--lock", REAL_LOCK)
+    assert code == 1
+    report = report_of(document)
+    assert report["platforms"] == ["linux-64", "osx-64", "osx-arm64"]
+    assert by_name(report["version_drift"])["libgfortran5"]["versions"] == {
+        "linux-64": "11.2.0",
+        "osx-64": "9.3.0",
+        "osx-arm64": "11.0.1.dev0",
+    }
+    only = by_name(report["platform_only"])
+    assert only["appnope"]["expected"] and only["_libgcc_mutex"]["expected"]
+    assert "direct specs unknown" in report["notes"][0]
+    parsed = lockfile.read(REAL_LOCK)
+    assert parsed.packages["linux-64"]["_libgcc_mutex"].build == "conda_forge"
+    assert parsed.packages["osx-64"]["appnope"].channel == "conda-forge"
+
+
+def test_doctor_finds_a_stale_lock_spec_by_spec(sample_monorepo: Monorepo) -> None:
+    root = sample_monorepo.root
+    assert doctor_result(root, "api", "lock.stale")["status"] == "skip"
+    assert lock(root, "api").returncode == 0
+    assert doctor_result(root, "api", "lock.stale")["status"] == "ok"
+
+    env_file = sample_monorepo.env_file("api")
+    env_file.write_text(env_file.read_text() + "# a comment changes the file, not the specs\n")
+    touched = doctor_result(root, "api", "lock.stale")
+    assert touched["status"] == "warn" and "every spec is still satisfied" in touched["message"]
+
+    data = yaml.safe_load(env_file.read_text())
+    edit_environment(env_file, dependencies=[*data["dependencies"], "pins=0.8.1"])
+    stale = doctor_result(root, "api", "lock.stale")
+    assert stale["status"] == "fail"
+    assert "pins=0.8.1 is not locked on linux-64" in stale["message"]
+    assert "devkit lock api" in stale["hint"]
+
+    assert lock(root, "api").returncode == 0
+    assert doctor_result(root, "api", "lock.stale")["status"] == "ok"
+
+
+def test_doctor_wants_this_machines_platform_in_the_lock(sample_monorepo: Monorepo) -> None:
+    root = sample_monorepo.root
+    assert doctor_result(root, "api", "lock.platforms")["status"] == "skip"
+    assert lock(root, "api", "--platforms", "osx-64,osx-arm64").returncode == 0
+    result = doctor_result(root, "api", "lock.platforms")
+    assert result["status"] == "fail" and "no packages for this machine" in result["message"]
+    assert lock(root, "api").returncode == 0
+    assert doctor_result(root, "api", "lock.platforms")["status"] == "ok"
+
+
+def test_doctor_fix_builds_from_the_lock_with_pip_and_variables(
+    sample_monorepo: Monorepo, isolate: Isolation
+) -> None:
+    root = sample_monorepo.root
+    assert lock(root, "etl").returncode == 0
+    fixed = devkit("--root", root, "doctor", "etl", "--fix", "--yes", "--check", "env.exists")
+    assert "created env `etl`" in fixed.stderr, fixed.stderr
+    prefix = isolate.root_prefix / "envs" / "etl"
+    history = (prefix / "conda-meta" / "history").read_text()
+    assert f"-f {sample_monorepo.etl / 'conda-lock.yml'}" in history
+    # What a lockfile cannot hold still happens: the pip section and the variables.
+    assert envs.pip_installed(prefix)["etl-utils"] == "0.1.0"
+    state = json.loads((prefix / "conda-meta" / "state").read_text())
+    assert state["env_vars"] == {"ETL_MODE": "batch"}
+    for check_id in ("env.stale", "env.pins", "env.pip"):
+        assert doctor_result(root, "etl", check_id)["status"] == "ok", check_id
+
+
+def test_a_stale_lock_is_not_used_to_build(sample_monorepo: Monorepo, isolate: Isolation) -> None:
+    root = sample_monorepo.root
+    assert lock(root, "api").returncode == 0
+    env_file = sample_monorepo.env_file("api")
+    data = yaml.safe_load(env_file.read_text())
+    edit_environment(env_file, dependencies=[*data["dependencies"], "pins=0.8.1"])
+    fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.exists")
+    assert "created env `api`" in fixed.stderr
+    prefix = isolate.root_prefix / "envs" / "api"
+    assert f"-f {env_file}" in (prefix / "conda-meta" / "history").read_text()
+    assert "pins" in {r.name.normalized for r in envs.installed_records(prefix)}
+
+
+def test_lock_needs_a_project(sample_monorepo: Monorepo) -> None:
+    result = lock(sample_monorepo.root)
+    assert result.returncode == 2 and "name a project, or pass --all" in result.stderr
+    assert os.listdir(sample_monorepo.api).count("conda-lock.yml") == 0
+    assert add_project(sample_monorepo, "tiny", dependencies=(PYTHON,)).is_dir()
+    assert lock(sample_monorepo.root, "--all").returncode == 0
+    assert (sample_monorepo.project("tiny") / "conda-lock.yml").is_file()

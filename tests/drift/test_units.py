@@ -1,0 +1,250 @@
+"""The pure parts, in-process: channel resolution, targets, config keys, analysis, lock matching.
+
+Nothing here calls py-rattler's async APIs (MatchSpec parsing and matching are synchronous).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devkit import channels, config, envspec, lockfile, targets
+from devkit.drift.analysis import Observation, analyse
+from devkit.errors import FileFormatError, UsageError
+from devkit.monorepo import Project
+from devkit.resolved import Package, parse_file_name
+from devkit.solve import culprit_from
+from devkit.targets import Target
+
+# Explanations py-rattler 0.28 gave for the test world's channels, verbatim.
+NO_CANDIDATES = (
+    "Cannot solve the request because of: No candidates were found for postal 1.1.9.*.\n"
+)
+NEEDS_OSX = """Cannot solve the request because of: geos * cannot be installed because \
+there are no viable options:
+└─ geos 3.10.2 would require
+   └─ __osx >=11.0, for which no candidates were found.
+"""
+NEEDS_PYTHON = """Cannot solve the request because of: numpy ==1.21.5 py311* cannot be \
+installed because there are no viable options:
+└─ numpy 1.21.5 would require
+   └─ python >=3.11,<3.12.0a0, for which no candidates were found.
+"""
+
+
+def spec_of(
+    tmp_path: Path, *deps: str, channels_: tuple[str, ...] = ("conda-forge",)
+) -> envspec.EnvSpec:
+    lines = ["name: t", "channels:", *(f"  - {c}" for c in channels_), "dependencies:"]
+    lines += [f"  - {d}" for d in deps]
+    path = tmp_path / "environment.yml"
+    path.write_text("\n".join(lines) + "\n")
+    return envspec.parse(path)
+
+
+def pkg(
+    name: str, version: str = "1.0", channel: str = "conda-forge", subdir: str = "linux-64"
+) -> Package:
+    return Package(name, version, "h0_0", subdir, channel)
+
+
+def test_rattler_explanations_reduce_to_the_culprit(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, "python=3.9", "postal=1.1.9", "geos", "numpy=1.21.5=py311*")
+    deps = list(spec.dependencies)
+    arm = Target("osx-arm64", ("__unix=0=0", "__osx=10.15=0"))
+    dep, reason = culprit_from(NO_CANDIDATES, deps, arm)
+    assert dep is not None and dep.text == "postal=1.1.9" and reason == "no osx-arm64 build"
+    dep, reason = culprit_from(NEEDS_OSX, deps, arm)
+    assert dep is not None and dep.name == "geos"
+    assert reason == "needs __osx >=11.0, but osx-arm64 is solved with __osx=10.15"
+    linux = Target("linux-64", ("__glibc=2.17=0",))
+    dep, reason = culprit_from(NEEDS_PYTHON, deps, linux)
+    assert dep is not None and dep.name == "numpy"
+    assert reason == "needs python >=3.11,<3.12.0a0, which no linux-64 build satisfies here"
+    dep, reason = culprit_from("Cannot solve the request because of: something new\n", deps, linux)
+    assert dep is None and reason == "something new"
+
+
+def test_channels_resolve_like_micromamba(tmp_path: Path) -> None:
+    condarc = tmp_path / ".condarc"
+    condarc.write_text(
+        "channel_alias: https://mirror.corp/conda\n"
+        "channels: [conda-forge]\n"
+        "default_channels: [https://mirror.corp/conda/main]\n"
+        "custom_channels: {internal: https://pkgs.corp}\n"
+    )
+    rc = channels.read_rc([condarc])
+    resolved = channels.resolve(["bioconda", "defaults", "internal", "https://x.org/y/"], rc, {})
+    assert [(c.name, c.url) for c in resolved] == [
+        ("bioconda", "https://mirror.corp/conda/bioconda"),
+        ("main", "https://mirror.corp/conda/main"),
+        ("internal", "https://pkgs.corp/internal"),
+        ("https://x.org/y", "https://x.org/y"),
+        ("conda-forge", "https://mirror.corp/conda/conda-forge"),  # the rc's channels come last
+    ]
+    assert [
+        c.name for c in channels.resolve(["conda-forge", "defaults", "nodefaults"], rc, {})
+    ] == ["conda-forge"]
+    local = channels.resolve([str(tmp_path / "chan")], rc, {})[0]
+    assert local.url == (tmp_path / "chan").as_uri()
+
+
+def test_rc_files_merge_highest_first(tmp_path: Path) -> None:
+    low, high = tmp_path / "low", tmp_path / "high"
+    low.write_text("channel_alias: https://low\nchannels: [a]\n")
+    high.write_text("channel_alias: https://high\nchannels: [b]\n")
+    rc = channels.read_rc([low, high])
+    assert rc.channel_alias == "https://high" and rc.channels == ("b", "a")
+    assert channels.read_rc([]).channel_alias == "https://conda.anaconda.org"
+
+
+def test_mirrors_take_the_longest_matching_prefix() -> None:
+    mirrors = {
+        "https://conda.anaconda.org": "https://all.mirror",
+        "https://conda.anaconda.org/conda-forge": "file:///srv/cf",
+    }
+    rc = channels.RcSettings()
+    cf, bio = channels.resolve(["conda-forge", "bioconda"], rc, mirrors)
+    assert cf.url == "https://conda.anaconda.org/conda-forge" and cf.fetch_url == "file:///srv/cf"
+    assert cf.mirrored and bio.fetch_url == "https://all.mirror/bioconda"
+    assert channels.name_of("file:///srv/cf/linux-64", [cf, bio]) == "conda-forge"
+
+
+def test_devkit_yaml_drift_keys(tmp_path: Path) -> None:
+    # Only these keys, no `projects:`: a devkit.yaml like that must load.
+    (tmp_path / "devkit.yaml").write_text(
+        "platforms: [linux-64, osx-arm64]\n"
+        "channel_priority: strict\n"
+        "virtual_packages:\n  linux-64: [__glibc=2.28, __unix]\n"
+        "mirrors:\n  https://conda.anaconda.org/conda-forge/: file:///srv/cf/\n"
+    )
+    repo = config.load_repo_config(tmp_path)
+    assert repo.platforms == ("linux-64", "osx-arm64") and repo.channel_priority == "strict"
+    assert repo.virtual_packages == {"linux-64": ("__glibc=2.28", "__unix")}
+    assert repo.mirrors == {"https://conda.anaconda.org/conda-forge": "file:///srv/cf"}
+    found = targets.targets(("linux-64", "osx-64"), repo)
+    assert found[0].virtual_packages == ("__glibc=2.28=0", "__unix=0=0")
+    assert found[1].virtual_packages == ("__unix=0=0", "__osx=11.0=0", "__archspec=1=x86_64")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("platforms: linux-64\n", 1, "`platforms` must be a list"),
+        ("projects:\n  api:\n    platforms: [beos]\n", 3, "unknown platform 'beos'"),
+        ("channel_priority: loose\n", 1, "`channel_priority` must be one of"),
+        ("virtual_packages:\n  linux-64: [glibc]\n", 2, "must be a list like"),
+        ("mirrors:\n  conda-forge: file:///x\n", 2, "must map a channel URL to a URL"),
+    ],
+)
+def test_devkit_yaml_drift_keys_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
+    (tmp_path / "devkit.yaml").write_text(text)
+    with pytest.raises(FileFormatError) as caught:
+        config.load_repo_config(tmp_path)
+    assert caught.value.line == line and message in caught.value.message
+
+
+def test_platform_choice_and_priority(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, "python")
+    repo = config.RepoConfig(platforms=("osx-64",))
+    project = Project("t", tmp_path, spec.path, config.ProjectSettings(platforms=("linux-64",)))
+    assert (
+        targets.choose_platforms((), spec, None, config.RepoConfig()) == targets.DEFAULT_PLATFORMS
+    )
+    assert targets.choose_platforms((), spec, None, repo) == ("osx-64",)
+    assert targets.choose_platforms((), spec, project, repo) == ("linux-64",)
+    assert targets.choose_platforms(("osx-arm64",), spec, project, repo) == ("osx-arm64",)
+    assert targets.parse_platforms(["linux-64,osx-64", "osx-64"]) == ("linux-64", "osx-64")
+    with pytest.raises(UsageError):
+        targets.parse_platforms(["linux"])
+    assert targets.channel_priority(None, config.RepoConfig()) == "disabled"
+    assert (
+        targets.channel_priority("flexible", config.RepoConfig(channel_priority="strict"))
+        == "flexible"
+    )
+
+
+def test_selectors_apply_per_os(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, "python", "sel(osx): appnope", "sel(linux): libnsl", "sel(unix): bash")
+    on = {
+        p: [d.name for d in spec.dependencies if targets.applies(d, p)]
+        for p in ("linux-64", "osx-arm64")
+    }
+    assert on == {
+        "linux-64": ["python", "libnsl", "bash"],
+        "osx-arm64": ["python", "appnope", "bash"],
+    }
+
+
+def test_analysis_rules(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, "python=3.11", "sel(osx): appnope", "tabulate", "rich=13")
+    linux = {
+        "python": pkg("python", "3.11.7"),
+        "tabulate": pkg("tabulate", "0.9.0"),
+        "six": pkg("six", "1.16"),
+        "rich": pkg("rich", "13.1"),
+    }
+    mac = {
+        "python": pkg("python", "3.11.7", subdir="osx-arm64"),
+        "tabulate": pkg("tabulate", "0.9.0", subdir="osx-arm64"),
+        "six": pkg("six", "1.15", subdir="osx-arm64"),
+        "appnope": pkg("appnope", subdir="osx-arm64"),
+    }
+    from devkit.solve import Culprit
+
+    drift = analyse(
+        Observation(
+            packages={"linux-64": linux, "osx-arm64": mac},
+            direct=spec.dependencies,
+            culprits={"osx-arm64": (Culprit("rich=13", "no osx-arm64 build"),)},
+        )
+    )
+    # six differs but nobody asked for it; appnope is mac-only on purpose (a selector);
+    # rich is missing on the Mac because it cannot be solved there: reported once.
+    assert [(v.name, v.direct) for v in drift.version_drift] == [("six", False)]
+    assert [(p.name, p.expected) for p in drift.platform_only] == [("appnope", True)]
+    assert [u.spec for u in drift.unsolvable] == ["rich=13"]
+    assert [s.name for s in drift.loose_specs] == ["appnope", "tabulate"]
+    assert drift.has_drift  # because of the unsolvable spec only
+    assert not analyse(
+        Observation(
+            packages={"linux-64": linux, "osx-arm64": {**mac, "rich": pkg("rich", "13.1")}},
+            direct=spec.dependencies,
+        )
+    ).has_drift
+    # Without the file's specs, every difference counts.
+    unknown = analyse(Observation(packages={"a": linux, "b": mac}, direct=None))
+    assert [(v.name, v.direct) for v in unknown.version_drift] == [("six", True)]
+
+
+def test_lock_matching_is_spec_by_spec(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, "conda-forge::numpy>=1.21", "sel(osx): libcxx", "python=3.11")
+    locked = {
+        "numpy": pkg("numpy", "1.21.5"),
+        "python": pkg("python", "3.11.7"),
+    }
+    lock = lockfile.Lock(
+        path=tmp_path / "conda-lock.yml",
+        platforms=("linux-64", "osx-64"),
+        channels=("https://conda.anaconda.org/conda-forge",),
+        sources=("environment.yml",),
+        content_hash={},
+        source_sha256=spec.fingerprint,
+        packages={"linux-64": locked, "osx-64": {"numpy": pkg("numpy", "1.20.0", subdir="osx-64")}},
+    )
+    assert lockfile.unsatisfied(lock, spec, "linux-64") == []
+    assert lockfile.unsatisfied(lock, spec, "osx-64") == [
+        "conda-forge::numpy>=1.21 (locked 1.20.0 h0_0)",
+        "libcxx is not locked",
+        "python=3.11 is not locked",
+    ]
+
+
+def test_package_file_names() -> None:
+    assert parse_file_name("python-3.9.7-hf930737_3_cpython.tar.bz2") == (
+        "python",
+        "3.9.7",
+        "hf930737_3_cpython",
+    )
+    assert parse_file_name("ca-certificates-2024.2.2-hbcca054_0.conda")[0] == "ca-certificates"
