@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from devkit import channels as channels_mod
 from devkit import runtime
 from devkit.channels import Channel
+from devkit.culprits import Culprit, culprit_from
 from devkit.envspec import Dependency
 from devkit.errors import DevkitError
 from devkit.resolved import Package, from_repodata
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from rattler import Gateway, MatchSpec
 
 MAX_ROUNDS = 8
-_NO_CANDIDATES = re.compile(r"No candidates were found for (?P<spec>.+?)\.?$")
-_NOT_VIABLE = re.compile(r"^(?P<spec>.+?) cannot be installed because there are no viable options")
-_MISSING_DEP = re.compile(r"^(?P<dep>.+?), for which no candidates were found\.?$")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s`'\")]+")
 
 
@@ -43,19 +41,6 @@ class SolveRequest:
     channels: tuple[Channel, ...]
     targets: tuple[Target, ...]
     priority: str = "disabled"
-
-
-@dataclass(frozen=True)
-class Culprit:
-    """A spec one platform cannot satisfy, and why in a few words."""
-
-    spec: str
-    reason: str
-
-    @property
-    def message(self) -> str:
-        """``postal=1.1.9: no osx-arm64 build``."""
-        return f"{self.spec}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -222,40 +207,6 @@ async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway)
             packages[package.name] = package
         return PlatformSolve(target.platform, packages, tuple(culprits))
     return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
-
-
-def _spec_name(text: str) -> str:
-    bare = text.strip().split("::")[-1]
-    match = re.match(r"[A-Za-z0-9_.\-]+", bare)
-    return match.group(0).lower() if match else bare
-
-
-def culprit_from(
-    message: str, remaining: list[Dependency], target: Target
-) -> tuple[Dependency | None, str]:
-    """Which requested spec rattler's explanation blames, and the cause in a few words."""
-    lines = [line.strip().lstrip("└├│─ ").strip() for line in message.splitlines()]
-    lines = [line for line in lines if line]
-    head = lines[0].split("because of:", 1)[-1].strip() if lines else ""
-    by_name = {d.name: d for d in remaining}
-    missing = _NO_CANDIDATES.search(head)
-    if missing:
-        dep = by_name.get(_spec_name(missing.group("spec")))
-        return dep, f"no {target.platform} build"
-    blocked = _NOT_VIABLE.match(head)
-    if blocked:
-        dep = by_name.get(_spec_name(blocked.group("spec")))
-        needs = [m.group("dep") for line in lines if (m := _MISSING_DEP.match(line))]
-        if needs:
-            need = needs[-1]
-            if need.startswith("__"):
-                have = [v for v in target.virtual_packages if v.startswith(_spec_name(need) + "=")]
-                provided = have[0].rsplit("=", 1)[0] if have else "nothing"
-                return dep, f"needs {need}, but {target.platform} is solved with {provided}"
-            return dep, f"needs {need}, which no {target.platform} build satisfies here"
-        return dep, f"no {target.platform} build fits the other specs"
-    summary = "; ".join([head, *lines[1:3]]) if head else "the solver gave no reason"
-    return None, summary
 
 
 async def _missing_reason(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from devkit import channels, config, envspec, lockfile, targets
+from devkit.culprits import culprit_from
 from devkit.drift.analysis import Observation, analyse
 from devkit.errors import FileFormatError, UsageError
 from devkit.monorepo import Project
 from devkit.resolved import Package, parse_file_name
-from devkit.solve import culprit_from
 from devkit.targets import Target
 
 # Explanations py-rattler 0.28 gave for the test world's channels, verbatim.
@@ -191,7 +191,7 @@ def test_analysis_rules(tmp_path: Path) -> None:
         "six": pkg("six", "1.15", subdir="osx-arm64"),
         "appnope": pkg("appnope", subdir="osx-arm64"),
     }
-    from devkit.solve import Culprit
+    from devkit.culprits import Culprit
 
     drift = analyse(
         Observation(
