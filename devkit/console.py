@@ -62,10 +62,15 @@ def warn(message: str) -> None:
 
 
 def info(message: str) -> None:
-    """A progress or status line, on stderr so stdout stays parseable."""
-    from rich.markup import escape
+    """A progress or status line, on stderr so stdout stays parseable.
 
-    err().print(escape(redact(message)))
+    Plain text, without rich: it is on the path of every `devkit run`, before the service
+    starts, and importing rich there would add to each start.
+    """
+    import sys
+
+    sys.stderr.write(redact(message) + "\n")
+    sys.stderr.flush()
 
 
 class _RedactingHandler(logging.Handler):

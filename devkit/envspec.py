@@ -64,8 +64,12 @@ class EnvSpec:
         return next((d for d in self.dependencies if d.name == name), None)
 
 
-def parse(path: Path) -> EnvSpec:
-    """Read and validate an environment file; any problem names the file and line."""
+def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
+    """Read and validate an environment file; any problem names the file and line.
+
+    ``dependencies=False`` reads only the name, channels and variables (the dependency lists
+    come back empty): enough to find and run an env, without loading py-rattler.
+    """
     raw = path.read_bytes() if path.is_file() else b""
     data = yamlfile.load(path)
     if not isinstance(data, yamlfile.YamlMap):
@@ -81,13 +85,13 @@ def parse(path: Path) -> EnvSpec:
 
     channels = _string_list(path, data, "channels")
     platforms = _string_list(path, data, "platforms")
-    dependencies, pip = _dependencies(path, data)
+    deps, pip = _dependencies(path, data) if dependencies else ((), ())
     variables = _variables(path, data)
     return EnvSpec(
         path=path,
         name=str(name) if name is not None else None,
         channels=channels,
-        dependencies=dependencies,
+        dependencies=deps,
         pip=pip,
         variables=variables,
         platforms=platforms,

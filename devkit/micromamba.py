@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import download, paths, proc
+from devkit import paths, proc
 from devkit.config import UserConfig
 from devkit.errors import ToolNotFoundError
 
@@ -119,9 +120,11 @@ def install(
     dest: Path,
     *,
     version: str | None = None,
-    progress: download.Progress | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Path:
     """Download micromamba for ``subdir`` into ``dest``, verified against its published sha256."""
+    from devkit import download  # urllib costs start-up time every other command can skip
+
     base = download_base(version)
     name = f"micromamba-{subdir}"
     # A download killed outright (SIGKILL, power loss) leaves its hidden temp file: sweep it.

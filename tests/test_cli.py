@@ -93,10 +93,15 @@ def test_escaping_project_name_is_a_usage_error() -> None:
 def test_malformed_environment_file_names_file_and_line(tmp_path: Path) -> None:
     project = tmp_path / "projects" / "api"
     project.mkdir(parents=True)
-    (project / "environment.yml").write_text("name: api\ndependencies:\n  - x>=>1\n")
+    env_file = project / "environment.yml"
+    env_file.write_text("name: api\ndependencies:\n  - x>=>1\n")
+    checked = devkit("--root", str(tmp_path), "doctor", "api", "--check", "env.spec")
+    assert checked.returncode == 1
+    assert f"{env_file}:3: invalid package spec" in checked.stdout
+    env_file.write_text("name: api\ndependencies: [python\n")
     result = devkit("--root", str(tmp_path), "run", "api")
     assert result.returncode == 1
-    assert f"{project / 'environment.yml'}:3: invalid package spec" in result.stderr
+    assert f"{env_file}:2: invalid YAML" in result.stderr
     assert "Traceback" not in result.stderr
 
 

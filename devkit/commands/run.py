@@ -144,7 +144,7 @@ def print_env(resolved: Resolved) -> None:
 def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Preflight, then run the project's command attached to this terminal."""
     project = monorepo.project(request.project)
-    spec = envspec.parse(project.env_file)
+    spec = envspec.parse(project.env_file, dependencies=False)
     resolved = resolve(monorepo, project, spec, request, os.environ)
     if request.print_env:
         print_env(resolved)

@@ -29,7 +29,7 @@ def activated_environment(
 def shell(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Replace devkit with the user's shell, activated; ``exit`` returns to the old shell."""
     project = monorepo.project(request.project)
-    spec = envspec.parse(project.env_file)
+    spec = envspec.parse(project.env_file, dependencies=False)
     resolved = resolve(monorepo, project, spec, request, os.environ)
     mm = micromamba.from_config(config)
     location = require_env(mm, project, spec)

@@ -181,3 +181,13 @@ class Context:
         except ValueError:
             return {}
         return {w.path: frozenset(ciworkflows.folders_named(w, base)) for w in self.workflows}
+
+    @functools.cached_property
+    def env_name_claims(self) -> dict[str, list[str]]:
+        """Env name -> the projects whose environment file claims it (built once, not N²)."""
+        claims: dict[str, list[str]] = {}
+        for project in self.all_projects:
+            spec = self.spec(project)
+            if not isinstance(spec, FileFormatError):
+                claims.setdefault(envs.env_name(project, spec), []).append(project.name)
+        return claims

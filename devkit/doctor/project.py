@@ -199,13 +199,7 @@ def env_name_clash(ctx: Context, out: Outcome) -> Result:
     if isinstance(spec, Result):
         return spec
     name = envs.env_name(project, spec)
-    others = [
-        other.name
-        for other in ctx.all_projects
-        if other.name != project.name
-        and not isinstance(other_spec := ctx.spec(other), FileFormatError)
-        and envs.env_name(other, other_spec) == name
-    ]
+    others = [other for other in ctx.env_name_claims.get(name, []) if other != project.name]
     if others:
         return out.fail(
             f"env name `{name}` is also claimed by: {', '.join(others)}",
