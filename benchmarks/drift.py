@@ -457,6 +457,10 @@ def _measure(runs: int, work: Path, alias: str) -> tuple[list[tuple[str, float, 
     (root / "projects" / "seed" / "environment.yml").write_text(SEED_ENV)
     os.environ.update({"CONDARC": str(condarc), "MAMBA_ROOT_PREFIX": str(work / "mamba")})
 
+    # Imported here, not at the top: the timed `--bare-solve` child must not load rich and
+    # the test support modules that harness brings.
+    from harness import devkit_exe
+
     from devkit import envspec, monorepo
     from devkit.drift.project import Options, plan, solved_report
     from devkit.solve import solve
@@ -505,12 +509,11 @@ def _measure(runs: int, work: Path, alias: str) -> tuple[list[tuple[str, float, 
         )
     )
 
-    devkit_exe = Path(sys.executable).parent / "devkit"
     env = dict(os.environ, NO_COLOR="1")
 
     def cli(home: Path) -> None:
         subprocess.run(
-            [str(devkit_exe), "--root", str(root), "drift", "seed", "--json"],
+            [str(devkit_exe()), "--root", str(root), "drift", "seed", "--json"],
             env=dict(env, DEVKIT_HOME=str(home)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
+from harness import ms_since, non_negative_int, positive_int, print_report
 from rich.table import Table
 
 DEFAULT_RUNS = 15
@@ -72,7 +72,7 @@ def time_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
     completed = subprocess.run(
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
     )
-    return (time.perf_counter() - start) * 1000.0, completed.returncode
+    return ms_since(start), completed.returncode
 
 
 def measure(case: Case, runs: int, warmups: int, env: dict[str, str]) -> Timing:
@@ -151,20 +151,6 @@ def to_json(timings: Sequence[Timing], baseline: Timing, runs: int, warmups: int
     return json.dumps(document, indent=2)
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -196,9 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(to_json(timings, baseline, runs, warmups))
     else:
-        console = Console()
-        console.print(render_table(timings, baseline, runs))
-        console.print(f"devkit: {' '.join(devkit)}", highlight=False)
+        print_report([render_table(timings, baseline, runs)], [f"devkit: {' '.join(devkit)}"])
     return 0
 
 
