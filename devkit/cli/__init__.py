@@ -1,0 +1,93 @@
+"""The command line: the only package that imports typer or questionary or asks anything.
+
+``app`` holds the global options; the commands register themselves from their modules; this
+module maps every outcome to an exit code in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from devkit import console
+from devkit.cli.app import (
+    EXIT_FAILURE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    app,
+)
+from devkit.errors import DevkitError
+
+# Imported for their side effect: each registers its commands on `app`, and the order here
+# is the order `devkit --help` lists them in (set up, run, then check, then create).
+from devkit.cli import env_commands  # isort: skip
+from devkit.cli import check_commands  # isort: skip
+from devkit.cli import project_commands  # isort: skip
+
+_COMMAND_MODULES = (env_commands, check_commands, project_commands)
+
+
+def _invoke(argv: list[str] | None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="devkit", standalone_mode=False)
+    except DevkitError as exc:
+        console.error(exc)
+        return exc.exit_code
+    except typer.Abort:
+        console.err().print("Interrupted.")
+        return EXIT_INTERRUPTED
+    except typer.TyperException as exc:
+        # Argument parsing errors (unknown option, missing argument): typer's own rendering.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(exc, "exit_code", EXIT_USAGE))
+    except KeyboardInterrupt:
+        console.err().print("Interrupted.")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed by a pager or `head`: nothing left to say to anyone.
+        _silence_stdout()
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - the one top-level handler for devkit's own bugs
+        return _internal_error(exc)
+    if result == EXIT_INTERRUPTED:
+        console.err().print("Interrupted.")
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _internal_error(exc: BaseException) -> int:
+    import traceback
+
+    from devkit.redaction import redact
+
+    text = "".join(traceback.format_exception(exc))
+    if console.LOG.isEnabledFor(10):
+        console.err().print(redact(text), markup=False)
+    console.err().print(
+        f"devkit crashed: {redact(type(exc).__name__ + ': ' + str(exc))}\n"
+        "This is a bug in devkit. Re-run with --verbose for the traceback and report it.",
+        markup=False,
+    )
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    code = _invoke(argv)
+    runtime = sys.modules.get("devkit.runtime")
+    if runtime is not None and runtime.async_runtime_started():
+        # py-rattler's runtime threads can crash CPython's finalization: flush and leave
+        # without it (see devkit/runtime.py). Commands that never solve exit normally.
+        runtime.exit_now(code)
+    sys.exit(code)
