@@ -435,8 +435,7 @@ def test_http_server_serves_release_assets(http_server: FileServer) -> None:
             digest = response.read().decode()
         assert digest == hashlib.sha256(binary).hexdigest()
         assert binary.startswith(b"#!")
-    # Handler threads log after answering, so the order of entries is not the order of calls.
-    assert "/latest/download/micromamba-osx-arm64.sha256" in http_server.requests
+    assert http_server.requests[-1] == "/latest/download/micromamba-osx-arm64.sha256"
 
 
 def test_git_origin_clones(git_origin: GitOrigin, tmp_path: Path) -> None:

@@ -13,9 +13,15 @@ from typing import Any
 class _QuietHandler(SimpleHTTPRequestHandler):
     requests: list[str]
 
+    def parse_request(self) -> bool:
+        """Remember each path as it arrives (before answering, so callers see it at once)."""
+        parsed = super().parse_request()
+        if parsed:
+            self.requests.append(self.path)
+        return parsed
+
     def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean; remember the path instead."""
-        self.requests.append(self.path)
+        """Keep test output clean."""
 
 
 @dataclass
@@ -39,8 +45,9 @@ class FileServer:
 
     def start(self) -> FileServer:
         """Bind and serve in a daemon thread."""
-        handler = functools.partial(_QuietHandler, directory=str(self.directory))
-        _QuietHandler.requests = self.requests
+        # A subclass per server: each FileServer logs into its own list.
+        bound = type("_BoundHandler", (_QuietHandler,), {"requests": self.requests})
+        handler = functools.partial(bound, directory=str(self.directory))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
