@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devkit import yamlfile
-from devkit.workflows import Workflow
+from devkit.workflows import Workflow, dig
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -90,7 +90,7 @@ def working_directories(workflow: Workflow) -> list[Ref]:
     """``working-directory`` of the workflow's and jobs' ``defaults.run`` and of steps."""
     holders: list[yamlfile.YamlMap] = []
     for owner in [workflow.data, *(job for _, job in jobs(workflow))]:
-        run = _dig(owner, "defaults", "run")
+        run = dig(owner, "defaults", "run")
         if isinstance(run, yamlfile.YamlMap):
             holders.append(run)
     holders.extend(steps(workflow))
@@ -153,7 +153,7 @@ def python_versions(workflow: Workflow) -> list[Ref]:
     raw = workflow.path.read_text(encoding="utf-8").splitlines()
     found: list[Ref] = []
     for _, job in jobs(workflow):
-        matrix = _dig(job, "strategy", "matrix")
+        matrix = dig(job, "strategy", "matrix")
         value = matrix.get("python-version") if isinstance(matrix, yamlfile.YamlMap) else None
         if isinstance(value, yamlfile.YamlList):
             found.extend(
@@ -185,7 +185,7 @@ def runners(workflow: Workflow) -> list[Ref]:
         labels = runs_on if isinstance(runs_on, list) else [runs_on]
         for label in (str(x) for x in labels if x is not None):
             match = re.search(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", label)
-            matrix = _dig(job, "strategy", "matrix")
+            matrix = dig(job, "strategy", "matrix")
             values = matrix.get(match.group(1)) if match and isinstance(matrix, dict) else None
             if isinstance(values, yamlfile.YamlList):
                 found.extend(
@@ -307,11 +307,3 @@ def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
         if char == "\n":
             line += 1
     return pieces
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data

@@ -23,7 +23,7 @@ class Workflow:
     def concerns(self, project_dir: str) -> bool:
         """Whether the workflow runs for the project at ``project_dir`` (``projects/<name>``)."""
         prefix = project_dir.rstrip("/") + "/"
-        working = _dig(self.data, "defaults", "run", "working-directory")
+        working = dig(self.data, "defaults", "run", "working-directory")
         if isinstance(working, str) and working.rstrip("/") == project_dir.rstrip("/"):
             return True
         # PyYAML reads the bare key `on` as the boolean true; accept both spellings.
@@ -100,7 +100,8 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
     return workflows, errors
 
 
-def _dig(data: Any, *keys: str) -> Any:
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…``, or None as soon as a level is missing or not a mapping."""
     for key in keys:
         if not isinstance(data, dict):
             return None

@@ -176,17 +176,6 @@ def condarc(ctx: Context, out: Outcome) -> Result:
 
 
 def _rc_files(ctx: Context) -> list[Path]:
-    env = ctx.facts.environ
-    home = ctx.facts.home
-    candidates = [
-        ctx.root_prefix / ".condarc",
-        ctx.root_prefix / ".mambarc",
-        home / ".condarc",
-        home / ".mambarc",
-        *(Path(env[v]) for v in ("CONDARC", "MAMBARC") if env.get(v)),
-    ]
-    seen: list[Path] = []
-    for path in candidates:
-        if path.is_file() and path not in seen:
-            seen.append(path)
-    return seen
+    from devkit.channels import rc_files
+
+    return rc_files(ctx.root_prefix, ctx.facts.environ, ctx.facts.home)
