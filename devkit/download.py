@@ -6,11 +6,13 @@ import hashlib
 import ipaddress
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from devkit.errors import DevkitError
 
@@ -44,11 +46,34 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# Waits before the second and third try: a reset connection or a mirror's brief 5xx is common
+# and passes; a 4xx or a refused connection does not, and is reported at once.
+_RETRY_DELAYS = (0.3, 1.0)
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, ConnectionResetError | ConnectionAbortedError | TimeoutError)
+
+
+def _open(url: str, timeout: float) -> Any:
+    for delay in (*_RETRY_DELAYS, None):
+        try:
+            return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - checked
+        except (urllib.error.URLError, OSError) as exc:
+            if delay is None or not _transient(exc):
+                raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 def fetch_text(url: str, *, timeout: float = 30) -> str:
     """A small text file (a checksum), stripped."""
     check_url(url)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - checked
+        with _open(url, timeout) as response:
             return response.read(4096).decode("ascii", errors="replace").strip()
     except (urllib.error.URLError, OSError) as exc:
         raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
@@ -73,7 +98,7 @@ def fetch_verified(
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+                with _open(url, timeout) as response:
                     total = response.length
                     done = 0
                     while chunk := response.read(_CHUNK):
