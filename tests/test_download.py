@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
 import struct
@@ -45,7 +46,12 @@ def flaky_server() -> Iterator[tuple[str, list[int]]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    # shutdown() wakes the blocked accept(); close() alone would leave the thread accepting on a
+    # file descriptor number the next listening socket in this process reuses.
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
     listener.close()
+    thread.join(timeout=5)
 
 
 def test_a_reset_connection_is_retried(flaky_server: tuple[str, list[int]], tmp_path: Path) -> None:

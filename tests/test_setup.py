@@ -187,6 +187,7 @@ def stalling_server() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])

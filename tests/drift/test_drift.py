@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -272,7 +273,8 @@ def test_ctrl_c_during_a_solve_exits_130_cleanly(sample_monorepo: Monorepo) -> N
             held.append(conn)
             connected.set()
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     add_project(
         sample_monorepo,
         "slow",
@@ -293,7 +295,12 @@ def test_ctrl_c_during_a_solve_exits_130_cleanly(sample_monorepo: Monorepo) -> N
         stdout, stderr = child.communicate(timeout=30)
     finally:
         child.kill()
+        # shutdown() wakes the blocked accept(); close() alone would leave the thread accepting
+        # on a file descriptor number the next listening socket in this process reuses.
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)
         server.close()
+        acceptor.join(timeout=5)
         for conn in held:
             conn.close()
     assert child.returncode == 130
