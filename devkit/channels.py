@@ -1,7 +1,7 @@
 """Channel names to URLs the way micromamba resolves them, then through devkit.yaml's mirrors.
 
 micromamba reads ``channel_alias``, ``default_channels``, ``custom_channels`` and ``channels``
-from its rc files (see MICROMAMBA.md "Where things live"); a name becomes ``<alias>/<name>``,
+from its rc files (micromamba's own search order); a name becomes ``<alias>/<name>``,
 ``defaults`` becomes the default channels, and ``nodefaults`` drops them. devkit repeats that so
 a solve here asks the same channels micromamba would, then applies ``mirrors:`` so a company
 mirror (or, in tests, a local ``file://`` channel) answers instead.
