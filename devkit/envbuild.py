@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit import proc
@@ -74,12 +74,30 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     ``conda-lock.yml`` beside the file pins every package (see docs/drift.md); one that no
     longer satisfies the file is skipped, with the reason in ``note``.
     """
-    from devkit import lockinstall
-
     prefix = location.prefix
-    existed = (prefix / "conda-meta").is_dir()
+    existed = prefix.exists()
     # The fingerprint goes first: if this build is interrupted the env must not look current.
     (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
+    try:
+        result = _build(mm, spec, prefix)
+    except BaseException:
+        # Ctrl-C reached micromamba too (same process group): an env this build started from
+        # nothing is removed, so nothing half-built can pass for an env.
+        if not existed:
+            remove_partial(prefix)
+        raise
+    if result.ok:
+        write_fingerprint(prefix, spec)
+        return replace(result, action="recreated" if existed else "created")
+    if not existed:
+        # e.g. pip failed after the conda part was linked: `run` must not start that env.
+        remove_partial(prefix)
+    return result
+
+
+def _build(mm: Micromamba, spec: EnvSpec, prefix: Path) -> BuildResult:
+    from devkit import lockinstall
+
     lock, note = lockinstall.usable_lock(spec)
     source = lock or spec.path
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
@@ -90,10 +108,8 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
         problems = lockinstall.complete(mm, spec, prefix)
         if problems:
             return BuildResult(False, "failed", problems, source=source.name)
-    write_fingerprint(prefix, spec)
-    action = "recreated" if existed else "created"
     packages = _linked_count(result.stdout)
-    return BuildResult(True, action, packages=packages, source=source.name, note=note)
+    return BuildResult(True, "created", packages=packages, source=source.name, note=note)
 
 
 def remove_partial(prefix: Path) -> None:

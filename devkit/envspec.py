@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rattler import MatchSpec
 
 _SELECTOR = re.compile(r"^sel\((?P<selector>[^)]*)\)\s*:\s*(?P<spec>.+)$")
+_ENV_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _KNOWN_KEYS = {"name", "channels", "dependencies", "variables", "prefix", "platforms"}
 
 
@@ -82,6 +83,13 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
     name = data.get("name")
     if name is not None and not isinstance(name, str | int | float):
         raise FileFormatError(path, "`name` must be a string", line=data.line_of("name"))
+    if name is not None and not _ENV_NAME.fullmatch(str(name)):
+        # The name becomes `<root>/envs/<name>`: nothing that could climb out of that folder.
+        raise FileFormatError(
+            path,
+            f"env name {str(name)!r} may only hold letters, digits, `.`, `_` and `-`",
+            line=data.line_of("name"),
+        )
 
     channels = _string_list(path, data, "channels")
     platforms = _string_list(path, data, "platforms")

@@ -109,3 +109,11 @@ def test_fingerprint_changes_with_the_file(tmp_path: Path) -> None:
     before = envspec.parse(path).fingerprint
     path.write_text(SEED.replace("pandas=1.4.2", "pandas=1.5.0"))
     assert envspec.parse(path).fingerprint != before
+
+
+@pytest.mark.parametrize("name", ["../../evil", "a/b", "/abs", ".hidden", "sp ace"])
+def test_env_names_that_would_leave_the_envs_folder_are_refused(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, f"name: '{name}'\ndependencies: [python]\n")
+    with pytest.raises(FileFormatError) as info:
+        envspec.parse(path)
+    assert info.value.line == 1 and "env name" in info.value.message

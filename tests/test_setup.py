@@ -357,3 +357,19 @@ def test_interactive_setup_through_a_real_terminal(
     assert child.exitstatus == 0, child.before
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
     assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+
+
+def test_a_failed_pip_step_leaves_no_env_behind(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    add_project(git_origin.source.root, "broken-pip", pip=("./no-such-package",))
+    git(git_origin.source.root, "add", "-A")
+    git(git_origin.source.root, "commit", "-qm", "add broken-pip")
+    git(git_origin.source.root, "push", "-q", "origin", "HEAD")
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "broken-pip")
+    result = devkit(*args, "--yes", "--no-shell-init")
+    assert result.returncode == 1
+    # micromamba linked the conda part before pip failed; none of it may pass for an env.
+    assert not (isolate.root_prefix / "envs" / "broken-pip").exists()
+    run = devkit("--root", str(clone_dir), "run", "broken-pip", "--", "python", "-c", "pass")
+    assert run.returncode == 1 and "is not created" in run.stderr

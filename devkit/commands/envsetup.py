@@ -60,7 +60,6 @@ def build_envs(
             todo.append((project, spec, location))
     if not todo:
         return
-    fresh = [loc.prefix for _, _, loc in todo if not loc.prefix.exists()]
     console.info(f"building {len(todo)} env(s), {max(1, jobs)} at a time…")
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
@@ -70,17 +69,19 @@ def build_envs(
         }
         for future in concurrent.futures.as_completed(futures):
             project, location = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except DevkitError as exc:  # e.g. a malformed conda-lock.yml: this env only
+                summary.add(f"env {project.name}", "failed", exc.message)
+                continue
             if result.ok:
                 detail = f"{result.action} `{location.name}` ({result.packages} packages)"
                 summary.add(f"env {project.name}", "done", detail)
             else:
                 summary.add(f"env {project.name}", "failed", "; ".join(result.problems))
     except BaseException:
-        # Ctrl-C reached micromamba too (same process group). Envs that did not exist before
-        # this run are removed; the others keep no fingerprint, so they read as not current.
+        # Ctrl-C reached micromamba too (same process group); each build cleans up after itself
+        # (envbuild.build), so wait for them before leaving.
         pool.shutdown(wait=True, cancel_futures=True)
-        for prefix in fresh:
-            envbuild.remove_partial(prefix)
         raise
     pool.shutdown(wait=True)
