@@ -86,7 +86,10 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         for key, value in dotenv_values(stream=io.StringIO(text), interpolate=True).items():
             if value is None:
                 continue  # a bare `KEY` line declares nothing to set
-            redaction.register(value)
+            # Every .env value is a secret, but a short number (a port, a worker count) masked
+            # everywhere would turn "port 9123 is in use" into nonsense.
+            if not (value.isdigit() and len(value) <= 5):
+                redaction.register(value)
             values[key] = value
             sources[key] = path
     return LoadedEnv(values, sources, tuple(bad), tuple(read))

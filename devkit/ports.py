@@ -6,6 +6,11 @@ import errno
 import socket
 from dataclasses import dataclass
 
+from devkit.errors import PreflightError
+
+DEFAULT_PORT = 8080  # what entrypoint.sh and Cloud Run use
+DEFAULT_HOST = "127.0.0.1"  # a laptop should not serve on every interface unless asked
+
 
 @dataclass(frozen=True)
 class PortHolder:
@@ -21,6 +26,20 @@ class PortHolder:
         return f"{self.name or 'a process'} (pid {self.pid})"
 
 
+def parse_port(text: str, where: str) -> int:
+    """A TCP port number from text; anything else is a preflight error naming where it is set."""
+    try:
+        port = int(text.strip())
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        # The value itself may come from a .env file: say where, not what.
+        raise PreflightError(
+            f"PORT (from {where}) is not a port number", hint="set it to 1-65535, e.g. 8080"
+        )
+    return port
+
+
 def is_free(host: str, port: int) -> bool:
     """Whether a server could bind ``host:port`` right now."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -32,7 +51,11 @@ def is_free(host: str, port: int) -> bool:
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 return False
-            raise
+            reason = exc.strerror or str(exc)
+            raise PreflightError(
+                f"cannot listen on {host}:{port}: {reason}",
+                hint="--host takes an address of this machine (127.0.0.1, 0.0.0.0, ::1)",
+            ) from exc
     return True
 
 

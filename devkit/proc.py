@@ -112,35 +112,40 @@ def run_attached(
     """
     args = [os.fspath(a) for a in argv]
     LOG.debug("run attached: %s", " ".join(args))
-    try:
-        child = subprocess.Popen(
-            args,
-            cwd=cwd,
-            env=dict(env) if env is not None else clean_env(),
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.") from exc
-    except OSError as exc:
-        raise ToolNotFoundError(f"{args[0]} cannot run: {exc.strerror}") from exc
-    pgid = child.pid
     received: list[int] = []
+    group: list[int] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         received.append(signum)
-        # A second Ctrl-C means "stop now": escalate instead of repeating a polite request.
-        sig = signum if len(received) == 1 else signal.SIGKILL
-        _signal_group(pgid, sig)
+        if group:
+            # A second Ctrl-C means "stop now": escalate instead of repeating a polite request.
+            _signal_group(group[0], signum if len(received) == 1 else signal.SIGKILL)
 
+    # Handlers first: a Ctrl-C between starting the child and installing them would leave the
+    # child, alone in its own session, running after devkit exits.
     with _handlers((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), forward):
         try:
-            returncode = child.wait()
+            child = subprocess.Popen(  # argv is a list, never a shell string
+                args,
+                cwd=cwd,
+                env=dict(env) if env is not None else clean_env(),
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.") from exc
+        except OSError as exc:
+            raise ToolNotFoundError(f"{args[0]} cannot run: {exc.strerror}") from exc
+        group.append(child.pid)
+        if received:
+            _signal_group(child.pid, received[0])
+        try:
+            child.wait()
         finally:
-            _reap_group(pgid, grace)
+            _reap_group(child.pid, grace)
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    code = exit_code_of(child.returncode if child.returncode is not None else returncode)
+    code = exit_code_of(child.returncode)
     LOG.debug("attached child exited with %d", code)
     return code
 

@@ -248,3 +248,30 @@ def test_print_env_shows_sources_and_masks(api: Monorepo) -> None:
     assert "shell" in lines["LOG_LEVEL"] and "warning" not in lines["LOG_LEVEL"]
     assert "8080" in lines["PORT"]
     assert "projects/api/.env" in lines["API_KEY"]
+
+
+@pytest.mark.parametrize(
+    ("args", "line", "message"),
+    [
+        ((), "PORT=abc\n", "PORT (from projects/api/.env) is not a port number"),
+        ((), "PORT=70000\n", "is not a port number"),
+        (("--host", "nosuch.invalid"), "", "cannot listen on nosuch.invalid"),
+    ],
+)
+def test_bad_port_or_host_is_a_preflight_error(
+    api: Monorepo, args: tuple[str, ...], line: str, message: str
+) -> None:
+    env_file = api.api / ".env"
+    env_file.write_text(env_file.read_text() + line)
+    result = devkit("--root", str(api.root), "run", "api", *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "crashed" not in result.stderr
+
+
+def test_a_missing_env_file_is_a_usage_error(api: Monorepo, tmp_path: Path) -> None:
+    missing = tmp_path / "typo.env"
+    result = devkit(
+        "--root", str(api.root), "run", "api", "--env-file", str(missing), "--print-env"
+    )
+    assert result.returncode == 2 and f"--env-file {missing}: no such file" in result.stderr

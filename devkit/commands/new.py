@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import buildingblocks, console, envspec, templates
-from devkit.commands.run import DEFAULT_PORT
 from devkit.errors import DevkitError, FileFormatError, UsageError
 from devkit.monorepo import Monorepo, _validate_name
+from devkit.ports import DEFAULT_PORT
 
 # The template's building blocks that are not questions: change them here in a fork.
 MINIFORGE_TAG = "25.11.0-0"  # condaforge/miniforge3 image tag (Miniforge release, 2025-11)

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from devkit import console, envfile, envs, envspec, micromamba, ports, proc, workflows
 from devkit.config import UserConfig
-from devkit.errors import PreflightError
+from devkit.errors import PreflightError, UsageError
 from devkit.monorepo import Monorepo, Project
+from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
 
-DEFAULT_PORT = 8080  # what entrypoint.sh and Cloud Run use
-DEFAULT_HOST = "127.0.0.1"  # a laptop should not serve on every interface unless asked
 DEFAULT_COMMAND = ("uvicorn", "main:app", "--host", "$HOST", "--port", "$PORT")
 
 
@@ -72,6 +71,9 @@ def resolve(
     environ: Mapping[str, str],
 ) -> Resolved:
     """Build the child's environment: shell, then ``.env`` files, then devkit's own settings."""
+    for extra in request.env_files:
+        if not extra.is_file():
+            raise UsageError(f"--env-file {extra}: no such file")
     loaded = envfile.load(
         env_file_paths(monorepo, project, request.env_files), strict=request.strict
     )
@@ -98,6 +100,7 @@ def resolve(
     else:
         env["PORT"] = str(DEFAULT_PORT)
         port_source = "devkit default (as entrypoint.sh)"
+    ports.parse_port(env["PORT"], port_source)
     shown = [v for v in shown if v.name != "PORT"]
     shown.append(Variable("PORT", env["PORT"], port_source, masked=False))
     env.setdefault("PYTHONUNBUFFERED", "1")

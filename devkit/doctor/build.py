@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 from devkit import buildingblocks, ciworkflows, projectfiles, workflows
-from devkit.commands.run import DEFAULT_PORT
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.doctor.files import Findings, deploy_workflows, project_of, rel, where
 from devkit.errors import FileFormatError
 from devkit.monorepo import Project
+from devkit.ports import DEFAULT_PORT
 from devkit.projectfiles import CLOUDBUILD, DOCKERFILE, ENTRYPOINT, Dockerfile
 
 # Cloud Run's container contract sets these; a deploy that sets them is refused.

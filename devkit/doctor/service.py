@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from devkit import envfile, ports
-from devkit.commands.run import DEFAULT_HOST, DEFAULT_PORT
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
+from devkit.errors import PreflightError
+from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
 
 
 def main_module(ctx: Context, out: Outcome) -> Result:
@@ -27,13 +28,16 @@ def port_free(ctx: Context, out: Outcome) -> Result:
     """The port `devkit run` would use is free on 127.0.0.1."""
     assert out.project is not None
     project = out.project
-    values = envfile.load([project.path / ".env"]).values
+    assert ctx.monorepo is not None
+    # The same files, in the same order, as `devkit run` reads.
+    values = envfile.load([ctx.monorepo.root / ".env", project.path / ".env"]).values
     raw = ctx.facts.environ.get("PORT") or values.get("PORT") or str(DEFAULT_PORT)
     try:
-        port = int(raw)
-    except ValueError:
-        return out.fail("PORT is not a number", hint="set PORT to a port number, e.g. 8080")
-    if ports.is_free(DEFAULT_HOST, port):
+        port = ports.parse_port(raw, "the shell or .env")
+        free = ports.is_free(DEFAULT_HOST, port)
+    except PreflightError as exc:
+        return out.fail(exc.message, hint=exc.hint)
+    if free:
         return out.ok(f"port {port} is free")
     return out.warn(
         f"port {port} is in use by {ports.holder(port).describe()}",

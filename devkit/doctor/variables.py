@@ -10,6 +10,7 @@ import shutil
 from devkit import envfile
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
+from devkit.errors import FileFormatError
 from devkit.monorepo import Project
 
 
@@ -56,7 +57,12 @@ def missing(ctx: Context, out: Outcome) -> Result:
         return out.ok("production sets no variables devkit knows of")
     loaded = _env_files(ctx, project)
     shell = ctx.facts.environ
-    unset = [n for n in required if not (loaded.values.get(n) or shell.get(n))]
+    spec = ctx.spec(project)
+    # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
+    from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
+    unset = [
+        n for n in required if not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
+    ]
     if unset:
         sources = sorted({required[n] for n in unset})
         return out.fail(

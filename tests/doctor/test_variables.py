@@ -127,3 +127,25 @@ def test_port_in_use_names_the_holder(
     assert run_check(make_ctx(sample_monorepo.root), "service.port", "api").status is Status.OK
     monkeypatch.setenv("PORT", "eighty")
     assert run_check(make_ctx(sample_monorepo.root), "service.port", "api").status is Status.FAIL
+
+
+def test_variables_set_by_environment_yml_are_not_missing(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_deploy(sample_monorepo.root)
+    (sample_monorepo.api / ".env").write_text(API_ENV + "SENTRY_TOKEN=t0ken-value\n")
+    env_file = sample_monorepo.env_file("api")
+    env_file.write_text(env_file.read_text() + "variables:\n  BUCKET_NAME: acme-dev\n")
+    assert run_check(make_ctx(sample_monorepo.root), "vars.missing", "api").status is Status.OK
+
+
+def test_port_check_reads_the_root_dotenv_like_run(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        (sample_monorepo.root / ".env").write_text(f"PORT={port}\n")
+        result = run_check(make_ctx(sample_monorepo.root), "service.port", "api")
+    assert result.status is Status.WARN and f"port {port} is in use" in result.message
