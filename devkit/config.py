@@ -90,14 +90,30 @@ def _thresholds(path: Path, data: yamlfile.YamlMap, value: Any) -> Thresholds:
     return Thresholds(**numbers)
 
 
+def _unknown_keys(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    known = {f.name for f in fields(UserConfig)}
+    return {str(k): v for k, v in data.items() if str(k) not in known}
+
+
 def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
     """Write the user config atomically and return where it went."""
     path = path or paths.config_file()
-    data: dict[str, Any] = {
-        f.name: str(getattr(config, f.name))
-        for f in fields(UserConfig)
-        if f.name != "thresholds" and getattr(config, f.name) is not None
-    }
+    data = _unknown_keys(path)  # a newer devkit's settings survive an older one's save
+    data.update(
+        {
+            f.name: str(getattr(config, f.name))
+            for f in fields(UserConfig)
+            if f.name != "thresholds" and getattr(config, f.name) is not None
+        }
+    )
     if config.thresholds != Thresholds():
         data["thresholds"] = {
             f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devkit.redaction import redact
 
@@ -18,20 +18,39 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("devkit")
 
 
+def _console(*, stderr: bool) -> Console:
+    from rich.console import Console
+    from rich.table import Table
+
+    class RedactingConsole(Console):
+        """A console that scrubs secrets from every string and table cell it prints."""
+
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            super().print(*(_scrub(o) for o in objects), **kwargs)
+
+    def _scrub(obj: Any) -> Any:
+        if isinstance(obj, str):
+            return redact(obj)
+        if isinstance(obj, Table):
+            for column in obj.columns:
+                # rich keeps cells in Column._cells (stable since rich 10); there is no public
+                # way to map over them.
+                column._cells = [_scrub(cell) for cell in column._cells]
+        return obj
+
+    return RedactingConsole(stderr=stderr, highlight=False, soft_wrap=True)
+
+
 @functools.cache
 def out() -> Console:
     """The console for results (tables, JSON): stdout."""
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True)
+    return _console(stderr=False)
 
 
 @functools.cache
 def err() -> Console:
     """The console for diagnostics (progress, warnings, errors): stderr."""
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console(stderr=True)
 
 
 def print_json(text: str) -> None:

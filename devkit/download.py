@@ -14,14 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit.errors import DevkitError
+from devkit.errors import DownloadError
 
 _CHUNK = 1 << 16
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
-
-
-class DownloadError(DevkitError):
-    """A download that failed or did not match its published checksum."""
 
 
 def check_url(url: str) -> None:

@@ -13,6 +13,7 @@ from devkit.errors import FileFormatError
 
 # Names that hold credentials by convention; their values are masked wherever they came from.
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+_MIN_SECRET_VALUE = 8
 _SPEC_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -86,9 +87,10 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         for key, value in dotenv_values(stream=io.StringIO(text), interpolate=True).items():
             if value is None:
                 continue  # a bare `KEY` line declares nothing to set
-            # Every .env value is a secret, but a short number (a port, a worker count) masked
-            # everywhere would turn "port 9123 is in use" into nonsense.
-            if not (value.isdigit() and len(value) <= 5):
+            # Values of secret-looking names are always secrets. Other values are treated as
+            # secrets when they are long enough to be a credential: masking `debug`, `true` or a
+            # port everywhere would turn devkit's own messages into nonsense.
+            if looks_secret(key) or (len(value) >= _MIN_SECRET_VALUE and not value.isdigit()):
                 redaction.register(value)
             values[key] = value
             sources[key] = path

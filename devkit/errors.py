@@ -71,3 +71,11 @@ class CommandError(DevkitError):
 
 class PreflightError(DevkitError):
     """A check before starting something failed (env missing, port taken, variables unset)."""
+
+
+class DownloadError(DevkitError):
+    """A download that failed or did not match its published checksum."""
+
+
+class AlreadyRunning(DevkitError):
+    """Another devkit process holds a lock this one needs."""

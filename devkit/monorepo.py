@@ -107,8 +107,15 @@ def _validate_name(name: str) -> None:
 
 
 def is_monorepo_root(folder: Path) -> bool:
-    """Whether a folder looks like a monorepo root."""
-    return (folder / REPO_CONFIG_NAME).is_file() or (folder / "projects").is_dir()
+    """Whether a folder looks like a monorepo root: a devkit.yaml, or a projects/ folder that
+    holds at least one project (a bare ~/projects of other things does not count)."""
+    if (folder / REPO_CONFIG_NAME).is_file():
+        return True
+    try:
+        entries = list((folder / "projects").iterdir())
+    except OSError:
+        return False
+    return any(entry.is_dir() and _env_file_in(entry) is not None for entry in entries)
 
 
 def find_root(explicit: Path | None, cwd: Path, recorded: Path | None) -> Path:

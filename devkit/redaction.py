@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 MASK = "****"
 # Very short values ("1", "on") would turn every digit of a log into a mask; they are not
 # secrets anyone could reuse, so they are left alone.
 _MIN_SECRET_LENGTH = 4
+
+# Credentials that look like themselves wherever they appear, registered or not: user:password
+# in URLs, GitHub, GitLab, Slack, AWS and Google keys, bearer tokens.
+_TOKEN_PATTERNS = (
+    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
+    re.compile(r"(?<=://)(?:gh[pousr]_|github_pat_|glpat-)[^/\s@]+(?=@)"),
+    re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b"),
+    re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+    re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b"),
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
+)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -27,6 +41,8 @@ def redact(text: str) -> str:
     for value in ordered:
         if value in text:
             text = text.replace(value, MASK)
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(MASK, text)
     return text
 
 

@@ -8,11 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from devkit.errors import DevkitError
-
-
-class AlreadyRunning(DevkitError):
-    """Another devkit process holds the lock."""
+from devkit.errors import AlreadyRunning
 
 
 @contextlib.contextmanager

@@ -52,3 +52,12 @@ def test_wrong_types_name_the_line(tmp_path: Path, text: str, line: int) -> None
     with pytest.raises(FileFormatError) as info:
         config.load_user_config(path)
     assert info.value.line == line
+
+
+def test_saving_keeps_keys_a_newer_devkit_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("future_setting: {colour: blue}\nclone: /tmp/old\n")
+    config.save_user_config(config.UserConfig(clone=tmp_path / "new"), path)
+    text = path.read_text()
+    assert "future_setting" in text and "colour: blue" in text
+    assert config.load_user_config(path).clone == tmp_path / "new"

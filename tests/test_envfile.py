@@ -81,3 +81,21 @@ def test_example_keys_are_names_only(tmp_path: Path) -> None:
 def test_short_values_are_not_masked_everywhere() -> None:
     redaction.register("1", "abc", "s3cr3t-value")
     assert redaction.redact("1 abc s3cr3t-value") == "1 abc ****"
+
+
+def test_credentials_in_urls_and_token_shapes_are_always_masked() -> None:
+    text = (
+        "cloning https://ana:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/acme/mono.git "
+        "from postgres://api:hunter2@db/api with xoxb-1234567890-abcdefghij"
+    )
+    masked = redaction.redact(text)
+    assert "ghp_" not in masked and "hunter2" not in masked and "xoxb-" not in masked
+    assert "https://****@github.com/acme/mono.git" in masked
+
+
+def test_short_plain_values_stay_readable(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("LOG_LEVEL=debug\nPORT=9123\nDB_PASSWORD=hunter2\nREGION=europe-west1\n")
+    envfile.load([path])
+    text = "debug: port 9123, hunter2, europe-west1"
+    assert redaction.redact(text) == "debug: port 9123, ****, ****"

@@ -121,3 +121,10 @@ def test_bad_devkit_yaml_names_file_and_line(
         config.load_repo_config(tmp_path)
     assert info.value.line == line
     assert fragment in info.value.message
+
+
+def test_a_projects_folder_without_projects_is_not_a_monorepo(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "projects" / "side-project").mkdir(parents=True)  # a user's ~/projects
+    clone = make_repo(tmp_path / "clone", "api")
+    assert monorepo.find_root(None, home / "projects" / "side-project", clone) == clone

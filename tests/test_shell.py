@@ -49,3 +49,19 @@ def test_shell_without_env_says_how_to_create_it(sample_monorepo: Monorepo) -> N
         timeout=30,
     )
     assert status == 1 and "devkit setup --projects api" in output
+
+
+def test_a_shell_that_does_not_exist_is_a_clear_error(
+    sample_monorepo: Monorepo, create_env: CreateEnv
+) -> None:
+    create_env(sample_monorepo.api)
+    env = {**os.environ, "SHELL": "/nonexistent/zsh"}
+    output, status = pexpect.run(
+        f"{DEVKIT} --root {sample_monorepo.root} shell api",
+        withexitstatus=True,
+        encoding="utf-8",
+        timeout=30,
+        env=env,
+    )
+    assert status == 1 and "cannot start the shell /nonexistent/zsh" in output
+    assert "crashed" not in output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -80,11 +79,6 @@ def _global(
     verbose = verbose or os.environ.get("DEVKIT_DEBUG", "") not in ("", "0")
     console.configure_logging(verbose)
     ctx.obj = State(root=root, verbose=verbose)
-
-
-def can_prompt() -> bool:
-    """Prompts only on a real terminal, and never in CI: no TTY means no prompt and no hang."""
-    return sys.stdin.isatty() and not os.environ.get("CI")
 
 
 def monorepo_of(state: State) -> tuple[Monorepo, UserConfig]:

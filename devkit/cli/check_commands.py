@@ -62,7 +62,8 @@ def doctor(
         bundle=bundle,
         drift=not no_drift,
     )
-    return doctor_cmd.doctor(request, confirm if can_prompt() else None)
+    asker = confirm if can_prompt() and not as_json else None
+    return doctor_cmd.doctor(request, asker)
 
 
 @app.command(

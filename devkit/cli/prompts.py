@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 def can_prompt() -> bool:
     """Prompts only on a real terminal, and never in CI: no TTY means no prompt and no hang."""
-    return sys.stdin.isatty() and not os.environ.get("CI")
+    # questionary draws on stdout: with stdout redirected (`--json > file`) the question would
+    # be invisible and end up in the file.
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
 
 
 def confirm(question: str) -> bool:

@@ -107,6 +107,7 @@ def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) ->
             hint=f"create it first: `devkit setup --projects {project.name}`",
         )
     data = snapshot.export(location.prefix, spec, project.name, lockinstall.host_platform())
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(document.dumps(data) + "\n", encoding="utf-8")
     console.info(
         f"wrote {len(data['conda'])} conda and {len(data['pip'])} pip packages of env "

@@ -9,6 +9,7 @@ from pathlib import Path
 from devkit import console, envspec, micromamba, proc
 from devkit.commands.run import RunRequest, require_env, resolve
 from devkit.config import UserConfig
+from devkit.errors import DevkitError
 from devkit.monorepo import Monorepo
 
 
@@ -21,7 +22,13 @@ def activated_environment(
     a shell under ``micromamba run`` would lose its parent on the first Ctrl-C, because
     micromamba dies on SIGINT instead of passing it on (mamba-org/mamba#1820).
     """
-    result = proc.run(mm.run_argv(prefix, ["env", "-0"]), env=env, timeout=60)
+    result = proc.run(mm.run_argv(prefix, ["env", "-0"]), env=env, timeout=60, check=False)
+    if result.returncode != 0:
+        # Not a CommandError: its message would quote stdout, which is the whole environment.
+        raise DevkitError(
+            f"micromamba could not activate {prefix} (exit {result.returncode})",
+            hint="check the env with `devkit doctor`",
+        )
     pairs = (item.partition("=") for item in result.stdout.split("\0") if "=" in item)
     return {key: value for key, _, value in pairs}
 
@@ -43,4 +50,10 @@ def shell(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os.chdir(project.path)
-    os.execve(program, [program, "-i"], env)  # noqa: S606 - the user's own login shell
+    try:
+        os.execve(program, [program, "-i"], env)  # noqa: S606 - the user's own login shell
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot start the shell {program}: {exc.strerror}",
+            hint="set SHELL to your shell's path, e.g. SHELL=/bin/zsh",
+        ) from exc

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from devkit import envbuild, envs
+from devkit import envbuild, envs, targets
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
-from devkit.envspec import Dependency, EnvSpec
+from devkit.envspec import EnvSpec
 from devkit.errors import FileFormatError
 from devkit.monorepo import Project
 
@@ -114,14 +114,6 @@ def fix_env(ctx: Context, result: Result) -> str:
     return f"{built.action} env `{location.name}` ({built.packages} packages)"
 
 
-def _applies(dep: Dependency, subdir: str | None) -> bool:
-    if dep.selector is None or subdir is None:
-        return True
-    os_part = subdir.split("-")[0]
-    wanted = dep.selector.strip().lower()
-    return wanted == os_part or (wanted == "unix" and os_part in ("linux", "osx"))
-
-
 def env_pins(ctx: Context, out: Outcome) -> Result:
     """Installed packages satisfy every pinned spec of the environment file."""
     from rattler import MatchSpec
@@ -136,7 +128,7 @@ def env_pins(ctx: Context, out: Outcome) -> Result:
     wrong: list[str] = []
     missing: list[str] = []
     for dep in spec.dependencies:
-        if not _applies(dep, ctx.facts.subdir):
+        if ctx.facts.subdir is not None and not targets.applies(dep, ctx.facts.subdir):
             continue
         record = installed.get(dep.name)
         if record is None:
@@ -188,6 +180,8 @@ def env_pip(ctx: Context, out: Outcome) -> Result:
             "pip section not satisfied: " + "; ".join(problems),
             hint="update the env: `devkit doctor --fix` (pip output shows why an install failed)",
         )
+    if skipped == len(spec.pip):
+        return out.skip(f"{skipped} URL/path requirements: pip knows them, devkit cannot check")
     note = f" ({skipped} URL/path requirements not checked)" if skipped else ""
     return out.ok(f"{len(spec.pip) - skipped} pip requirements satisfied{note}")
 
