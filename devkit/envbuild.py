@@ -1,11 +1,12 @@
 """Creating and updating a project's env with micromamba, and remembering what it was built from.
 
-The fingerprint (the sha256 of the environment file) is written only after micromamba succeeds,
-so an interrupted or failed create never leaves an env that looks up to date.
+The fingerprint (a sha256 of the environment file and the lockfile used, if any) is written
+only after micromamba succeeds, so an interrupted or failed create never looks up to date.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass, replace
@@ -37,12 +38,27 @@ def read_fingerprint(prefix: Path) -> Fingerprint | None:
         return None
 
 
+def source_sha256(spec: EnvSpec) -> str:
+    """What an env is built from: the environment file, and the lockfile `build` would use.
+
+    Re-locking changes what `setup` installs, so it must make the env stale too.
+    """
+    from devkit import lockfile, lockinstall
+
+    if not lockfile.lock_path(spec.path.parent).is_file():
+        return spec.fingerprint  # the common case: no lock to parse
+    lock, _ = lockinstall.usable_lock(spec)
+    if lock is None:
+        return spec.fingerprint
+    return hashlib.sha256(spec.fingerprint.encode() + lock.read_bytes()).hexdigest()
+
+
 def write_fingerprint(prefix: Path, spec: EnvSpec) -> None:
     """Record the environment file an env now matches."""
     target = prefix / FINGERPRINT_FILE
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(
-        json.dumps({"environment_file": str(spec.path), "sha256": spec.fingerprint}),
+        json.dumps({"environment_file": str(spec.path), "sha256": source_sha256(spec)}),
         encoding="utf-8",
     )
     tmp.replace(target)
@@ -51,7 +67,7 @@ def write_fingerprint(prefix: Path, spec: EnvSpec) -> None:
 def is_current(prefix: Path, spec: EnvSpec) -> bool:
     """Whether the env was built from exactly this environment file."""
     recorded = read_fingerprint(prefix)
-    return recorded is not None and recorded.sha256 == spec.fingerprint
+    return recorded is not None and recorded.sha256 == source_sha256(spec)
 
 
 @dataclass(frozen=True)

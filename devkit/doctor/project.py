@@ -85,9 +85,10 @@ def env_stale(ctx: Context, out: Outcome) -> Result:
             "so devkit cannot tell whether it matches the environment file",
             hint="rebuild it with `devkit doctor --fix` to record what it was built from",
         )
-    if recorded.sha256 != spec.fingerprint:
+    if recorded.sha256 != envbuild.source_sha256(spec):
         return out.fail(
-            f"{project.env_file.name} changed since env `{location.name}` was built",
+            f"{project.env_file.name} (or its conda-lock.yml) changed since env "
+            f"`{location.name}` was built",
             hint="update the env: `devkit doctor --fix` (or `devkit setup` again)",
         )
     return out.ok(f"built from the current {project.env_file.name}")

@@ -208,3 +208,14 @@ def test_lock_needs_a_project(sample_monorepo: Monorepo) -> None:
     assert add_project(sample_monorepo, "tiny", dependencies=(PYTHON,)).is_dir()
     assert lock(sample_monorepo.root, "--all").returncode == 0
     assert (sample_monorepo.project("tiny") / "conda-lock.yml").is_file()
+
+
+def test_relocking_makes_the_env_stale(sample_monorepo: Monorepo, isolate: Isolation) -> None:
+    root = sample_monorepo.root
+    assert lock(root, "api").returncode == 0
+    devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.exists")
+    assert doctor_result(root, "api", "env.stale")["status"] == "ok"
+    lock_file = sample_monorepo.api / "conda-lock.yml"
+    # Same packages, another lock: what setup would install is no longer what was built.
+    lock_file.write_text(lock_file.read_text() + "# re-locked\n")
+    assert doctor_result(root, "api", "env.stale")["status"] == "fail"
