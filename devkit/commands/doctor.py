@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import config, console, facts, monorepo
+from devkit import config, console, facts, monorepo, paths, runlock
 from devkit.doctor import registry, render
 from devkit.doctor.base import Check, Result, Status
 from devkit.doctor.context import Context
@@ -117,6 +117,17 @@ def _apply_fixes(
     if not fixable:
         console.info("nothing to fix")
         return False
+    # Fixes rebuild envs like setup does: never both at once on one machine.
+    with runlock.exclusive(paths.data_dir() / "setup.lock", "devkit setup or doctor --fix"):
+        return _fix_each(ctx, fixable, request, confirm)
+
+
+def _fix_each(
+    ctx: Context,
+    fixable: list[Result],
+    request: DoctorRequest,
+    confirm: Callable[[str], bool] | None,
+) -> bool:
     done = False
     seen: set[tuple[str | None, str]] = set()
     for result in fixable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,13 @@ def test_every_check_has_a_doc_entry() -> None:
     text = "\n".join(page.read_text() for page in docs.glob("*.md"))
     for check in CHECKS:
         assert f"### `{check.id}`" in text, check.id
+
+
+def test_fix_refuses_while_setup_runs(sample_monorepo: Monorepo, isolate: Isolation) -> None:
+    from devkit import runlock
+
+    with runlock.exclusive(isolate.devkit_home / "data" / "setup.lock", "devkit setup"):
+        result = devkit("--root", str(sample_monorepo.root), "doctor", "api", "--fix", "--yes")
+    assert result.returncode == 1
+    assert f"another devkit setup or doctor --fix is running (pid {os.getpid()})" in result.stderr
+    assert not (isolate.root_prefix / "envs" / "api").exists()
