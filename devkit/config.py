@@ -159,7 +159,8 @@ _REPO_KEYS = {
 }
 _PROJECT_KEYS = {"run", "platforms"}
 # conda subdirs: `linux-64`, `osx-arm64`, `win-64`, ...
-_PLATFORM = re.compile(r"^(linux|osx|win)-(64|32|aarch64|arm64|ppc64le|s390x|armv6l|armv7l)$")
+# The conda platforms devkit solves for; one rule for devkit.yaml and --platforms alike.
+PLATFORM = re.compile(r"^(linux|osx|win)-(64|32|aarch64|arm64|ppc64le|s390x|armv6l|armv7l)$")
 _PRIORITIES = ("strict", "flexible", "disabled")
 
 
@@ -236,7 +237,7 @@ def _platforms(path: Path, data: yamlfile.YamlMap) -> tuple[str, ...]:
             path, "`platforms` must be a list of conda platforms", line=data.line_of("platforms")
         )
     for item in value:
-        if not isinstance(item, str) or not _PLATFORM.match(item):
+        if not isinstance(item, str) or not PLATFORM.match(item):
             raise FileFormatError(
                 path,
                 f"unknown platform {item!r} (e.g. linux-64, osx-64, osx-arm64)",
@@ -256,7 +257,7 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
     result: dict[str, tuple[str, ...]] = {}
     for platform, packages in value.items():
         line = value.line_of(platform)
-        if not _PLATFORM.match(platform):
+        if not PLATFORM.match(platform):
             raise FileFormatError(path, f"unknown platform {platform!r}", line=line)
         if not isinstance(packages, list) or not all(
             isinstance(p, str) and p.startswith("__") for p in packages

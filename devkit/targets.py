@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devkit.config import RepoConfig
+from devkit.config import PLATFORM, RepoConfig
 from devkit.envspec import Dependency, EnvSpec
 from devkit.errors import UsageError
 from devkit.monorepo import Project
@@ -77,8 +77,7 @@ def parse_platforms(values: list[str] | None) -> tuple[str, ...]:
     """``--platforms linux-64,osx-arm64`` (repeatable, comma-separated) -> platforms."""
     platforms = [p.strip() for value in values or () for p in value.split(",") if p.strip()]
     for platform in platforms:
-        os_name, _, arch = platform.partition("-")
-        if os_name not in ("linux", "osx", "win") or not arch:
+        if not PLATFORM.match(platform):
             raise UsageError(
                 f"unknown platform `{platform}`", hint="platforms look like linux-64 or osx-arm64"
             )

@@ -158,6 +158,8 @@ def test_platform_choice_and_priority(tmp_path: Path) -> None:
     assert targets.parse_platforms(["linux-64,osx-64", "osx-64"]) == ("linux-64", "osx-64")
     with pytest.raises(UsageError):
         targets.parse_platforms(["linux"])
+    with pytest.raises(UsageError, match="unknown platform `linux-foo`"):
+        targets.parse_platforms(["linux-foo"])  # once a py-rattler crash (exit 3)
     assert targets.channel_priority(None, config.RepoConfig()) == "disabled"
     assert (
         targets.channel_priority("flexible", config.RepoConfig(channel_priority="strict"))
