@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from devkit import proc
+from devkit import atomic, proc
 from devkit.envs import EnvLocation
 from devkit.envspec import EnvSpec
 from devkit.errors import CommandError
@@ -55,13 +55,8 @@ def source_sha256(spec: EnvSpec) -> str:
 
 def write_fingerprint(prefix: Path, spec: EnvSpec) -> None:
     """Record the environment file an env now matches."""
-    target = prefix / FINGERPRINT_FILE
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(
-        json.dumps({"environment_file": str(spec.path), "sha256": source_sha256(spec)}),
-        encoding="utf-8",
-    )
-    tmp.replace(target)
+    record = {"environment_file": str(spec.path), "sha256": source_sha256(spec)}
+    atomic.write_text(prefix / FINGERPRINT_FILE, json.dumps(record))
 
 
 def is_current(prefix: Path, spec: EnvSpec) -> bool:

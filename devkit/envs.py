@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,14 @@ class EnvLocation:
 def env_name(project: Project, spec: EnvSpec) -> str:
     """The env's name: the file's ``name:``, else the project folder's name."""
     return spec.name or project.name
+
+
+def name_claims(projects: Iterable[tuple[Project, EnvSpec]]) -> dict[str, list[str]]:
+    """Env name -> the projects claiming it: two claimants would overwrite each other's env."""
+    claims: dict[str, list[str]] = {}
+    for project, spec in projects:
+        claims.setdefault(env_name(project, spec), []).append(project.name)
+    return claims
 
 
 def locate(root_prefix: Path, project: Project, spec: EnvSpec) -> EnvLocation:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devkit import __version__, channels
+from devkit import __version__, atomic, channels
 from devkit.envspec import EnvSpec
 from devkit.errors import FileFormatError
 from devkit.resolved import Package, parse_file_name, split_url
@@ -133,10 +133,7 @@ def render(
 
 def write(path: Path, text: str) -> Path:
     """Write atomically: an interrupted lock never leaves half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic.write_text(path, text)
 
 
 def read(path: Path) -> Lock:

@@ -87,19 +87,8 @@ def load(path: Path) -> Any:
 
 def dump_atomic(path: Path, data: Any) -> None:
     """Write YAML so a crash mid-write never leaves a half file behind."""
-    import os
-    import tempfile
-
     import yaml
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(data, handle, sort_keys=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from devkit import atomic
+
+    atomic.write_text(path, yaml.safe_dump(data, sort_keys=False))

@@ -17,15 +17,12 @@ if TYPE_CHECKING:
 
 def check_name_clashes(plans: list[tuple[Project, envspec.EnvSpec]]) -> None:
     """Two projects claiming one env name would overwrite each other's env: refuse up front."""
-    claimed: dict[str, str] = {}
-    for project, spec in plans:
-        name = envs.env_name(project, spec)
-        if name in claimed:
+    for name, claimants in envs.name_claims(plans).items():
+        if len(claimants) > 1:
             raise DevkitError(
-                f"projects {claimed[name]} and {project.name} both name their env `{name}`",
+                f"projects {' and '.join(claimants)} both name their env `{name}`",
                 hint="give each project its own `name:` in its environment.yml",
             )
-        claimed[name] = project.name
 
 
 def build_envs(

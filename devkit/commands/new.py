@@ -7,13 +7,14 @@ workflows, every placeholder filled. Never overwrites anything.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import buildingblocks, console, envspec, templates
+from devkit import buildingblocks, console, envs, envspec, templates
 from devkit.errors import DevkitError, FileFormatError, UsageError
 from devkit.monorepo import Monorepo, _validate_name
 from devkit.ports import DEFAULT_PORT
@@ -121,16 +122,16 @@ def validate_name(monorepo: Monorepo, name: str) -> None:
             hint="use lowercase letters, digits, `-` and `_`, starting with a letter or digit: "
             "the name becomes the env, the image and the service name",
         )
+    parsed = []
     for project in monorepo.projects():
-        try:
-            taken = envspec.parse(project.env_file).name
-        except FileFormatError:
-            continue
-        if taken == name:
-            raise DevkitError(
-                f"project `{project.name}` already has an env called `{name}`",
-                hint="pick another name: two projects with one env name overwrite each other",
-            )
+        with contextlib.suppress(FileFormatError):
+            parsed.append((project, envspec.parse(project.env_file, dependencies=False)))
+    owners = envs.name_claims(parsed).get(name)
+    if owners:
+        raise DevkitError(
+            f"project `{owners[0]}` already has an env called `{name}`",
+            hint="pick another name: two projects with one env name overwrite each other",
+        )
 
 
 def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict[str, str]:

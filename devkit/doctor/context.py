@@ -13,7 +13,6 @@ from devkit import (
     envs,
     envspec,
     micromamba,
-    proc,
     projectfiles,
     workflows,
     yamlfile,
@@ -57,11 +56,9 @@ class Context:
         if self.micromamba_exe is None:
             return None
         try:
-            result = proc.run([self.micromamba_exe, "--version"], check=False, timeout=30)
+            return micromamba.Micromamba(self.micromamba_exe, self.root_prefix).version() or None
         except DevkitError:
             return None
-        text = result.stdout.strip()
-        return text.splitlines()[0] if result.returncode == 0 and text else None
 
     @functools.cached_property
     def root_prefix(self) -> Path:
@@ -185,9 +182,5 @@ class Context:
     @functools.cached_property
     def env_name_claims(self) -> dict[str, list[str]]:
         """Env name -> the projects whose environment file claims it (built once, not N²)."""
-        claims: dict[str, list[str]] = {}
-        for project in self.all_projects:
-            spec = self.spec(project)
-            if not isinstance(spec, FileFormatError):
-                claims.setdefault(envs.env_name(project, spec), []).append(project.name)
-        return claims
+        parsed = ((p, self.spec(p)) for p in self.all_projects)
+        return envs.name_claims((p, s) for p, s in parsed if not isinstance(s, FileFormatError))

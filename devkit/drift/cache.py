@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from devkit import __version__
+from devkit import __version__, atomic
 from devkit.envspec import EnvSpec
 from devkit.solve import SolveRequest, gateway_cache
 
@@ -105,7 +105,4 @@ def store(
     path = _entry_path(cache_dir, spec)
     entry = {"key": wanted, "remote": remote, "created": time.time(), "report": report}
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        tmp.replace(path)
+        atomic.write_text(path, json.dumps(entry))
