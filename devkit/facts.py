@@ -19,7 +19,7 @@ class MachineFacts:
     system: str  # platform.system(): "Linux", "Darwin"
     machine: str  # uname -m: "x86_64", "arm64", "aarch64"
     rosetta: bool  # an x86_64 process on an Apple Silicon Mac
-    shell: str  # basename of $SHELL: "bash", "zsh", "fish"
+    shell: str  # basename of the login shell: "bash", "zsh", "fish"
     home: Path
     environ: Mapping[str, str] = field(default_factory=dict)
 
@@ -68,10 +68,27 @@ def probe() -> MachineFacts:
         system=uname.system,
         machine=uname.machine,
         rosetta=_translated() if uname.system == "Darwin" else False,
-        shell=Path(os.environ.get("SHELL", "")).name,
+        shell=Path(login_shell()).name,
         home=Path.home(),
         environ=dict(os.environ),
     )
+
+
+def login_shell() -> str:
+    """The user's shell: $SHELL, else the account's login shell, else "".
+
+    $SHELL is missing under cron, `env -i`, some CI runners and containers; the passwd entry
+    still names the shell the user's rc files belong to.
+    """
+    shell = os.environ.get("SHELL", "")
+    if shell:
+        return shell
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_shell
+    except (ImportError, KeyError):
+        return ""
 
 
 def _translated() -> bool:

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from devkit import console, envspec, micromamba, proc
+from devkit import console, envspec, facts, micromamba, proc
 from devkit.commands.run import RunRequest, require_env, resolve
 from devkit.config import UserConfig
 from devkit.errors import DevkitError
@@ -42,7 +42,7 @@ def shell(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     location = require_env(mm, project, spec)
     env = activated_environment(mm, location.prefix, resolved.env)
     env["DEVKIT_SHELL"] = project.name
-    program = os.environ.get("SHELL") or "/bin/sh"
+    program = facts.login_shell() or "/bin/sh"
     console.info(
         f"devkit: a {Path(program).name} in env `{location.name}` for {project.name}, "
         "with its .env loaded; `exit` returns"

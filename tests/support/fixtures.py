@@ -101,6 +101,8 @@ def isolate(
         "NO_COLOR": "1",
         "COLUMNS": "80",
         "TERM": "dumb",
+        # CI runners may have no $SHELL; tests that need another shell set their own.
+        "SHELL": "/bin/bash",
         # pip in test envs never reaches an index and reads no user or machine config.
         "PIP_NO_INDEX": "1",
         "PIP_CONFIG_FILE": os.devnull,
