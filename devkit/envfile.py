@@ -16,6 +16,10 @@ _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGN
 _MIN_SECRET_VALUE = 8
 _SPEC_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# `devkit run` always gives the child these (as entrypoint.sh and Cloud Run do), so production
+# listing them never makes them "missing" locally.
+SET_BY_RUN = frozenset({"PORT", "PYTHONUNBUFFERED"})
+
 
 def looks_secret(name: str) -> bool:
     """Whether a variable's name says it holds a credential."""

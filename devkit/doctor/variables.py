@@ -61,7 +61,10 @@ def missing(ctx: Context, out: Outcome) -> Result:
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
     from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
     unset = [
-        n for n in required if not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
+        n
+        for n in required
+        if n not in envfile.SET_BY_RUN
+        and not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
     ]
     if unset:
         sources = sorted({required[n] for n in unset})
@@ -80,7 +83,7 @@ def unused(ctx: Context, out: Outcome) -> Result:
     if not keys:
         return out.skip("no .env keys")
     known = set(ctx.production_variables(project))
-    candidates = [k for k in keys if k not in known and k != "PORT"]
+    candidates = [k for k in keys if k not in known and k not in envfile.SET_BY_RUN]
     if not candidates:
         return out.ok(f"all {len(keys)} keys are known to production")
     code = _project_code(project)

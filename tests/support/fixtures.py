@@ -19,7 +19,15 @@ from tests.support.world import World, build_world
 # Taken at import, before any test swaps HOME: this is the home the guard protects.
 REAL_HOME = Path(os.path.expanduser("~"))
 STRIPPED_PREFIXES = ("CONDA_", "MAMBA_", "DEVKIT_", "PIP_", "GIT_")
-STRIPPED_NAMES = ("CONDARC", "MAMBARC", "VIRTUAL_ENV", "FORCE_COLOR", "CLICOLOR_FORCE")
+# PYTHONUNBUFFERED: `devkit run` sets it; a developer shell that already has it hid a bug.
+STRIPPED_NAMES = (
+    "CONDARC",
+    "MAMBARC",
+    "VIRTUAL_ENV",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
+    "PYTHONUNBUFFERED",
+)
 
 
 @dataclass(frozen=True)
