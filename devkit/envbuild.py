@@ -53,9 +53,9 @@ def source_sha256(spec: EnvSpec) -> str:
     return hashlib.sha256(spec.fingerprint.encode() + lock.read_bytes()).hexdigest()
 
 
-def write_fingerprint(prefix: Path, spec: EnvSpec) -> None:
-    """Record the environment file an env now matches."""
-    record = {"environment_file": str(spec.path), "sha256": source_sha256(spec)}
+def write_fingerprint(prefix: Path, spec: EnvSpec, sha256: str | None = None) -> None:
+    """Record the environment file an env now matches (``sha256``: taken before the build)."""
+    record = {"environment_file": str(spec.path), "sha256": sha256 or source_sha256(spec)}
     atomic.write_text(prefix / FINGERPRINT_FILE, json.dumps(record))
 
 
@@ -87,6 +87,9 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     """
     prefix = location.prefix
     existed = prefix.exists()
+    # Taken before micromamba reads the files: a `devkit lock` or an edit during the build then
+    # leaves the env stale (rebuilt next time), never current with content it was not built from.
+    sha256 = source_sha256(spec)
     # The fingerprint goes first: if this build is interrupted the env must not look current.
     (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
     try:
@@ -98,7 +101,7 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
             remove_partial(prefix)
         raise
     if result.ok:
-        write_fingerprint(prefix, spec)
+        write_fingerprint(prefix, spec, sha256)
         return replace(result, action="recreated" if existed else "created")
     if not existed:
         # e.g. pip failed after the conda part was linked: `run` must not start that env.

@@ -219,3 +219,29 @@ def test_relocking_makes_the_env_stale(sample_monorepo: Monorepo, isolate: Isola
     # Same packages, another lock: what setup would install is no longer what was built.
     lock_file.write_text(lock_file.read_text() + "# re-locked\n")
     assert doctor_result(root, "api", "env.stale")["status"] == "fail"
+
+
+def test_relocking_during_a_build_leaves_the_env_stale(
+    sample_monorepo: Monorepo,
+    isolate: Isolation,
+    test_world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A `devkit lock` that lands while micromamba creates the env: the env was built from the
+    # old lock, so it must not be recorded as matching the new one.
+    root = sample_monorepo.root
+    assert lock(root, "api").returncode == 0
+    lock_file = sample_monorepo.api / "conda-lock.yml"
+    wrapper = tmp_path / "micromamba"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" create "*) echo "# re-locked" >> "{lock_file}";; esac\n'
+        f'exec "{test_world.bin_dir / "micromamba"}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("DEVKIT_MICROMAMBA", str(wrapper))
+    fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.exists")
+    assert "created env `api`" in fixed.stderr, fixed.stderr
+    assert lock_file.read_text().endswith("# re-locked\n")
+    assert doctor_result(root, "api", "env.stale")["status"] == "fail"
