@@ -137,28 +137,36 @@ def write(path: Path, text: str) -> Path:
 
 
 def read(path: Path) -> Lock:
-    """Parse a conda-lock v1 file (devkit's or conda-lock's); errors name the file."""
-    import yaml
+    """Parse a conda-lock v1 file (devkit's or conda-lock's); errors name the file and line."""
+    from devkit import yamlfile
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise FileFormatError(path, f"not valid YAML: {exc}") from exc
+    data = yamlfile.load(path)
     if not isinstance(data, dict) or data.get("version") != 1:
-        raise FileFormatError(path, "not a conda-lock v1 file (expected `version: 1`)")
+        raise FileFormatError(
+            path,
+            "not a conda-lock v1 file (expected `version: 1`)",
+            line=_line(data, "version"),
+            hint=_RELOCK,
+        )
     meta = data.get("metadata")
     entries = data.get("package")
     if not isinstance(meta, dict) or not isinstance(entries, list):
-        raise FileFormatError(path, "expected `metadata` and a `package` list")
+        raise FileFormatError(
+            path, "expected `metadata` and a `package` list", line=_line(data), hint=_RELOCK
+        )
     lock_channels = tuple(
         str(c.get("url") if isinstance(c, dict) else c) for c in meta.get("channels") or ()
     )
     packages: dict[str, dict[str, Package]] = {p: {} for p in meta.get("platforms") or ()}
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or entry.get("manager") != "conda":
             continue
+        missing = [k for k in ("name", "version", "platform", "url") if not entry.get(k)]
+        if missing:
+            line = entries.item_lines[index] if isinstance(entries, yamlfile.YamlList) else None
+            raise FileFormatError(
+                path, f"package entry without {', '.join(missing)}", line=line, hint=_RELOCK
+            )
         packages.setdefault(str(entry["platform"]), {})[str(entry["name"])] = _package(
             entry, lock_channels
         )
@@ -174,6 +182,17 @@ def read(path: Path) -> Lock:
         source_sha256=first.get("sha256") if isinstance(first, dict) else None,
         packages=packages,
     )
+
+
+_RELOCK = "a merge or a hand edit broke it: `devkit lock <project>` writes it again"
+
+
+def _line(data: object, key: str | None = None) -> int | None:
+    from devkit import yamlfile
+
+    if isinstance(data, yamlfile.YamlMap):
+        return data.line_of(key) if key else data.line
+    return None
 
 
 def _package(entry: dict[str, Any], lock_channels: tuple[str, ...]) -> Package:

@@ -72,11 +72,12 @@ def load(path: Path) -> Any:
         return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        # An unclosed quote or bracket is only noticed at the end of the file; the line where
-        # it was opened is the one to fix.
-        if exc.context_mark is not None and "stream" in (exc.problem or "").replace(
-            "<stream end>", "end of stream"
-        ):
+        # An unclosed quote or bracket is only noticed at the end of the file, and a line
+        # without its `:` (a stray word, a merge marker) on the next line; the line where it
+        # started is the one to fix.
+        unclosed = "stream" in (exc.problem or "").replace("<stream end>", "end of stream")
+        colonless = (exc.context or "").startswith("while scanning a simple key")
+        if exc.context_mark is not None and (unclosed or colonless):
             mark = exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"

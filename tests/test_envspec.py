@@ -80,6 +80,8 @@ def test_matchspec_objects_come_from_py_rattler(tmp_path: Path) -> None:
     [
         ("name: x\ndependencies:\n  - ok\n  - x>=>1\n", 4, "invalid package spec 'x>=>1'"),
         ("name: x\n  bad: [\n", 2, "invalid YAML"),
+        # A line without its colon is noticed on the next one; the culprit is the first.
+        ("name: x\nchannels\ndependencies: []\n", 2, "could not find expected ':'"),
         ("name: x\ndependencies: python\n", 2, "`dependencies` must be a list"),
         ("name: x\ndependencies:\n  - conda:\n      - a\n", 3, "only `pip:` is allowed"),
         ("name: x\ndependencies:\n  - pip: oops\n", 3, "`pip:` must be a list"),

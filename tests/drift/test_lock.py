@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from devkit import envs, envspec, lockfile
+from devkit.errors import FileFormatError
 from tests.drift.conftest import PYTHON, by_name, devkit, drift_json, report_of
 from tests.support.channel import POSTAL_VERSION
 from tests.support.fixtures import Isolation
@@ -245,3 +246,27 @@ def test_relocking_during_a_build_leaves_the_env_stale(
     assert "created env `api`" in fixed.stderr, fixed.stderr
     assert lock_file.read_text().endswith("# re-locked\n")
     assert doctor_result(root, "api", "env.stale")["status"] == "fail"
+
+
+def test_a_broken_lock_is_reported_with_file_and_line(sample_monorepo: Monorepo) -> None:
+    root = sample_monorepo.root
+    assert lock(root, "api").returncode == 0
+    lock_file = sample_monorepo.api / "conda-lock.yml"
+    good = lock_file.read_text()
+    lines = good.splitlines(keepends=True)
+    # A merge left its markers in the middle of the package list.
+    at = next(i for i, text in enumerate(lines) if text.startswith("- name:")) + 1
+    lock_file.write_text("".join([*lines[:at], "<<<<<<< HEAD\n", *lines[at:]]))
+    result = doctor_result(root, "api", "lock.stale")
+    assert result["status"] == "fail"
+    assert f"conda-lock.yml:{at + 1}: invalid YAML" in result["message"], result["message"]
+    assert result["hint"] == "re-create it: `devkit lock api`"
+
+    # A hand edit dropped a package's version: the entry's line, not a crash.
+    entry = next(i for i, text in enumerate(lines) if text.startswith("- name:"))
+    at = next(i for i in range(entry, len(lines)) if lines[i].startswith("  version: "))
+    lock_file.write_text("".join([*lines[:at], *lines[at + 1 :]]))
+    with pytest.raises(FileFormatError) as caught:
+        lockfile.read(lock_file)
+    assert caught.value.line == entry + 1
+    assert "package entry without version" in caught.value.message
