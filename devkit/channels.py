@@ -148,6 +148,21 @@ def resolve(
     return tuple(result)
 
 
+def short_name(channel: str) -> str:
+    """A channel's display name from a URL or a name: its last path part, minus any subdir.
+
+    conda and micromamba 1.x record ``https://conda.anaconda.org/conda-forge/linux-64`` in
+    conda-meta (``…/noarch`` for the next package), micromamba 2.x ``conda-forge``: all are
+    ``conda-forge``, or one env would show channel drift against itself.
+    """
+    from devkit.config import PLATFORM
+
+    parts = [p for p in channel.rstrip("/").split("/") if p]
+    if len(parts) > 1 and (parts[-1] == "noarch" or PLATFORM.match(parts[-1])):
+        parts.pop()
+    return parts[-1] if parts else channel
+
+
 def name_of(base_url: str, channels: Iterable[Channel]) -> str:
     """The display name of the channel a package URL or base URL belongs to."""
     base = base_url.rstrip("/")
@@ -155,4 +170,4 @@ def name_of(base_url: str, channels: Iterable[Channel]) -> str:
         for url in (channel.fetch_url, channel.url):
             if base == url or base.startswith(url + "/"):
                 return channel.name
-    return base.rsplit("/", 1)[-1] or base
+    return short_name(base)

@@ -204,8 +204,7 @@ def _package(entry: dict[str, Any], lock_channels: tuple[str, ...]) -> Package:
     dependencies = entry.get("dependencies") or {}
     hashes = entry.get("hash") or {}
     known = [
-        channels.Channel(name=u.rstrip("/").rsplit("/", 1)[-1], url=u, fetch_url=u)
-        for u in lock_channels
+        channels.Channel(name=channels.short_name(u), url=u, fetch_url=u) for u in lock_channels
     ]
     return Package(
         name=str(entry["name"]),

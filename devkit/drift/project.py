@@ -145,7 +145,7 @@ def lock_report(lock: Lock, spec: EnvSpec | None, project: str | None, root: Pat
         project=project,
         source=relative(lock.path, root),
         drift=analyse(observation),
-        channels=tuple(Channel(c.rstrip("/").rsplit("/", 1)[-1], c, c) for c in lock.channels),
+        channels=tuple(Channel(channels.short_name(c), c, c) for c in lock.channels),
         counts={p: len(lock.packages.get(p, {})) for p in lock.platforms},
         notes=tuple(notes),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit import __version__, envs
+from devkit import __version__, channels, envs
 from devkit.drift.analysis import Observation
 from devkit.envspec import Dependency, EnvSpec
 from devkit.errors import DevkitError, FileFormatError
@@ -38,8 +38,7 @@ class Snapshot:
 
 
 def _channel_name(channel: str) -> str:
-    # conda-meta stores a channel URL (1.x) or a name (2.x): keep the last path part.
-    return channel.rstrip("/").rsplit("/", 1)[-1] if channel else "unknown"
+    return channels.short_name(channel) if channel else "unknown"
 
 
 def _conda_records(prefix: Path) -> list[dict[str, Any]]:

@@ -103,6 +103,7 @@ def test_export_then_compare_a_linux_env_with_a_mac_env(
         "expected": False,
     }
     assert by_name(report["loose_specs"])["numpy"]["resolved"] == numpy["versions"]
+    assert report["channel_drift"] == []
 
     text = devkit(
         "--root", root, "drift", "--compare", tmp_path / "dev-mac.json", tmp_path / "ci-linux.json"
@@ -119,6 +120,29 @@ def test_two_exports_of_one_env_do_not_drift(
     document, code = drift_json(tmp_path, "--compare", tmp_path / "a.json", tmp_path / "b.json")
     assert code == 0
     assert report_of(document)["platforms"] == ["linux-64 (a.json)", "linux-64 (b.json)"]
+
+
+def test_subdir_channel_urls_in_conda_meta_are_one_channel(
+    sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
+) -> None:
+    # conda and micromamba 1.x record `channel` as the subdir URL (…/conda-forge/linux-64 for
+    # one package, …/conda-forge/noarch for the next); 2.x records the name. Same channel.
+    prefix = create_env(sample_monorepo.api)
+    as_named = export(sample_monorepo.root, "api", tmp_path / "named.json")
+    assert {p["channel"] for p in as_named["conda"]} == {"conda-forge"}
+    subdirs = set()
+    for path in (prefix / "conda-meta").glob("*.json"):
+        record = json.loads(path.read_text())
+        record["channel"] = record["url"].rsplit("/", 1)[0]
+        subdirs.add(record["channel"].rsplit("/", 1)[-1])
+        path.write_text(json.dumps(record))
+    assert subdirs == {"linux-64", "noarch"}
+    as_urls = export(sample_monorepo.root, "api", tmp_path / "urls.json")
+    assert {p["channel"] for p in as_urls["conda"]} == {"conda-forge"}
+    document, code = drift_json(
+        tmp_path, "--compare", tmp_path / "named.json", tmp_path / "urls.json"
+    )
+    assert code == 0 and report_of(document)["channel_drift"] == []
 
 
 def test_export_and_compare_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:

@@ -250,3 +250,19 @@ def test_package_file_names() -> None:
         "hf930737_3_cpython",
     )
     assert parse_file_name("ca-certificates-2024.2.2-hbcca054_0.conda")[0] == "ca-certificates"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "name"),
+    [
+        ("conda-forge", "conda-forge"),
+        ("https://conda.anaconda.org/conda-forge/", "conda-forge"),
+        ("https://conda.anaconda.org/conda-forge/osx-arm64", "conda-forge"),
+        ("https://conda.anaconda.org/conda-forge/noarch", "conda-forge"),
+        ("file:///srv/channels/internal/linux-64/", "internal"),
+        ("https://repo.anaconda.com/pkgs/main/linux-64", "main"),
+        ("noarch", "noarch"),  # a channel named like a subdir keeps its name
+    ],
+)
+def test_channel_short_names_drop_the_subdir(recorded: str, name: str) -> None:
+    assert channels.short_name(recorded) == name
