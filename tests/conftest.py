@@ -2,4 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+
 pytest_plugins = ["tests.support.fixtures"]
+
+
+def pytest_configure() -> None:
+    # A suite started in the background of a non-interactive shell (`pytest &`, some CI
+    # runners) inherits SIGINT ignored, and so would every devkit it starts: the Ctrl-C tests
+    # would then wait on a process that never sees Ctrl-C. Give children a terminal's default.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -217,7 +217,7 @@ def test_killed_download_leaves_nothing_that_looks_installed(
     _, stderr = proc.communicate(timeout=30)
     assert not (bin_dir / "micromamba").exists()
     if sig == signal.SIGINT:
-        assert proc.returncode == 130 and "Interrupted" in stderr
+        assert proc.returncode == 130 and "Interrupted" in stderr, stderr
         assert list(bin_dir.iterdir()) == []
     else:
         # Nothing could run on SIGKILL; the next setup sweeps the hidden temp file.
