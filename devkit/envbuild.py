@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,31 +39,32 @@ def read_fingerprint(prefix: Path) -> Fingerprint | None:
         return None
 
 
-def source_sha256(spec: EnvSpec) -> str:
+def source_sha256(spec: EnvSpec, platform: Callable[[], str | None]) -> str:
     """What an env is built from: the environment file, and the lockfile `build` would use.
 
-    Re-locking changes what `setup` installs, so it must make the env stale too.
+    Re-locking changes what `setup` installs, so it must make the env stale too. ``platform``
+    (micromamba's) is asked only when there is a lock: asking costs a process.
     """
-    from devkit import lockfile, lockinstall
+    from devkit import lockinstall
 
-    if not lockfile.lock_path(spec.path.parent).is_file():
-        return spec.fingerprint  # the common case: no lock to parse
-    lock, _ = lockinstall.usable_lock(spec)
+    if not _has_lock(spec):
+        return spec.fingerprint  # the common case: no lock to parse, no micromamba to ask
+    lock, _ = lockinstall.usable_lock(spec, platform())
     if lock is None:
         return spec.fingerprint
     return hashlib.sha256(spec.fingerprint.encode() + lock.read_bytes()).hexdigest()
 
 
-def write_fingerprint(prefix: Path, spec: EnvSpec, sha256: str | None = None) -> None:
+def write_fingerprint(prefix: Path, spec: EnvSpec, sha256: str) -> None:
     """Record the environment file an env now matches (``sha256``: taken before the build)."""
-    record = {"environment_file": str(spec.path), "sha256": sha256 or source_sha256(spec)}
+    record = {"environment_file": str(spec.path), "sha256": sha256}
     atomic.write_text(prefix / FINGERPRINT_FILE, json.dumps(record))
 
 
-def is_current(prefix: Path, spec: EnvSpec) -> bool:
+def is_current(prefix: Path, spec: EnvSpec, mm: Micromamba) -> bool:
     """Whether the env was built from exactly this environment file."""
     recorded = read_fingerprint(prefix)
-    return recorded is not None and recorded.sha256 == source_sha256(spec)
+    return recorded is not None and recorded.sha256 == source_sha256(spec, mm.platform)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class BuildResult:
     packages: int = 0
     source: str = ""  # the file micromamba was given: environment.yml or conda-lock.yml
     note: str = ""  # why a project's lockfile was not used, when it was not
+
+    def describe(self, env: str) -> str:
+        """One line for a built env (``env``: how to name it), from which file, why no lock."""
+        text = f"{self.action} {env} ({self.packages} packages, from {self.source})"
+        return f"{text}; {self.note}" if self.note else text
 
 
 def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
@@ -89,7 +96,7 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     existed = prefix.exists()
     # Taken before micromamba reads the files: a `devkit lock` or an edit during the build then
     # leaves the env stale (rebuilt next time), never current with content it was not built from.
-    sha256 = source_sha256(spec)
+    sha256 = source_sha256(spec, mm.platform)
     # The fingerprint goes first: if this build is interrupted the env must not look current.
     (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
     try:
@@ -112,7 +119,7 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
 def _build(mm: Micromamba, spec: EnvSpec, prefix: Path) -> BuildResult:
     from devkit import lockinstall
 
-    lock, note = lockinstall.usable_lock(spec)
+    lock, note = lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
     source = lock or spec.path
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
     result = proc.run(argv, cwd=spec.path.parent, check=False)
@@ -124,6 +131,12 @@ def _build(mm: Micromamba, spec: EnvSpec, prefix: Path) -> BuildResult:
             return BuildResult(False, "failed", problems, source=source.name)
     packages = _linked_count(result.stdout)
     return BuildResult(True, "created", packages=packages, source=source.name, note=note)
+
+
+def _has_lock(spec: EnvSpec) -> bool:
+    from devkit import lockfile
+
+    return lockfile.lock_path(spec.path.parent).is_file()
 
 
 def remove_partial(prefix: Path) -> None:

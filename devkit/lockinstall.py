@@ -19,12 +19,12 @@ from devkit.micromamba import Micromamba
 
 
 def host_platform() -> str | None:
-    """The platform micromamba installs for on this machine."""
+    """The platform this process runs as (what an env with no clearer record was built for)."""
     return facts.probe().subdir
 
 
-def usable_lock(spec: EnvSpec, platform: str | None = None) -> tuple[Path | None, str]:
-    """The project's lockfile if it can build this platform's env, else None and why not.
+def usable_lock(spec: EnvSpec, platform: str | None) -> tuple[Path | None, str]:
+    """The project's lockfile if it can build ``platform``'s env, else None and why not.
 
     A lock that no longer satisfies the environment file is not used: the env is built from
     the file (what the developer asked for) and doctor's ``lock.stale`` says to re-lock.
@@ -32,7 +32,6 @@ def usable_lock(spec: EnvSpec, platform: str | None = None) -> tuple[Path | None
     path = lockfile.lock_path(spec.path.parent)
     if not path.is_file():
         return None, ""
-    platform = platform or host_platform()
     try:
         lock = lockfile.read(path)
     except FileFormatError as exc:

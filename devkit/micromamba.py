@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from devkit import paths, proc
 from devkit.config import UserConfig
-from devkit.errors import ToolNotFoundError
+from devkit.errors import DevkitError, ToolNotFoundError
 
 # 1.4 is the first release whose `--json` shapes match what devkit parses (see docs/setup.md).
 MIN_VERSION = (1, 4, 0)
@@ -40,6 +42,27 @@ class Micromamba:
         """The bare version micromamba reports, e.g. ``2.0.5``."""
         result = proc.run([self.exe, "--version"], hint=INSTALL_HINT, timeout=30)
         return result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+
+    def platform(self) -> str:
+        """The platform this micromamba installs for, e.g. ``osx-arm64``; asked once.
+
+        Not this process's platform: under Rosetta devkit runs as osx-64 while the native
+        micromamba setup installs builds osx-arm64 envs, and takes that section of a lockfile.
+        """
+        return _platform(self.exe, self.root_prefix)
+
+
+@functools.cache
+def _platform(exe: Path, root_prefix: Path) -> str:
+    mm = Micromamba(exe, root_prefix)
+    result = proc.run(mm.command("info", "--json"), hint=INSTALL_HINT, timeout=60)
+    try:
+        platform = json.loads(result.stdout).get("platform")
+    except (ValueError, AttributeError):
+        platform = None
+    if not isinstance(platform, str) or not platform:
+        raise DevkitError(f"`{exe} info --json` did not report a platform")
+    return platform
 
 
 def parse_version(text: str) -> tuple[int, ...]:

@@ -46,7 +46,7 @@ def build_envs(
     for project, spec in plans:
         location = envs.locate(mm.root_prefix, project, spec)
         present = envs.status(location.prefix).state is envs.EnvState.PRESENT
-        if present and envbuild.is_current(location.prefix, spec):
+        if present and envbuild.is_current(location.prefix, spec, mm):
             summary.add(f"env {project.name}", "skipped", f"`{location.name}` is up to date")
         elif location.prefix.exists() and not confirm(
             f"Rebuild env `{location.name}` from the changed {project.env_file.name}?"
@@ -72,8 +72,7 @@ def build_envs(
                 summary.add(f"env {project.name}", "failed", exc.message)
                 continue
             if result.ok:
-                detail = f"{result.action} `{location.name}` ({result.packages} packages)"
-                summary.add(f"env {project.name}", "done", detail)
+                summary.add(f"env {project.name}", "done", result.describe(f"`{location.name}`"))
             else:
                 summary.add(f"env {project.name}", "failed", "; ".join(result.problems))
     except BaseException:

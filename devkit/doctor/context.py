@@ -61,6 +61,16 @@ class Context:
             return None
 
     @functools.cached_property
+    def build_platform(self) -> str | None:
+        """The platform envs are built for: micromamba's own, else what setup would install."""
+        if self.micromamba_exe is not None:
+            try:
+                return micromamba.Micromamba(self.micromamba_exe, self.root_prefix).platform()
+            except DevkitError:
+                pass
+        return self.facts.native_subdir
+
+    @functools.cached_property
     def root_prefix(self) -> Path:
         """micromamba's root prefix as devkit resolves it."""
         return micromamba.root_prefix(self.config)

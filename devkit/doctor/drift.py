@@ -154,7 +154,7 @@ def lock_platforms(ctx: Context, out: Outcome) -> Result:
     locked = [p for p in lock.platforms if lock.packages.get(p)]
     wanted = targets.choose_platforms((), spec, project, ctx.monorepo.config)
     missing = [p for p in wanted if p not in locked]
-    here = ctx.facts.subdir
+    here = ctx.build_platform
     hint = f"`devkit lock {project.name}` locks every target platform"
     if here and here not in locked:
         return out.fail(

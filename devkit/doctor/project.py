@@ -85,7 +85,7 @@ def env_stale(ctx: Context, out: Outcome) -> Result:
             "so devkit cannot tell whether it matches the environment file",
             hint="rebuild it with `devkit doctor --fix` to record what it was built from",
         )
-    if recorded.sha256 != envbuild.source_sha256(spec):
+    if recorded.sha256 != envbuild.source_sha256(spec, lambda: ctx.build_platform):
         return out.fail(
             f"{project.env_file.name} (or its conda-lock.yml) changed since env "
             f"`{location.name}` was built",
@@ -112,7 +112,7 @@ def fix_env(ctx: Context, result: Result) -> str:
         raise DevkitError(
             f"micromamba could not build env `{location.name}`:\n  " + "\n  ".join(built.problems)
         )
-    return f"{built.action} env `{location.name}` ({built.packages} packages)"
+    return built.describe(f"env `{location.name}`")
 
 
 def env_pins(ctx: Context, out: Outcome) -> Result:

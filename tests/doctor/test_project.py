@@ -101,14 +101,14 @@ def test_interrupted_build_does_not_look_current(
     ctx = make_ctx(sample_monorepo.root)
     spec = ctx.spec(ctx.monorepo.project("api"))  # type: ignore[union-attr]
     assert not isinstance(spec, Exception)
-    envbuild.write_fingerprint(prefix, spec)
-    assert envbuild.is_current(prefix, spec)
-    # A build that fails (unsolvable now) must leave the env marked as not current.
-    edit_environment(sample_monorepo.env_file("api"), dependencies=["postal=9.9.9"])
-    location = envs.EnvLocation("api", prefix)
     from devkit import micromamba
 
     mm = micromamba.Micromamba(micromamba.locate(ctx.config), ctx.root_prefix)
+    envbuild.write_fingerprint(prefix, spec, envbuild.source_sha256(spec, mm.platform))
+    assert envbuild.is_current(prefix, spec, mm)
+    # A build that fails (unsolvable now) must leave the env marked as not current.
+    edit_environment(sample_monorepo.env_file("api"), dependencies=["postal=9.9.9"])
+    location = envs.EnvLocation("api", prefix)
     new_spec = make_ctx(sample_monorepo.root).spec(ctx.monorepo.project("api"))  # type: ignore[union-attr]
     assert not isinstance(new_spec, Exception)
     built = envbuild.build(mm, new_spec, location)

@@ -270,3 +270,33 @@ def test_a_broken_lock_is_reported_with_file_and_line(sample_monorepo: Monorepo)
         lockfile.read(lock_file)
     assert caught.value.line == entry + 1
     assert "package entry without version" in caught.value.message
+
+
+def test_the_lock_section_is_micromambas_platform_not_devkits(
+    sample_monorepo: Monorepo, test_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under Rosetta devkit runs as osx-64 while the native micromamba builds osx-arm64 envs:
+    # the lock section that matters is micromamba's. Here: a micromamba that builds osx-arm64.
+    wrapper = tmp_path / "micromamba"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "export CONDA_SUBDIR=osx-arm64 CONDA_OVERRIDE_OSX=12.0\n"
+        f'exec "{test_world.bin_dir / "micromamba"}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("DEVKIT_MICROMAMBA", str(wrapper))
+    root = sample_monorepo.root
+    assert lock(root, "api", "--platforms", "linux-64").returncode == 0
+    result = doctor_result(root, "api", "lock.platforms")
+    assert result["status"] == "fail" and "this machine (osx-arm64)" in result["message"]
+    fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.exists")
+    assert "created env `api`" in fixed.stderr, fixed.stderr
+    assert "conda-lock.yml not used: it has no osx-arm64 packages" in fixed.stderr
+
+    assert lock(root, "api", "--platforms", "linux-64,osx-arm64").returncode == 0
+    result = doctor_result(root, "api", "lock.platforms")
+    assert result["status"] == "warn" and result["message"].endswith("lacks osx-64")
+    assert doctor_result(root, "api", "env.stale")["status"] == "fail"  # the lock is used now
+    fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.stale")
+    assert fixed.returncode == 0 and "from conda-lock.yml)" in fixed.stderr, fixed.stderr
+    assert doctor_result(root, "api", "env.stale")["status"] == "ok"
