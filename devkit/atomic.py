@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to a hidden temp file beside ``path``, then rename it into place."""
+    """Write ``text`` (UTF-8) atomically; see ``write_bytes``."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write to a hidden temp file beside ``path``, then rename it into place.
+
+    A file that existed keeps its mode (an executable script stays executable); a new one gets
+    the usual ``0666`` less the umask, as ``open()`` would give it, not ``mkstemp``'s ``0600``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    tmp, fd = _create_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        if mode is not None:
+            tmp.chmod(mode)
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_beside(path: Path) -> tuple[Path, int]:
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        try:
+            # 0o666 here lets the kernel apply the umask, which no thread-safe call can read.
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,21 @@ def test_round_trip_is_atomic_and_typed(tmp_path: Path) -> None:
     config.save_user_config(written, path)
     assert config.load_user_config(path) == written
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # no temp file left
+
+
+def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: Path) -> None:
+    from devkit import atomic
+
+    script = tmp_path / "entrypoint.sh"
+    script.write_text("#!/bin/bash\n")
+    script.chmod(0o750)
+    atomic.write_text(script, "#!/bin/bash\nexec true\n")
+    assert stat.S_IMODE(script.stat().st_mode) == 0o750
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fresh = atomic.write_bytes(tmp_path / "new.yml", b"a: 1\n")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entrypoint.sh", "new.yml"]
 
 
 def test_missing_or_empty_file_is_an_empty_config(tmp_path: Path) -> None:

@@ -55,8 +55,12 @@ class Outcome:
         self.check = check
         self.project = project
 
-    def _make(self, status: Status, message: str, hint: str | None) -> Result:
-        fixable = self.check.fix is not None and status in (Status.WARN, Status.FAIL)
+    def _make(
+        self, status: Status, message: str, hint: str | None, fixable: bool | None = None
+    ) -> Result:
+        # A check with a fixer may find things it cannot fix: it says so with fixable=False.
+        can_fix = self.check.fix is not None and status in (Status.WARN, Status.FAIL)
+        fixable = can_fix and fixable is not False
         name = self.project.name if self.project else None
         return Result(self.check.id, status, message, hint, name, fixable)
 
@@ -64,13 +68,13 @@ class Outcome:
         """All good."""
         return self._make(Status.OK, message, None)
 
-    def warn(self, message: str, hint: str | None = None) -> Result:
+    def warn(self, message: str, hint: str | None = None, *, fixable: bool | None = None) -> Result:
         """Works, but will bite."""
-        return self._make(Status.WARN, message, hint)
+        return self._make(Status.WARN, message, hint, fixable)
 
-    def fail(self, message: str, hint: str | None = None) -> Result:
+    def fail(self, message: str, hint: str | None = None, *, fixable: bool | None = None) -> Result:
         """Broken: something will not work until fixed."""
-        return self._make(Status.FAIL, message, hint)
+        return self._make(Status.FAIL, message, hint, fixable)
 
     def skip(self, message: str) -> Result:
         """Not applicable, or blocked by an earlier failure."""

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from devkit import buildingblocks, ciworkflows, projectfiles, workflows
+from devkit import atomic, buildingblocks, ciworkflows, projectfiles, workflows
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.doctor.files import Findings, deploy_workflows, project_of, rel, where
@@ -164,7 +164,27 @@ def entrypoint(ctx: Context, out: Outcome) -> Result:
         f"executable, serves on $PORT (default {DEFAULT_PORT}, like `devkit run`)",
         hint=f"chmod +x {rel(ctx, path)} && git add --chmod=+x {rel(ctx, path)}; LF line endings; "
         f'PORT="{DEFAULT_PORT}" as the default',
+        fixable=not script.executable or script.crlf_line is not None,
     )
+
+
+def fix_entrypoint(ctx: Context, result: Result) -> str:
+    """Make entrypoint.sh executable and give it LF line endings; nothing else in it changes."""
+    assert ctx.monorepo is not None and result.project is not None
+    path = ctx.monorepo.project(result.project).path / ENTRYPOINT
+    script = projectfiles.read_entrypoint(path)
+    done = []
+    if script.crlf_line is not None:
+        data = path.read_bytes()
+        atomic.write_bytes(path, data.replace(b"\r\n", b"\n"))
+        done.append("converted CRLF line endings to LF")
+    if not script.executable:
+        mode = path.stat().st_mode
+        # Execute for whoever may read it, as `chmod +x` does.
+        path.chmod(mode | ((mode & 0o444) >> 2))
+        done.append("made it executable")
+    what = " and ".join(done) or "nothing to do"
+    return f"{rel(ctx, path)}: {what}; commit it (`git add --chmod=+x {rel(ctx, path)}`)"
 
 
 def _runs_entrypoint(dockerfile: Dockerfile) -> bool:

@@ -95,14 +95,14 @@ class Findings:
         """Something that works but misleads or will bite."""
         self.items.append((Status.WARN, message))
 
-    def result(self, out: Outcome, ok: str, hint: str) -> Result:
+    def result(self, out: Outcome, ok: str, hint: str, *, fixable: bool | None = None) -> Result:
         """One result: OK when nothing was found, else every finding in one message."""
         if not self.items:
             return out.ok(ok)
         text = "; ".join(message for _, message in self.items)
         if any(status is Status.FAIL for status, _ in self.items):
-            return out.fail(text, hint=hint)
-        return out.warn(text, hint=hint)
+            return out.fail(text, hint=hint, fixable=fixable)
+        return out.warn(text, hint=hint, fixable=fixable)
 
 
 def _named_folder(ctx: Context, value: str) -> str | None:

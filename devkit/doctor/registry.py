@@ -247,6 +247,7 @@ CHECKS: tuple[Check, ...] = (
         "entrypoint.sh is executable and serves on $PORT (default 8080)",
         build_files.entrypoint,
         per_project=True,
+        fix=build_files.fix_entrypoint,
     ),
     Check(
         "files.images",

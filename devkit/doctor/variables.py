@@ -5,7 +5,7 @@ Every message names variables, never their values.
 
 from __future__ import annotations
 
-import shutil
+import os
 
 from devkit import envfile
 from devkit.doctor.base import Outcome, Result
@@ -39,14 +39,19 @@ def dotenv_present(ctx: Context, out: Outcome) -> Result:
 
 
 def fix_dotenv(ctx: Context, result: Result) -> str:
-    """Copy `.env.example` to `.env`, never over an existing file."""
+    """Copy `.env.example` to `.env`, never over an existing file; only the user may read it."""
     assert ctx.monorepo is not None and result.project is not None
     project = ctx.monorepo.project(result.project)
     target = project.path / ".env"
-    if target.exists():
+    data = (project.path / ".env.example").read_bytes()
+    try:
+        # O_EXCL: a .env the user makes meanwhile is never overwritten. 0600: it gets secrets.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
         return f"{target} already exists; left as is"
-    shutil.copyfile(project.path / ".env.example", target)
-    return f"copied .env.example to {target}: fill in the real values"
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return f"copied .env.example to {target} (readable by you only): fill in the real values"
 
 
 def missing(ctx: Context, out: Outcome) -> Result:

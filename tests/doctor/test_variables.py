@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import stat
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,7 @@ def test_dotenv_missing_is_copied_from_the_example(
     assert fixer is not None
     fixer(ctx, result)
     assert env.read_text() == (sample_monorepo.api / ".env.example").read_text()
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600  # it will hold secrets
     assert run_check(make_ctx(sample_monorepo.root), "vars.dotenv", "api").status is Status.OK
 
 

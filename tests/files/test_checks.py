@@ -19,6 +19,7 @@ from devkit.doctor.base import Outcome, Status
 from devkit.doctor.registry import BY_ID, CHECKS
 from devkit.doctor.runner import run_checks
 from tests.doctor.conftest import MAC_ARM, MAC_ROSETTA, MakeCtx
+from tests.drift.conftest import devkit
 from tests.files.conftest import Fresh, check, create_project
 from tests.support.channel import PYTHON_RUNNING_MINOR
 from tests.support.monorepo import git
@@ -276,6 +277,32 @@ def test_entrypoint_not_executable_crlf_and_no_port(make_ctx: MakeCtx, fresh: Fr
     assert "projects/svc/entrypoint.sh is not executable" in result.message
     assert "projects/svc/entrypoint.sh:1 ends in CRLF" in result.message
     assert "never reads PORT" in result.message
+
+
+def test_entrypoint_fix_makes_it_executable_with_lf_endings(
+    make_ctx: MakeCtx, fresh: Fresh
+) -> None:
+    script = fresh.file("entrypoint.sh")
+    original = script.read_bytes()
+    script.chmod(0o644)
+    script.write_bytes(original.replace(b"\n", b"\r\n"))
+    result = check(make_ctx(fresh.root), "files.entrypoint")
+    assert result.status is Status.FAIL and result.fixable
+    fixed = devkit("--root", fresh.root, "doctor", "--fix", "--yes", "--check", "files.entrypoint")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "converted CRLF line endings to LF and made it executable" in fixed.stderr
+    assert script.read_bytes() == original
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert check(make_ctx(fresh.root), "files.entrypoint").status is Status.OK
+
+
+def test_entrypoint_findings_the_fix_cannot_mend_are_not_fixable(
+    make_ctx: MakeCtx, fresh: Fresh
+) -> None:
+    script = fresh.file("entrypoint.sh")
+    fresh.replace(script, 'PORT="8080"', 'PORT="8000"')
+    result = check(make_ctx(fresh.root), "files.entrypoint")
+    assert result.status is Status.WARN and not result.fixable
 
 
 def test_entrypoint_port_default_must_match_devkit_run(make_ctx: MakeCtx, fresh: Fresh) -> None:
