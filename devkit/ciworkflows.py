@@ -16,8 +16,6 @@ from typing import Any
 from devkit import yamlfile
 from devkit.workflows import Workflow, dig
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 
 @dataclass(frozen=True)
 class Ref:
@@ -264,46 +262,3 @@ def gcloud_project(workflow: Workflow) -> str | None:
             if ref is not None and "${{" not in ref.value:
                 return ref.value
     return next((b.project for b in build_submits(workflow) if b.project), None)
-
-
-@dataclass(frozen=True)
-class EnvVar:
-    """One piece of a Cloud Run ``env_vars`` input: ``KEY=value`` (``key`` None if malformed)."""
-
-    text: str
-    key: str | None
-    line: int
-
-
-def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
-    """Split ``env_vars`` the way deploy-cloudrun does: on commas and newlines, except escaped
-    (``\\,``) or quoted ones."""
-    pieces: list[EnvVar] = []
-    current: list[str] = []
-    quote: str | None = None
-    line = start = first_line
-    escaped = False
-    for char in value + "\n":
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif quote:
-            quote = None if char == quote else quote
-            current.append(char)
-        elif char in "\"'":
-            quote = char
-            current.append(char)
-        elif char in ",\n":
-            text = "".join(current).strip()
-            if text:
-                key = text.split("=", 1)[0].strip() if "=" in text else None
-                pieces.append(EnvVar(text, key if key and _IDENTIFIER.match(key) else None, start))
-            current = []
-            start = line + 1 if char == "\n" else line
-        else:
-            current.append(char)
-        if char == "\n":
-            line += 1
-    return pieces

@@ -10,7 +10,7 @@ from typing import Any
 from devkit import yamlfile
 from devkit.errors import FileFormatError
 
-_ENV_VAR_KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,51 @@ class Workflow:
 
 
 def parse_env_vars(value: str) -> list[str]:
-    """``A=1,B=${{ secrets.B }}`` (commas or newlines) -> ``["A", "B"]``."""
-    keys = []
-    for piece in re.split(r"[,\n]", value):
-        match = _ENV_VAR_KEY.match(piece)
-        if match and match.group(1) not in keys:
-            keys.append(match.group(1))
-    return keys
+    """``A=1,B=${{ secrets.B }}`` -> ``["A", "B"]``: the keys deploy-cloudrun would set."""
+    return list(dict.fromkeys(p.key for p in env_var_pieces(value, 1) if p.key))
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One piece of a Cloud Run ``env_vars`` input: ``KEY=value`` (``key`` None if malformed)."""
+
+    text: str
+    key: str | None
+    line: int
+
+
+def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
+    """Split ``env_vars`` the way deploy-cloudrun does: on commas and newlines, except escaped
+    (``\\,``) or quoted ones."""
+    pieces: list[EnvVar] = []
+    current: list[str] = []
+    quote: str | None = None
+    line = start = first_line
+    escaped = False
+    for char in value + "\n":
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote:
+            quote = None if char == quote else quote
+            current.append(char)
+        elif char in "\"'":
+            quote = char
+            current.append(char)
+        elif char in ",\n":
+            text = "".join(current).strip()
+            if text:
+                key = text.split("=", 1)[0].strip() if "=" in text else None
+                pieces.append(EnvVar(text, key if key and _IDENTIFIER.match(key) else None, start))
+            current = []
+            start = line + 1 if char == "\n" else line
+        else:
+            current.append(char)
+        if char == "\n":
+            line += 1
+    return pieces
 
 
 def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:

@@ -264,8 +264,9 @@ def _listed(ctx: Context, path: Path, names: list[projectfiles.ImageName]) -> st
 
 
 def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
-    """The deploy's ``env_vars`` parse into KEY=value pairs devkit's variable checks read too,
-    none reserved by Cloud Run. Messages name keys and lines, never values."""
+    """The deploy's ``env_vars`` parse into KEY=value pairs (as deploy-cloudrun splits them, and
+    the variable checks read them), none reserved by Cloud Run. Messages name keys and lines,
+    never values."""
     project = project_of(out)
     deploys = deploy_workflows(ctx, project)
     if not deploys:
@@ -281,7 +282,7 @@ def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
             # `env_vars: |` puts the first variable on the line after the key.
             key_text = raw[ref.line - 1] if ref.line <= len(raw) else ""
             block = key_text.rstrip().endswith(("|", "|-", ">", ">-", "|+", ">+"))
-            pieces = ciworkflows.env_var_pieces(ref.value, ref.line + (1 if block else 0))
+            pieces = workflows.env_var_pieces(ref.value, ref.line + (1 if block else 0))
             for index, piece in enumerate(pieces, 1):
                 if piece.key is None:
                     findings.fail(
@@ -294,12 +295,6 @@ def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
             for key, count in Counter(found).items():
                 if count > 1:
                     findings.warn(f"env_vars sets {key} {count} times")
-            read = workflows.parse_env_vars(ref.value)
-            if set(read) != set(found):
-                findings.warn(
-                    f"devkit's variable checks read {', '.join(read)} from env_vars, the deploy "
-                    f"sets {', '.join(found)}"
-                )
             keys.extend(found)
     return findings.result(
         out,

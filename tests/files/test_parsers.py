@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import buildingblocks, ciworkflows, projectfiles
+from devkit import buildingblocks, projectfiles, workflows
 from devkit.errors import FileFormatError
 
 TODAY = dt.date(2026, 11, 25)
@@ -100,7 +100,7 @@ def test_cloudbuild_images_with_substitutions(tmp_path: Path) -> None:
 
 def test_env_var_pieces_follow_deploy_cloudrun() -> None:
     value = 'A=1,B="x,y"\nC=a\\,b,  ,D\nE=${{ secrets.E }}\n'
-    pieces = ciworkflows.env_var_pieces(value, 10)
+    pieces = workflows.env_var_pieces(value, 10)
     assert [(p.key, p.line) for p in pieces] == [
         ("A", 10),
         ("B", 10),
