@@ -55,7 +55,8 @@ class Micromamba:
 @functools.cache
 def _platform(exe: Path, root_prefix: Path) -> str:
     mm = Micromamba(exe, root_prefix)
-    result = proc.run(mm.command("info", "--json"), hint=INSTALL_HINT, timeout=60)
+    argv = mm.command("info", "--json", "--log-level", "error")
+    result = proc.run(argv, hint=INSTALL_HINT, timeout=60)
     try:
         platform = json.loads(result.stdout).get("platform")
     except (ValueError, AttributeError):
