@@ -32,9 +32,10 @@ class BadLine:
 
     path: Path
     line: int
+    reason: str = "not a KEY=value line"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: not a KEY=value line (skipped)"
+        return f"{self.path}:{self.line}: {self.reason} (skipped)"
 
 
 @dataclass(frozen=True)
@@ -66,31 +67,39 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     bad: list[BadLine] = []
     read: list[Path] = []
     for path in paths:
-        if not path.is_file():
+        text = _read(path)
+        if text is None:
             continue
         read.append(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FileFormatError(path, f"cannot read: {exc}") from exc
         import io
 
+        bindings = list(parse_stream(io.StringIO(text)))
         problems = [
             BadLine(path, _first_text_line(b.original.line, b.original.string))
-            for b in parse_stream(io.StringIO(text))
+            for b in bindings
             if b.error
+        ]
+        # No process can receive a variable holding NUL: report the line, skip the variable.
+        problems += [
+            BadLine(
+                path,
+                _first_text_line(b.original.line, b.original.string),
+                "the value holds a NUL byte",
+            )
+            for b in bindings
+            if b.key and b.value and "\x00" in b.value
         ]
         if problems and strict:
             raise FileFormatError(
                 path,
-                "not a KEY=value line",
+                problems[0].reason,
                 line=problems[0].line,
                 hint="fix the line, or drop --strict to skip malformed lines",
             )
         bad.extend(problems)
         for key, value in dotenv_values(stream=io.StringIO(text), interpolate=True).items():
-            if value is None:
-                continue  # a bare `KEY` line declares nothing to set
+            if value is None or "\x00" in value:
+                continue  # a bare `KEY` line declares nothing to set; NUL was reported above
             # Values of secret-looking names are always secrets. Other values are treated as
             # secrets when they are long enough to be a credential: masking `debug`, `true` or a
             # port everywhere would turn devkit's own messages into nonsense.
@@ -101,6 +110,23 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
+def _read(path: Path) -> str | None:
+    """A file's text; None when there is no such file. A pipe (``--env-file <(…)``) is read
+    once; a directory or a dangling symlink is an error, not silently "no file"."""
+    if path.is_symlink() and not path.exists():
+        raise FileFormatError(path, f"a symlink to {path.readlink()}, which does not exist")
+    if not path.exists():
+        return None
+    if path.is_dir():
+        raise FileFormatError(path, "is a directory, not a file of KEY=value lines")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(path, "not UTF-8 text", hint="save it as UTF-8") from exc
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+
+
 def _first_text_line(line: int, original: str) -> int:
     # python-dotenv counts blank lines before a bad statement as part of it.
     stripped = original.lstrip()
@@ -109,12 +135,14 @@ def _first_text_line(line: int, original: str) -> int:
 
 def keys_in(path: Path) -> list[str]:
     """The variable names a file declares (for ``.env.example``): names only, no values."""
+    import io
+
     from dotenv.parser import parse_stream
 
-    if not path.is_file():
+    text = _read(path)
+    if text is None:
         return []
-    with path.open(encoding="utf-8") as handle:
-        return [b.key for b in parse_stream(handle) if b.key and _SPEC_KEY.match(b.key)]
+    return [b.key for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
 
 
 def masked(name: str, value: str, *, from_file: bool) -> str:

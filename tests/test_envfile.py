@@ -99,3 +99,46 @@ def test_short_plain_values_stay_readable(tmp_path: Path) -> None:
     envfile.load([path])
     text = "debug: port 9123, hunter2, europe-west1"
     assert redaction.redact(text) == "debug: port 9123, ****, ****"
+
+
+def test_a_nul_byte_in_a_value_is_a_bad_line_and_never_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"A=1\nSECRET_TOKEN=hunter2\x00-rest\nB=2\n")
+    loaded = envfile.load([path])
+    assert loaded.values == {"A": "1", "B": "2"}
+    assert [str(b) for b in loaded.bad_lines] == [f"{path}:2: the value holds a NUL byte (skipped)"]
+    with pytest.raises(FileFormatError) as info:
+        envfile.load([path], strict=True)
+    assert info.value.line == 2 and "hunter2" not in info.value.message
+
+
+@pytest.mark.parametrize("kind", ["directory", "dangling symlink", "binary"])
+def test_unreadable_env_files_are_errors_naming_the_file(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / ".env"
+    if kind == "directory":
+        path.mkdir()
+        expected = "is a directory"
+    elif kind == "dangling symlink":
+        path.symlink_to(tmp_path / "gone.env")
+        expected = "a symlink to"
+    else:
+        path.write_bytes(b"\xff\xfe\x00A")
+        expected = "not UTF-8 text"
+    for read in (lambda: envfile.load([path]), lambda: envfile.keys_in(path)):
+        with pytest.raises(FileFormatError) as info:
+            read()
+        assert info.value.message.startswith(f"{path}: ") and expected in info.value.message
+
+
+def test_a_pipe_is_read_once(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "secrets.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text("FROM_PIPE=yes\n"))
+    writer.start()
+    try:
+        assert envfile.load([fifo]).values == {"FROM_PIPE": "yes"}
+    finally:
+        writer.join(timeout=10)

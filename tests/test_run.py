@@ -275,3 +275,27 @@ def test_a_missing_env_file_is_a_usage_error(api: Monorepo, tmp_path: Path) -> N
         "--root", str(api.root), "run", "api", "--env-file", str(missing), "--print-env"
     )
     assert result.returncode == 2 and f"--env-file {missing}: no such file" in result.stderr
+
+
+def test_env_files_from_a_pipe_a_directory_and_with_nul(api: Monorepo, tmp_path: Path) -> None:
+    import threading
+
+    # `--env-file <(op inject -i .env.tpl)`: a pipe, read once.
+    fifo = tmp_path / "from-a-vault"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text("VAULTED=from-pipe\n"))
+    writer.start()
+    piped = devkit("--root", str(api.root), "run", "api", "--env-file", str(fifo), "--print-env")
+    writer.join(timeout=10)
+    assert piped.returncode == 0, piped.stderr
+    assert "VAULTED" in piped.stdout and "from-pipe" not in piped.stdout, piped.stdout
+
+    folder = devkit("--root", str(api.root), "run", "api", "--env-file", str(tmp_path))
+    assert folder.returncode == 2 and f"--env-file {tmp_path}: is a directory" in folder.stderr
+
+    env_file = api.api / ".env"
+    env_file.write_bytes(env_file.read_bytes() + b"NULLED_TOKEN=abc\x00def-secret\n")
+    nul = devkit("--root", str(api.root), "run", "api", "--print-env")
+    assert nul.returncode == 0 and "crashed" not in nul.stderr
+    assert "the value holds a NUL byte (skipped)" in nul.stderr
+    assert "def-secret" not in nul.stdout + nul.stderr

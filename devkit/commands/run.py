@@ -72,8 +72,11 @@ def resolve(
 ) -> Resolved:
     """Build the child's environment: shell, then ``.env`` files, then devkit's own settings."""
     for extra in request.env_files:
-        if not extra.is_file():
+        # A pipe is fine (`--env-file <(op inject -i .env.tpl)`): it is read once, below.
+        if not extra.exists():
             raise UsageError(f"--env-file {extra}: no such file")
+        if extra.is_dir():
+            raise UsageError(f"--env-file {extra}: is a directory")
     loaded = envfile.load(
         env_file_paths(monorepo, project, request.env_files), strict=request.strict
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from devkit.console import LOG
 from devkit.doctor.base import Check, Outcome, Result, Status
 from devkit.doctor.context import Context
+from devkit.errors import DevkitError
 from devkit.redaction import redact
 
 
@@ -31,17 +32,22 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> Report:
     """Run global checks once and per-project checks once per selected project."""
     results: list[Result] = []
     for check in (c for c in checks if not c.per_project):
-        results.extend(_run_one(ctx, check, Outcome(check, None)))
+        results.extend(run_one(ctx, check, Outcome(check, None)))
     for project in ctx.projects:
         for check in (c for c in checks if c.per_project):
-            results.extend(_run_one(ctx, check, Outcome(check, project)))
+            results.extend(run_one(ctx, check, Outcome(check, project)))
     return Report(tuple(results))
 
 
-def _run_one(ctx: Context, check: Check, out: Outcome) -> Iterable[Result]:
+def run_one(ctx: Context, check: Check, out: Outcome) -> Iterable[Result]:
+    """One check for one project (or the repo); whatever it raises becomes a result."""
     try:
         produced = check.run(ctx, out)
         return [produced] if isinstance(produced, Result) else list(produced)
+    except DevkitError as exc:
+        # An expected problem (a file devkit cannot read, a tool missing) the check did not
+        # turn into a result itself: report it as what it is, not as a crash.
+        return [out.fail(exc.message, hint=exc.hint, fixable=False)]
     except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
         LOG.debug("check %s crashed", check.id, exc_info=True)
         return [

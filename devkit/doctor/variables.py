@@ -27,8 +27,16 @@ def _env_files(ctx: Context, project: Project) -> envfile.LoadedEnv:
 def dotenv_present(ctx: Context, out: Outcome) -> Result:
     """A project with a `.env.example` has its own `.env`."""
     project = _project(out)
-    if (project.path / ".env").is_file():
+    path = project.path / ".env"
+    if path.is_file():
         return out.ok(".env present")
+    if path.is_symlink() or path.exists():
+        what = "a directory" if path.is_dir() else "a symlink to nothing"
+        return out.fail(
+            f"{path} is {what}, not a file: `devkit run` cannot load it",
+            hint=f"replace it with a file of KEY=value lines (from {path.name}.example)",
+            fixable=False,
+        )
     if (project.path / ".env.example").is_file():
         return out.warn(
             ".env is missing (the project has a .env.example)",

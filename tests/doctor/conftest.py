@@ -14,6 +14,7 @@ from devkit.config import Thresholds
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.doctor.registry import BY_ID
+from devkit.doctor.runner import run_one
 
 # Facts as `uname -s`, `uname -m`, `sysctl -n sysctl.proc_translated` and $SHELL report them on
 # real Macs: an Intel MacBook Pro, an M2 MacBook Air in a native Terminal, and the same M2 with
@@ -76,8 +77,7 @@ def run_check(ctx: Context, check_id: str, project: str | None = None) -> Result
     """Run one check and return its single result."""
     check = BY_ID[check_id]
     target = ctx.monorepo.project(project) if (project and ctx.monorepo) else None
-    produced = check.run(ctx, Outcome(check, target))
-    assert isinstance(produced, Result)
+    [produced] = run_one(ctx, check, Outcome(check, target))
     return produced
 
 

@@ -151,3 +151,31 @@ def test_port_check_reads_the_root_dotenv_like_run(
         (sample_monorepo.root / ".env").write_text(f"PORT={port}\n")
         result = run_check(make_ctx(sample_monorepo.root), "service.port", "api")
     assert result.status is Status.WARN and f"port {port} is in use" in result.message
+
+
+def test_a_dotenv_that_is_a_directory_fails_without_a_fix(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    env = sample_monorepo.api / ".env"
+    env.unlink()
+    env.mkdir()
+    result = run_check(make_ctx(sample_monorepo.root), "vars.dotenv", "api")
+    assert result.status is Status.FAIL and not result.fixable
+    assert f"{env} is a directory, not a file" in result.message
+    missing = run_check(make_ctx(sample_monorepo.root), "vars.missing", "api")
+    assert missing.status is Status.FAIL and "is a directory" in missing.message
+    assert "crashed" not in missing.message and missing.hint != BUG_HINT
+
+
+def test_an_unreadable_dotenv_is_a_finding_not_a_crash(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    (sample_monorepo.api / ".env.example").write_bytes(b"\xff\xfe\x00K")
+    for check_id in ("vars.missing", "vars.unused"):
+        result = run_check(make_ctx(sample_monorepo.root), check_id, "api")
+        assert result.status is Status.FAIL, check_id
+        assert result.message.endswith(".env.example: not UTF-8 text"), result.message
+        assert result.hint == "save it as UTF-8"
+
+
+BUG_HINT = "this is a bug in devkit; re-run with --verbose and report it"
