@@ -143,6 +143,8 @@ class RepoConfig:
     channel_priority: str | None = None
     virtual_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     mirrors: dict[str, str] = field(default_factory=dict)
+    # The line of each `projects:` entry, to point at one that names no project.
+    project_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     def settings_for(self, project: str) -> ProjectSettings:
         """The settings of one project (defaults when it has none)."""
@@ -221,6 +223,7 @@ def load_repo_config(root: Path) -> RepoConfig:
         path=path,
         projects_dir=projects_dir,
         projects=projects,
+        project_lines={name: raw_projects.line_of(name) for name in projects},
         platforms=_platforms(path, data),
         channel_priority=priority,
         virtual_packages=_virtual_packages(path, data),
@@ -267,8 +270,39 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
                 f"virtual packages of {platform} must be a list like [__glibc=2.17, __unix]",
                 line=line,
             )
+        for text, item_line in zip(packages, getattr(packages, "item_lines", []), strict=False):
+            problem = _virtual_package_problem(text)
+            if problem:
+                raise FileFormatError(
+                    path,
+                    f"virtual package {text!r}: {problem}",
+                    line=item_line,
+                    hint="write it as __name=version or __name=version=build, e.g. __glibc=2.17",
+                )
         result[platform] = tuple(packages)
     return result
+
+
+def _virtual_package_problem(text: str) -> str | None:
+    """Why py-rattler would refuse ``__name=version=build``, read only when the key is set."""
+    from rattler import PackageName, Version
+    from rattler.exceptions import InvalidPackageNameError, InvalidVersionError
+
+    name, _, rest = text.strip().partition("=")
+    version, _, build = rest.partition("=")
+    if "=" in build:
+        return "more than name, version and build"
+    if not re.fullmatch(r"[A-Za-z0-9_.+]*", build):
+        return f"invalid build string {build!r}"
+    try:
+        PackageName(name)
+    except InvalidPackageNameError:
+        return f"invalid package name {name!r}"
+    try:
+        Version(version or "0")
+    except InvalidVersionError:
+        return f"invalid version {version!r}"
+    return None
 
 
 def _mirrors(path: Path, data: yamlfile.YamlMap) -> dict[str, str]:

@@ -93,6 +93,7 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
 
     channels = _string_list(path, data, "channels")
     platforms = _string_list(path, data, "platforms")
+    _check_platforms(path, data, platforms)
     deps, pip = _dependencies(path, data) if dependencies else ((), ())
     variables = _variables(path, data)
     return EnvSpec(
@@ -106,6 +107,18 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
         unknown_keys=tuple(k for k in data if k not in _KNOWN_KEYS),
         fingerprint=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _check_platforms(path: Path, data: yamlfile.YamlMap, platforms: tuple[str, ...]) -> None:
+    from devkit.config import PLATFORM
+
+    value = data.get("platforms")
+    lines = value.item_lines if isinstance(value, yamlfile.YamlList) else []
+    for platform, line in zip(platforms, lines, strict=False):
+        if not PLATFORM.match(platform):
+            raise FileFormatError(
+                path, f"unknown platform {platform!r} (e.g. linux-64, osx-64, osx-arm64)", line=line
+            )
 
 
 def _string_list(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, ...]:

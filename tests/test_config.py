@@ -78,3 +78,22 @@ def test_saving_keeps_keys_a_newer_devkit_wrote(tmp_path: Path) -> None:
     text = path.read_text()
     assert "future_setting" in text and "colour: blue" in text
     assert config.load_user_config(path).clone == tmp_path / "new"
+
+
+@pytest.mark.parametrize(
+    ("entries", "line", "message"),
+    [
+        ('\n    - __unix\n    - "__glibc>=2.17"\n', 4, "invalid package name '__glibc>'"),
+        (" [__glibc=2.17 foo]\n", 2, "invalid version '2.17 foo'"),
+        (" [__glibc=2.17=0=extra]\n", 2, "more than name, version and build"),
+        (" [__cuda=12=b uild]\n", 2, "invalid build string"),
+    ],
+)
+def test_virtual_packages_py_rattler_would_refuse_name_their_line(
+    tmp_path: Path, entries: str, line: int, message: str
+) -> None:
+    (tmp_path / "devkit.yaml").write_text("virtual_packages:\n  linux-64:" + entries)
+    with pytest.raises(FileFormatError) as caught:
+        config.load_repo_config(tmp_path)
+    assert caught.value.line == line and message in caught.value.message
+    assert caught.value.hint and "__glibc=2.17" in caught.value.hint

@@ -88,6 +88,7 @@ def test_matchspec_objects_come_from_py_rattler(tmp_path: Path) -> None:
         ("name: x\nchannels:\n  - conda-forge\n  - [a]\n", 4, "each entry of `channels`"),
         ("name: x\nvariables:\n  A: [1]\n", 3, "variable `A` must be a plain value"),
         ("- just\n- a list\n", 1, "expected a mapping"),
+        ("name: x\nplatforms:\n  - linux-64\n  - win-99\n", 4, "unknown platform 'win-99'"),
     ],
 )
 def test_malformed_files_name_file_and_line(
