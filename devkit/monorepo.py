@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
-from devkit.errors import MonorepoNotFoundError, ProjectNotFoundError, UsageError
+from devkit.errors import DevkitError, MonorepoNotFoundError, ProjectNotFoundError, UsageError
 
 ENV_FILE_NAMES = ("environment.yml", "environment.yaml")
 
@@ -74,7 +74,7 @@ class Monorepo:
         """The named projects (all of them when ``names`` is empty), in the order given."""
         if not names:
             return self.projects()
-        return [self.project(name) for name in names]
+        return [self.project(name) for name in dict.fromkeys(names)]
 
     def _project(self, name: str, folder: Path, env_file: Path) -> Project:
         return Project(name, folder, env_file, self.config.settings_for(name))
@@ -142,4 +142,34 @@ def find_root(explicit: Path | None, cwd: Path, recorded: Path | None) -> Path:
 
 def load(root: Path) -> Monorepo:
     """Read a monorepo's configuration."""
-    return Monorepo(root=root, config=load_repo_config(root))
+    monorepo = Monorepo(root=root, config=load_repo_config(root))
+    folder = monorepo.projects_dir
+    if folder.exists() and not folder.is_dir():
+        raise DevkitError(
+            f"the projects folder {folder} is not a folder",
+            hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
+            "project (default: projects)",
+        )
+    _warn_unknown_settings(monorepo)
+    return monorepo
+
+
+def _warn_unknown_settings(monorepo: Monorepo) -> None:
+    # Settings for a project that does not exist (a typo, a removed project) would silently
+    # do nothing; a warning, not an error, so removing a project never breaks every command.
+    configured = monorepo.config.projects
+    if not configured:
+        return
+    import difflib
+
+    from devkit import console
+
+    names = [p.name for p in monorepo.projects()]
+    for name in configured:
+        if name in names:
+            continue
+        line = monorepo.config.project_lines.get(name)
+        where = f"{monorepo.config.path}:{line}" if line else str(monorepo.config.path)
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        console.warn(f"{where}: settings for `{name}`, which is not a project{hint}")

@@ -8,6 +8,7 @@ import pytest
 
 from devkit import config, monorepo
 from devkit.errors import (
+    DevkitError,
     FileFormatError,
     MonorepoNotFoundError,
     ProjectNotFoundError,
@@ -128,3 +129,33 @@ def test_a_projects_folder_without_projects_is_not_a_monorepo(tmp_path: Path) ->
     (home / "projects" / "side-project").mkdir(parents=True)  # a user's ~/projects
     clone = make_repo(tmp_path / "clone", "api")
     assert monorepo.find_root(None, home / "projects" / "side-project", clone) == clone
+
+
+def test_a_projects_dir_that_is_a_file_is_an_error(tmp_path: Path) -> None:
+    make_repo(tmp_path, devkit_yaml="projects_dir: README.md\n")
+    (tmp_path / "README.md").write_text("# not a folder\n")
+    with pytest.raises(DevkitError) as caught:
+        monorepo.load(tmp_path)
+    assert f"the projects folder {tmp_path / 'README.md'} is not a folder" in caught.value.message
+    assert caught.value.hint and "projects_dir" in caught.value.hint
+
+
+def test_settings_for_a_project_that_does_not_exist_warn_with_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_repo(
+        tmp_path,
+        "ingest",
+        devkit_yaml="projects:\n  ingest: {}\n  ingset:\n    platforms: [linux-64]\n",
+    )
+    repo = monorepo.load(tmp_path)
+    assert [p.name for p in repo.projects()] == ["ingest"]
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'devkit.yaml'}:3: settings for `ingset`" in err
+    assert "did you mean `ingest`?" in err
+    assert "settings for `ingest`" not in err
+
+
+def test_a_project_named_twice_is_selected_once(tmp_path: Path) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api", "etl"))
+    assert [p.name for p in repo.select(["etl", "api", "etl"])] == ["etl", "api"]
