@@ -6,15 +6,14 @@ import re
 from pathlib import Path
 
 from devkit import proc
-from devkit.errors import DevkitError
 
 
 def toplevel(folder: Path) -> Path | None:
-    """The work tree's top folder, or None when ``folder`` is not inside a git repo."""
-    try:
-        result = proc.run(["git", "-C", folder, "rev-parse", "--show-toplevel"], check=False)
-    except DevkitError:
-        return None
+    """The work tree's top folder, or None when ``folder`` is not inside a git repo.
+
+    A missing git raises ``ToolNotFoundError``: "not a clone" would be a false answer.
+    """
+    result = proc.run(["git", "-C", folder, "rev-parse", "--show-toplevel"], check=False)
     return Path(result.stdout.strip()) if result.returncode == 0 else None
 
 

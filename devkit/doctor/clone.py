@@ -19,10 +19,18 @@ def found(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"{ctx.monorepo.root} ({count} project{'s' * (count != 1)})")
 
 
+NO_GIT = "git is not installed (see git.installed)"
+
+
 def is_git(ctx: Context, out: Outcome) -> Result:
     """The monorepo is a git work tree."""
     if ctx.monorepo is None:
         return out.skip("no monorepo")
+    if ctx.which("git") is None:
+        return out.fail(
+            f"{NO_GIT}: devkit cannot tell whether {ctx.monorepo.root} is a clone",
+            hint="install git (macOS: xcode-select --install)",
+        )
     top = git.toplevel(ctx.monorepo.root)
     if top is None:
         return out.fail(
@@ -36,6 +44,8 @@ def remote(ctx: Context, out: Outcome) -> Result:
     """The clone's origin is the repository devkit was set up with."""
     if ctx.monorepo is None or ctx.config.repo_url is None:
         return out.skip("no repository recorded by `devkit setup`")
+    if ctx.which("git") is None:
+        return out.skip(NO_GIT)
     url = git.remote_url(ctx.monorepo.root)
     if url is None:
         return out.fail(
@@ -55,6 +65,8 @@ def behind(ctx: Context, out: Outcome) -> Result:
     """How far the clone is behind its upstream, as of the last fetch."""
     if ctx.monorepo is None:
         return out.skip("no monorepo")
+    if ctx.which("git") is None:
+        return out.skip(NO_GIT)
     counts = git.ahead_behind(ctx.monorepo.root)
     if counts is None:
         return out.skip("the current branch has no upstream")

@@ -125,6 +125,12 @@ def tracked(ctx: Context, out: Outcome) -> Result:
     """`.env` is not committed to git (it holds secrets)."""
     project = _project(out)
     path = (project.path / ".env").resolve()
+    if ctx.which("git") is None:
+        # Not "not tracked": without git nobody can say, and this is the secrets check.
+        return out.warn(
+            "git is not installed: devkit cannot tell whether .env is committed",
+            hint="install git, then run `devkit doctor` again",
+        )
     if path in ctx.tracked_env_files:
         return out.fail(
             f"{project.path / '.env'} is tracked by git: its secrets are in the history",

@@ -57,3 +57,44 @@ def test_behind_upstream_from_the_last_fetch(
     assert result.status is Status.WARN and "1 commit behind" in result.message
     git(mine, "checkout", "-q", "--detach")
     assert run_check(make_ctx(mine), "clone.behind").status is Status.SKIP
+
+
+def test_without_git_the_clone_checks_say_so(
+    make_ctx: MakeCtx, git_origin: GitOrigin, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", git_origin.url, str(clone))
+    user = UserConfig(clone=clone, repo_url=git_origin.url)
+    ctx = make_ctx(clone, user=user, environ={"PATH": str(tmp_path / "empty")})
+    is_git = run_check(ctx, "clone.git")
+    assert is_git.status is Status.FAIL and is_git.message.startswith("git is not installed")
+    for check_id in ("clone.remote", "clone.behind"):
+        result = run_check(ctx, check_id)
+        assert result.status is Status.SKIP and "git.installed" in result.message, check_id
+
+
+def test_doctor_without_git_on_path_does_not_crash(git_origin: GitOrigin, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+
+    from tests.drift.conftest import DEVKIT
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", git_origin.url, str(clone))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run(
+        [str(DEVKIT), "--root", str(clone), "doctor", "--no-drift", "--json"],
+        env={**os.environ, "PATH": str(empty)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    results = json.loads(done.stdout)["results"]
+    assert [r for r in results if "crashed" in r["message"]] == []
+    by_id = {(r["id"], r["project"]): r for r in results}
+    assert by_id[("git.installed", None)]["status"] == "fail"
+    assert by_id[("vars.tracked", "api")]["status"] == "warn"

@@ -106,6 +106,10 @@ def test_committed_dotenv_is_a_leak(make_ctx: MakeCtx, sample_monorepo: Monorepo
     result = run_check(make_ctx(root), "vars.tracked", "api")
     assert result.status is Status.FAIL and "rotate" in (result.hint or "")
     assert "sk-live" not in result.message
+    # Without git nobody can tell: never the all-clear.
+    no_git = make_ctx(root, environ={"PATH": str(root / "no-tools-here")})
+    blind = run_check(no_git, "vars.tracked", "api")
+    assert blind.status is Status.WARN and "cannot tell" in blind.message
 
 
 def test_main_module(make_ctx: MakeCtx, sample_monorepo: Monorepo) -> None:
