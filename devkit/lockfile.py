@@ -15,9 +15,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from devkit import __version__, atomic, channels
+from devkit.config import PLATFORM
 from devkit.envspec import EnvSpec
 from devkit.errors import FileFormatError
 from devkit.resolved import Package, parse_file_name, split_url
@@ -154,32 +155,55 @@ def read(path: Path) -> Lock:
         raise FileFormatError(
             path, "expected `metadata` and a `package` list", line=_line(data), hint=_RELOCK
         )
-    lock_channels = tuple(
-        str(c.get("url") if isinstance(c, dict) else c) for c in meta.get("channels") or ()
-    )
-    packages: dict[str, dict[str, Package]] = {p: {} for p in meta.get("platforms") or ()}
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or entry.get("manager") != "conda":
-            continue
-        missing = [k for k in ("name", "version", "platform", "url") if not entry.get(k)]
-        if missing:
-            line = entries.item_lines[index] if isinstance(entries, yamlfile.YamlList) else None
-            raise FileFormatError(
-                path, f"package entry without {', '.join(missing)}", line=line, hint=_RELOCK
+    check = _Checker(path)
+    platforms = check.strings(meta, "platforms", "metadata.platforms")
+    for index, platform in enumerate(platforms):
+        if not PLATFORM.match(platform):
+            check.fail(
+                f"metadata.platforms: {platform!r} is not a platform (like linux-64 or osx-arm64)",
+                _item_line(meta.get("platforms"), index),
             )
-        packages.setdefault(str(entry["platform"]), {})[str(entry["name"])] = _package(
-            entry, lock_channels
+    sources = check.strings(meta, "sources", "metadata.sources")
+    lock_channels = check.channels(meta)
+    hashes = check.mapping(meta, "content_hash", "metadata.content_hash")
+    for key, value in hashes.items():
+        if not isinstance(value, str):
+            check.fail(
+                f"metadata.content_hash.{key} must be a string, not {_kind(value)}", hashes, key
+            )
+    inputs = check.mapping(meta, "inputs_metadata", "metadata.inputs_metadata")
+    first = inputs.get(sources[0]) if sources else None
+    source_sha256 = first.get("sha256") if isinstance(first, dict) else None
+    if source_sha256 is not None and not isinstance(source_sha256, str):
+        check.fail(
+            f"metadata.inputs_metadata.{sources[0]}.sha256 must be a string", first, "sha256"
         )
-    inputs = meta.get("inputs_metadata") or {}
-    sources = tuple(str(s) for s in meta.get("sources") or ())
-    first = inputs.get(sources[0]) if sources and isinstance(inputs, dict) else None
+    known = [
+        channels.Channel(name=channels.short_name(u), url=u, fetch_url=u) for u in lock_channels
+    ]
+    packages: dict[str, dict[str, Package]] = {p: {} for p in platforms}
+    for index, entry in enumerate(entries):
+        line = _item_line(entries, index)
+        if not isinstance(entry, dict):
+            check.fail(f"package entry must be a mapping, not {_kind(entry)}", line)
+        manager = entry.get("manager")
+        if not isinstance(manager, str):
+            check.fail(
+                f"package entry: `manager` must be conda or pip, not {_kind(manager)}",
+                entry,
+                "manager",
+            )
+        if manager != "conda":
+            continue
+        platform, package = check.package(entry, line, known)
+        packages.setdefault(platform, {})[package.name] = package
     return Lock(
         path=path,
-        platforms=tuple(str(p) for p in meta.get("platforms") or ()),
+        platforms=tuple(platforms),
         channels=lock_channels,
-        sources=sources,
-        content_hash={str(k): str(v) for k, v in (meta.get("content_hash") or {}).items()},
-        source_sha256=first.get("sha256") if isinstance(first, dict) else None,
+        sources=tuple(sources),
+        content_hash=dict(hashes),
+        source_sha256=source_sha256,
         packages=packages,
     )
 
@@ -195,28 +219,175 @@ def _line(data: object, key: str | None = None) -> int | None:
     return None
 
 
-def _package(entry: dict[str, Any], lock_channels: tuple[str, ...]) -> Package:
-    url = str(entry.get("url") or "")
+def _item_line(items: object, index: int) -> int | None:
+    from devkit import yamlfile
+
+    if isinstance(items, yamlfile.YamlList) and index < len(items.item_lines):
+        return items.item_lines[index]
+    return None
+
+
+def _kind(value: object) -> str:
+    """How a YAML value reads in a message: ``a string``, ``a list``, ``null``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """Shape checks for one lockfile: each failure is a FileFormatError at the value's line."""
+
+    path: Path
+
+    def fail(self, message: str, where: object, key: str | None = None) -> NoReturn:
+        line = where if isinstance(where, int) or where is None else _line(where, key)
+        raise FileFormatError(self.path, message, line=line, hint=_RELOCK)
+
+    def mapping(self, parent: dict[str, Any], key: str, label: str) -> dict[str, Any]:
+        """``parent[key]``: a mapping, or absent (empty)."""
+        value = parent.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"{label} must be a mapping, not {_kind(value)}", parent, key)
+        return value
+
+    def strings(self, parent: dict[str, Any], key: str, label: str) -> list[str]:
+        """``parent[key]``: a list of non-empty strings, or absent (empty)."""
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{label} must be a list, not {_kind(value)}", parent, key)
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item:
+                where = _item_line(value, index) or _line(parent, key)
+                self.fail(f"{label}[{index}] must be a string, not {_kind(item)}", where)
+        return value
+
+    def channels(self, meta: dict[str, Any]) -> tuple[str, ...]:
+        """``metadata.channels``: ``{url, used_env_vars}`` mappings (devkit, conda-lock 1.x+) or
+        plain names (older conda-lock)."""
+        value = meta.get("channels")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(f"metadata.channels must be a list, not {_kind(value)}", meta, "channels")
+        found = []
+        for index, item in enumerate(value):
+            url = item.get("url") if isinstance(item, dict) else item
+            if not isinstance(url, str) or not url:
+                where = _item_line(value, index) or _line(meta, "channels")
+                self.fail(
+                    f"metadata.channels[{index}] must be a channel name or {{url: ...}}, "
+                    f"not {_kind(item)}",
+                    where,
+                )
+            found.append(url)
+        return tuple(found)
+
+    def package(
+        self, entry: dict[str, Any], line: int | None, known: list[channels.Channel]
+    ) -> tuple[str, Package]:
+        """A ``manager: conda`` entry: its platform and Package, each of its values checked."""
+        from rattler import BuildString, PackageName, Version
+        from rattler.exceptions import InvalidPackageNameError, InvalidVersionError
+
+        missing = [k for k in ("name", "version", "platform", "url") if not entry.get(k)]
+        if missing:
+            self.fail(f"package entry without {', '.join(missing)}", line)
+        for key in ("name", "version", "platform", "url", "build"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                self.fail(
+                    f"package entry: `{key}` must be a string, not {_kind(value)}", entry, key
+                )
+        name, version, platform, url = (
+            entry["name"],
+            entry["version"],
+            entry["platform"],
+            entry["url"],
+        )
+        label = f"package {name} ({platform})"
+        try:
+            PackageName(name)
+        except InvalidPackageNameError as exc:
+            self.fail(f"package entry: {exc}", entry, "name")
+        try:
+            Version(version)  # what `unsatisfied` matches specs against
+        except InvalidVersionError as exc:
+            self.fail(f"{label}: {exc}", entry, "version")
+        if not PLATFORM.match(platform):
+            self.fail(
+                f"{label}: {platform!r} is not a platform (like linux-64 or osx-arm64)",
+                entry,
+                "platform",
+            )
+        base, subdir, build = _url_parts(url)
+        if not base:
+            self.fail(
+                f"{label}: {url!r} is not a conda package URL "
+                "(…/CHANNEL/SUBDIR/NAME-VERSION-BUILD.conda or .tar.bz2)",
+                entry,
+                "url",
+            )
+        build = entry.get("build") or build
+        try:
+            BuildString(build)
+        except ValueError as exc:
+            where = "build" if entry.get("build") else "url"
+            self.fail(f"{label}: build {build!r}: {exc}", entry, where)
+        dependencies = self.mapping(entry, "dependencies", f"{label}: dependencies")
+        for dep, constraint in dependencies.items():
+            if not isinstance(constraint, str):
+                self.fail(
+                    f"{label}: dependencies.{dep} must be a string, not {_kind(constraint)}",
+                    dependencies,
+                    dep,
+                )
+        hashes = self.mapping(entry, "hash", f"{label}: hash")
+        for key in ("md5", "sha256"):
+            if hashes.get(key) is not None and not isinstance(hashes[key], str):
+                self.fail(
+                    f"{label}: hash.{key} must be a string, not {_kind(hashes[key])}", hashes, key
+                )
+        package = Package(
+            name=name,
+            version=version,
+            build=build,
+            subdir=subdir,
+            channel=channels.name_of(base, known),
+            url=url,
+            md5=hashes.get("md5"),
+            sha256=hashes.get("sha256"),
+            depends=tuple(f"{k} {v}".strip() for k, v in dependencies.items()),
+        )
+        return platform, package
+
+
+def _url_parts(url: str) -> tuple[str, str, str]:
+    """A package URL's channel, subdir and build; an empty channel if it is not one."""
     base, subdir, file_name = split_url(url)
-    build = entry.get("build")
-    if not build:
-        build = parse_file_name(file_name)[2] if file_name else ""
-    dependencies = entry.get("dependencies") or {}
-    hashes = entry.get("hash") or {}
-    known = [
-        channels.Channel(name=channels.short_name(u), url=u, fetch_url=u) for u in lock_channels
-    ]
-    return Package(
-        name=str(entry["name"]),
-        version=str(entry["version"]),
-        build=str(build),
-        subdir=subdir,
-        channel=channels.name_of(base, known),
-        url=url,
-        md5=hashes.get("md5"),
-        sha256=hashes.get("sha256"),
-        depends=tuple(f"{k} {v}".strip() for k, v in dependencies.items()),
-    )
+    if not file_name.endswith((".conda", ".tar.bz2")):
+        return "", "", ""
+    try:
+        name, version, build = parse_file_name(file_name)
+    except ValueError:
+        return "", "", ""
+    if not (base and subdir and name and version and build):
+        return "", "", ""
+    return base, subdir, build
 
 
 def unsatisfied(lock: Lock, spec: EnvSpec, platform: str) -> list[str]:

@@ -146,29 +146,98 @@ def load(path: Path) -> Snapshot:
             f"export schema version {data.get('schema_version')} is not {SCHEMA_VERSION}",
             hint="export it again with this devkit",
         )
-    try:
-        conda = {
-            str(p["name"]): Package(
-                name=str(p["name"]),
-                version=str(p["version"]),
-                build=str(p.get("build") or ""),
-                subdir=str(p.get("subdir") or ""),
-                channel=str(p.get("channel") or "unknown"),
-                url=str(p.get("url") or ""),
-                build_number=int(p.get("build_number") or 0),
+    fields = _Fields(path)
+    project = fields.optional(data, "project", "project")
+    platform = fields.string(data, "platform", "platform")
+    conda: dict[str, Package] = {}
+    for index, p in enumerate(fields.objects(data, "conda", "conda", required=True)):
+        where = f"conda[{index}]"
+        name = fields.string(p, "name", f"{where}.name")
+        build_number = p.get("build_number")
+        if build_number is not None and (
+            isinstance(build_number, bool) or not isinstance(build_number, int)
+        ):
+            raise fields.error(f"{where}.build_number", "an integer", build_number)
+        conda[name] = Package(
+            name=name,
+            version=fields.string(p, "version", f"{where}.version"),
+            build=fields.optional(p, "build", f"{where}.build") or "",
+            subdir=fields.optional(p, "subdir", f"{where}.subdir") or "",
+            channel=fields.optional(p, "channel", f"{where}.channel") or "unknown",
+            url=fields.optional(p, "url", f"{where}.url") or "",
+            build_number=build_number or 0,
+        )
+        for key in ("md5", "sha256"):  # not compared, but an export holds them as strings
+            fields.optional(p, key, f"{where}.{key}")
+    pip = {
+        fields.string(p, "name", f"pip[{i}].name"): fields.string(p, "version", f"pip[{i}].version")
+        for i, p in enumerate(fields.objects(data, "pip", "pip"))
+    }
+    direct = None
+    if data.get("direct") is not None:
+        direct = tuple(
+            Dependency(
+                fields.string(d, "text", f"direct[{i}].text"),
+                0,
+                fields.string(d, "name", f"direct[{i}].name"),
+                fields.optional(d, "version", f"direct[{i}].version"),
+                fields.optional(d, "selector", f"direct[{i}].selector"),
             )
-            for p in data["conda"]
-        }
-        pip = {str(p["name"]): str(p["version"]) for p in data.get("pip") or ()}
-        direct = None
-        if data.get("direct") is not None:
-            direct = tuple(
-                Dependency(str(d["text"]), 0, str(d["name"]), d.get("version"), d.get("selector"))
-                for d in data["direct"]
-            )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FileFormatError(path, f"malformed export: {exc!r}") from exc
-    return Snapshot(path, data.get("project"), str(data.get("platform") or "?"), conda, pip, direct)
+            for i, d in enumerate(fields.objects(data, "direct", "direct"))
+        )
+    return Snapshot(path, project, platform, conda, pip, direct)
+
+
+def _kind(value: object) -> str:
+    """How a JSON value reads in a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Typed reads of an export's values: anything else is a FileFormatError naming the field."""
+
+    path: Path
+
+    def error(self, field: str, expected: str, value: object) -> FileFormatError:
+        return FileFormatError(
+            self.path, f"malformed export: `{field}` must be {expected}, not {_kind(value)}"
+        )
+
+    def string(self, obj: dict[str, Any], key: str, field: str) -> str:
+        value = obj.get(key)
+        if not isinstance(value, str) or not value:
+            raise self.error(field, "a non-empty string", value)
+        return value
+
+    def optional(self, obj: dict[str, Any], key: str, field: str) -> str | None:
+        value = obj.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.error(field, "a string or null", value)
+        return value
+
+    def objects(
+        self, obj: dict[str, Any], key: str, field: str, *, required: bool = False
+    ) -> list[dict[str, Any]]:
+        value = obj.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            raise self.error(field, "an array" if required else "an array or null", value)
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise self.error(f"{field}[{index}]", "an object", item)
+        return value
 
 
 def labels(a: Snapshot, b: Snapshot) -> tuple[str, str]:

@@ -6,9 +6,13 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
+from devkit.drift import snapshot
+from devkit.errors import FileFormatError
 from tests.drift.conftest import by_name, devkit, drift_json, report_of
 from tests.support.channel import NUMPY_VERSIONS, PANDAS_VERSION
 from tests.support.fixtures import CreateEnv, Isolation
@@ -156,3 +160,70 @@ def test_export_and_compare_errors(sample_monorepo: Monorepo, tmp_path: Path) ->
     bad = devkit("drift", "--compare", tmp_path / "bad.json", tmp_path / "bad.json")
     assert bad.returncode == 1
     assert f"{tmp_path / 'bad.json'}: not a `devkit drift --export` file" in bad.stderr
+
+
+def good_export() -> dict[str, Any]:
+    numpy = {"name": "numpy", "version": "1.21.5", "build": "py39_0", "build_number": 0}
+    numpy |= {"channel": "conda-forge", "subdir": "linux-64", "url": "", "md5": None}
+    return {
+        "schema": "devkit-env-export",
+        "schema_version": 1,
+        "project": "api",
+        "platform": "linux-64",
+        "direct": [{"text": "numpy", "name": "numpy", "version": None, "selector": None}],
+        "conda": [numpy, {"name": "six", "version": "1.16.0"}],
+        "pip": [{"name": "etl-utils", "version": "0.1.0"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (("project",), [1], "`project` must be a string or null, not an array"),
+        (("platform",), None, "`platform` must be a non-empty string, not null"),
+        (("platform",), 64, "`platform` must be a non-empty string, not a number (64)"),
+        (("conda",), {}, "`conda` must be an array, not an object"),
+        (("conda",), None, "`conda` must be an array, not null"),
+        (("conda", 1), "six", "`conda[1]` must be an object, not a string ('six')"),
+        (("conda", 1, "version"), 1.16, "`conda[1].version` must be a non-empty string"),
+        (("conda", 1, "name"), None, "`conda[1].name` must be a non-empty string, not null"),
+        (("conda", 0, "build"), ["py39_0"], "`conda[0].build` must be a string or null"),
+        (("conda", 0, "build_number"), "0", "`conda[0].build_number` must be an integer"),
+        (("conda", 0, "build_number"), True, "`conda[0].build_number` must be an integer"),
+        (("conda", 0, "channel"), {}, "`conda[0].channel` must be a string or null"),
+        (("conda", 0, "md5"), 5, "`conda[0].md5` must be a string or null"),
+        (("pip",), {}, "`pip` must be an array or null, not an object"),
+        (("pip", 0), ["etl-utils"], "`pip[0]` must be an object, not an array"),
+        (("pip", 0, "version"), 1, "`pip[0].version` must be a non-empty string"),
+        (("direct",), "numpy", "`direct` must be an array or null, not a string"),
+        (("direct", 0, "text"), None, "`direct[0].text` must be a non-empty string"),
+        (("direct", 0, "selector"), 1, "`direct[0].selector` must be a string or null"),
+    ],
+)
+def test_a_malformed_export_names_its_file_and_field(
+    tmp_path: Path, field: tuple[str | int, ...], value: object, message: str
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(good_export()))
+    assert set(snapshot.load(path).conda) == {"numpy", "six"}
+    document = good_export()
+    *parents, last = field
+    target: Any = document
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    path.write_text(json.dumps(document))
+    with pytest.raises(FileFormatError) as caught:
+        snapshot.load(path)
+    assert caught.value.message.startswith(f"{path}: malformed export: {message}"), (
+        caught.value.message
+    )
+
+
+def test_compare_with_a_malformed_export_exits_1(tmp_path: Path) -> None:
+    document = good_export() | {"project": [1]}
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    (tmp_path / "good.json").write_text(json.dumps(good_export()))
+    result = devkit("drift", "--compare", tmp_path / "good.json", tmp_path / "bad.json")
+    assert result.returncode == 1, result.stderr  # an error, not a crash (3)
+    assert f"{tmp_path / 'bad.json'}: malformed export: `project` must be" in result.stderr

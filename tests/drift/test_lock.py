@@ -300,3 +300,51 @@ def test_the_lock_section_is_micromambas_platform_not_devkits(
     fixed = devkit("--root", root, "doctor", "api", "--fix", "--yes", "--check", "env.stale")
     assert fixed.returncode == 0 and "from conda-lock.yml)" in fixed.stderr, fixed.stderr
     assert doctor_result(root, "api", "env.stale")["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("  content_hash:\n", "  content_hash: 5\n  unused:\n"),
+        ("  sources:\n", "  sources: 5\n  unused:\n"),
+        ("  platforms:\n", "  platforms: linux-64\n  unused:\n"),
+        ("  dependencies: {}\n", "  dependencies: [a]\n"),
+        ("  platform: linux-64\n", "  platform: win-99\n"),
+        ("/_libgcc_mutex-0.1-conda_forge.tar.bz2\n", "/_libgcc_mutex\n"),
+        ("  version: '0.1'\n", "  version: 1.2.3 garbage\n"),
+    ],
+)
+def test_drift_from_a_malformed_lock_exits_1_naming_file_and_line(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    good = REAL_LOCK.read_text()
+    text = good.replace(old, new, 1)
+    line = next(
+        i + 1
+        for i, (a, b) in enumerate(zip(good.splitlines(), text.splitlines(), strict=False))
+        if a != b
+    )
+    path = tmp_path / "conda-lock.yml"
+    path.write_text(text)
+    result = devkit("--root", tmp_path, "drift", "--lock", path)
+    assert result.returncode == 1, result.stderr  # an error, not a crash (3)
+    assert f"{path}:{line}: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_lock_with_a_version_rattler_cannot_read_is_not_stale_but_broken(
+    sample_monorepo: Monorepo,
+) -> None:
+    # lock.stale matches specs against the locked versions: a bad one was a crash there.
+    root = sample_monorepo.root
+    assert lock(root, "api").returncode == 0
+    lock_file = sample_monorepo.api / "conda-lock.yml"
+    lines = lock_file.read_text().splitlines(keepends=True)
+    at = next(i for i, text in enumerate(lines) if text.startswith("  version: "))
+    lines[at] = "  version: 1.2.3 garbage\n"
+    lock_file.write_text("".join(lines))
+    stale = doctor_result(root, "api", "lock.stale")
+    assert stale["status"] == "fail"
+    assert f"conda-lock.yml:{at + 1}: package " in stale["message"], stale["message"]
+    assert "malformed version string '1.2.3 garbage'" in stale["message"]
+    assert stale["hint"] == "re-create it: `devkit lock api`"

@@ -266,3 +266,72 @@ def test_package_file_names() -> None:
 )
 def test_channel_short_names_drop_the_subdir(recorded: str, name: str) -> None:
     assert channels.short_name(recorded) == name
+
+
+REAL_LOCK = Path(__file__).parent / "data" / "conda-lock-2022-excerpt.yml"
+MUTEX_URL = "https://conda.anaconda.org/conda-forge/linux-64/_libgcc_mutex-0.1-conda_forge.tar.bz2"
+MUTEX_MD5 = "    md5: d7c89558ba9fa0495403155b64376d81\n"
+
+
+def broken_lock(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
+    """The real conda-lock excerpt with its first ``old`` replaced; the first changed line."""
+    good = REAL_LOCK.read_text()
+    assert old in good, old
+    text = good.replace(old, new, 1)
+    path = tmp_path / "conda-lock.yml"
+    path.write_text(text)
+    changed = next(
+        i
+        for i, (a, b) in enumerate(zip(good.splitlines(), text.splitlines(), strict=False))
+        if a != b
+    )
+    return path, changed + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  content_hash:\n", "  content_hash: 5\n  unused:\n", "metadata.content_hash must be a"),
+        ("  sources:\n", "  sources: 5\n  unused:\n", "metadata.sources must be a list"),
+        ("  - environment.yml\n", "  - [environment.yml]\n", "metadata.sources[0] must be a"),
+        (
+            "  platforms:\n",
+            "  platforms: linux-64\n  unused:\n",
+            "metadata.platforms must be a list",
+        ),
+        ("  - osx-arm64\n", "  - win-99\n", "'win-99' is not a platform"),
+        ("  channels:\n  - conda-forge\n", "  channels: 5\n", "metadata.channels must be a list"),
+        ("  - conda-forge\n", "  - [conda-forge]\n", "metadata.channels[0] must be a channel"),
+        ("package:\n", "package:\n- just a string\n", "package entry must be a mapping"),
+        ("  manager: conda\n", "  manager: [conda]\n", "`manager` must be conda or pip"),
+        ("  name: _libgcc_mutex\n", "  name: lib gcc\n", "is not a valid package name"),
+        ("  version: '0.1'\n", "  version: 0.1\n", "`version` must be a string, not a number"),
+        ("  version: '0.1'\n", "  version: 1.2.3 garbage\n", "malformed version string"),
+        ("  platform: linux-64\n", "  platform: win-99\n", "'win-99' is not a platform"),
+        (f"  url: {MUTEX_URL}\n", "  url: https://example.com/mutex\n", "not a conda package URL"),
+        (f"  url: {MUTEX_URL}\n", "  url: https://x.org/c/linux-64/m.conda\n", "not a conda pack"),
+        (f"  url: {MUTEX_URL}\n", "  url: 5\n", "`url` must be a string, not a number"),
+        ("  optional: false\n", "  build: a b\n  optional: false\n", "build 'a b'"),
+        ("  dependencies: {}\n", "  dependencies: [a]\n", "dependencies must be a mapping"),
+        ("    python_abi: 3.9.* *_cp39\n", "    python_abi: [3]\n", "dependencies.python_abi"),
+        (f"  hash:\n{MUTEX_MD5}", "  hash: 5\n", "hash must be a mapping, not a number"),
+        (MUTEX_MD5, "    md5: 5\n", "hash.md5 must be a string"),
+    ],
+)
+def test_a_malformed_lock_is_a_file_format_error_at_its_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path, line = broken_lock(tmp_path, old, new)
+    with pytest.raises(FileFormatError) as caught:
+        lockfile.read(path)
+    assert caught.value.line == line, caught.value.message
+    assert caught.value.message.startswith(f"{path}:{line}: "), caught.value.message
+    assert message in caught.value.message
+    assert caught.value.hint is not None and "devkit lock" in caught.value.hint
+
+
+def test_a_lock_without_optional_metadata_still_reads(tmp_path: Path) -> None:
+    # conda-lock's `{}` dependencies, no `build` keys, channels as names: all fine.
+    assert lockfile.read(REAL_LOCK).packages["osx-arm64"]["appnope"].build == "py39h2804cbe_2"
+    path, _ = broken_lock(tmp_path, "  channels:\n  - conda-forge\n", "")
+    assert lockfile.read(path).channels == ()
