@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
 from pathlib import Path
+
+from devkit.errors import DevkitError
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -18,8 +21,24 @@ def write_bytes(path: Path, data: bytes) -> Path:
 
     A file that existed keeps its mode (an executable script stays executable); a new one gets
     the usual ``0666`` less the umask, as ``open()`` would give it, not ``mkstemp``'s ``0600``.
+    A path devkit cannot write (a directory, a read-only folder) is a ``DevkitError``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write(path, data)
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="choose a file path in a folder you can write to",
+        ) from exc
+
+
+def _write(path: Path, data: bytes) -> Path:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file where a folder of the path should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from exc
     try:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:

@@ -97,3 +97,13 @@ def test_virtual_packages_py_rattler_would_refuse_name_their_line(
         config.load_repo_config(tmp_path)
     assert caught.value.line == line and message in caught.value.message
     assert caught.value.hint and "__glibc=2.17" in caught.value.hint
+
+
+def test_atomic_write_to_a_directory_is_a_devkit_error(tmp_path: Path) -> None:
+    from devkit import atomic
+    from devkit.errors import DevkitError
+
+    with pytest.raises(DevkitError) as caught:
+        atomic.write_text(tmp_path, "x")
+    assert caught.value.message == f"cannot write {tmp_path}: Is a directory"
+    assert list(tmp_path.iterdir()) == []

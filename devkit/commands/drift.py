@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import config, console, envs, envspec, monorepo, paths
+from devkit import atomic, config, console, envs, envspec, monorepo, paths
 from devkit.drift import cache, document, snapshot
 from devkit.drift.analysis import analyse
 from devkit.drift.project import Options, Report, lock_report, solve_project
@@ -107,8 +107,7 @@ def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) ->
             hint=f"create it first: `devkit setup --projects {project.name}`",
         )
     data = snapshot.export(location.prefix, spec, project.name, lockinstall.host_platform())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(document.dumps(data) + "\n", encoding="utf-8")
+    atomic.write_text(target, document.dumps(data) + "\n")
     console.info(
         f"wrote {len(data['conda'])} conda and {len(data['pip'])} pip packages of env "
         f"`{location.name}` ({data['platform']}) to {target}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from devkit import __version__, envfile, envs, redaction
+from devkit import __version__, atomic, envfile, envs, redaction
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
 
@@ -55,6 +55,5 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
         lines.append("```")
         lines.append("")
     text = scrub("\n".join(lines) + "\n", ctx.facts.home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic.write_text(path, text)
     return path

@@ -193,3 +193,15 @@ def test_fix_refuses_while_setup_runs(sample_monorepo: Monorepo, isolate: Isolat
     assert result.returncode == 1
     assert f"another devkit setup or doctor --fix is running (pid {os.getpid()})" in result.stderr
     assert not (isolate.root_prefix / "envs" / "api").exists()
+
+
+def test_a_bundle_path_devkit_cannot_write_is_a_clear_error(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for target, reason in ((tmp_path, "Is a directory"), (blocker / "r.md", "Not a directory")):
+        result = devkit("--root", str(sample_monorepo.root), "doctor", "--bundle", str(target))
+        assert result.returncode == 1, result.stderr
+        assert f"cannot write {target}: {reason}" in result.stderr
+        assert "crashed" not in result.stderr
