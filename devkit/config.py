@@ -57,8 +57,8 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         if key not in known:
             # Newer devkits may write keys this one does not know; keep reading.
             continue
-        if value is None:
-            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue  # `clone: ""` means unset, not "the current folder"
         if key == "thresholds":
             values[key] = _thresholds(path, data, value)
             continue

@@ -134,6 +134,12 @@ def find_root(explicit: Path | None, cwd: Path, recorded: Path | None) -> Path:
             return folder
     if recorded is not None and recorded.is_dir():
         return recorded
+    if recorded is not None:
+        raise MonorepoNotFoundError(
+            f"no monorepo found in {cwd} or above it, and the clone `devkit setup` recorded, "
+            f"{recorded}, is gone",
+            hint="run `devkit setup` to clone it again, or pass --root PATH",
+        )
     raise MonorepoNotFoundError(
         f"no monorepo found in {cwd} or any folder above it",
         hint="run devkit inside the monorepo, pass --root PATH, or run `devkit setup` to clone it",

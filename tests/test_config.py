@@ -107,3 +107,11 @@ def test_atomic_write_to_a_directory_is_a_devkit_error(tmp_path: Path) -> None:
         atomic.write_text(tmp_path, "x")
     assert caught.value.message == f"cannot write {tmp_path}: Is a directory"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_path_setting_is_unset_not_the_current_folder(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text('clone: ""\nroot_prefix: "  "\nrepo_url: git@example.com:t/m.git\n')
+    loaded = config.load_user_config(path)
+    assert loaded.clone is None and loaded.root_prefix is None
+    assert loaded.repo_url == "git@example.com:t/m.git"

@@ -90,6 +90,11 @@ def test_falls_back_to_the_recorded_clone(tmp_path: Path) -> None:
     assert monorepo.find_root(None, elsewhere, clone) == clone
     with pytest.raises(MonorepoNotFoundError, match="no monorepo found"):
         monorepo.find_root(None, elsewhere, None)
+    with pytest.raises(MonorepoNotFoundError) as caught:
+        monorepo.find_root(None, elsewhere, tmp_path / "moved-away")
+    assert f"the clone `devkit setup` recorded, {tmp_path / 'moved-away'}, is gone" in str(
+        caught.value.message
+    )
 
 
 def test_devkit_yaml_moves_projects_and_sets_run_commands(tmp_path: Path) -> None:
