@@ -76,6 +76,10 @@ def choose_platforms(
 def parse_platforms(values: list[str] | None) -> tuple[str, ...]:
     """``--platforms linux-64,osx-arm64`` (repeatable, comma-separated) -> platforms."""
     platforms = [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+    if values and not platforms:
+        raise UsageError(
+            "--platforms names no platform", hint="e.g. --platforms linux-64,osx-arm64"
+        )
     for platform in platforms:
         if not PLATFORM.match(platform):
             raise UsageError(

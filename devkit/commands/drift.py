@@ -37,6 +37,13 @@ def drift(request: DriftRequest) -> int:
     modes = [m for m in (request.lock, request.export, request.compare) if m is not None]
     if len(modes) > 1:
         raise UsageError("--lock, --export and --compare are separate modes: pick one")
+    if request.all_projects and request.projects:
+        raise UsageError("name projects or pass --all, not both")
+    if request.compare is not None and (request.projects or request.all_projects):
+        raise UsageError(
+            "--compare reads two export files: it takes no project",
+            hint="the exports name their project",
+        )
     if request.compare is not None:
         return _show([_compare(*request.compare)], "compare", request.as_json)
     if request.lock is not None:

@@ -27,6 +27,8 @@ def lock(request: LockRequest) -> int:
     repo = monorepo.load(monorepo.find_root(request.root, Path.cwd(), user.clone))
     if not request.projects and not request.all_projects:
         raise UsageError("name a project, or pass --all", hint="`devkit ls` lists them")
+    if request.projects and request.all_projects:
+        raise UsageError("name projects or pass --all, not both")
     selected = repo.projects() if request.all_projects else repo.select(list(request.projects))
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     failed = 0

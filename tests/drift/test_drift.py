@@ -227,6 +227,16 @@ def test_usage_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:
     assert bad_priority.returncode == 2 and "unknown channel priority" in bad_priority.stderr
     two_modes = devkit("--root", root, "drift", "--lock", tmp_path / "a", "--compare", "x", "y")
     assert two_modes.returncode == 2 and "pick one" in two_modes.stderr
+    for args, message in (
+        (("api", "--compare", "a.json", "b.json"), "--compare reads two export files"),
+        (("--all", "--compare", "a.json", "b.json"), "--compare reads two export files"),
+        (("--all", "api"), "name projects or pass --all, not both"),
+        (("api", "--platforms", ",,,"), "--platforms names no platform"),
+    ):
+        refused = devkit("--root", root, "drift", *args)
+        assert refused.returncode == 2 and message in refused.stderr, args
+    both = devkit("--root", root, "lock", "--all", "api")
+    assert both.returncode == 2 and "not both" in both.stderr
     (root / "devkit.yaml").write_text("platforms: [linux-64, amiga-68k]\n")
     bad_yaml = devkit("--root", root, "drift", "api")
     assert bad_yaml.returncode == 1
