@@ -142,6 +142,7 @@ def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict
         default = question.default_for(name)
         if value is None and ask is not None and question.asked:
             value = ask(question, default)
+        from_default = value is None
         value = value if value is not None else default
         if value is None:
             raise UsageError(
@@ -150,7 +151,9 @@ def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict
             )
         problem = question.problem(value.strip())
         if problem:
-            raise UsageError(problem)
+            if from_default:
+                problem = f"the default {problem} (made from the project name) is not valid"
+            raise UsageError(problem, hint=f"pass {question.flag} VALUE: {question.rule}")
         values[question.key] = value.strip()
     values["registry"] = f"{values['region']}-docker.pkg.dev"
     values["port"] = str(DEFAULT_PORT)
