@@ -14,6 +14,9 @@ from devkit.errors import FileFormatError
 if TYPE_CHECKING:
     from rattler import MatchSpec
 
+# The selectors libmamba evaluates in environment files, spelled exactly (it refuses others,
+# other case and inner spaces alike).
+_SELECTORS = ("linux", "osx", "win", "unix")
 _SELECTOR = re.compile(r"^sel\((?P<selector>[^)]*)\)\s*:\s*(?P<spec>.+)$")
 _ENV_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _KNOWN_KEYS = {"name", "channels", "dependencies", "variables", "prefix", "platforms"}
@@ -192,8 +195,19 @@ def _dependency(path: Path, text: str, line: int) -> Dependency:
     selector = None
     match = _SELECTOR.match(text)
     if match:
-        selector = match.group("selector").strip()
+        selector = match.group("selector")
         text = match.group("spec").strip()
+        if selector not in _SELECTORS:
+            raise FileFormatError(
+                path,
+                f"unknown selector `sel({selector})`: micromamba knows "
+                + ", ".join(f"sel({s})" for s in _SELECTORS),
+                line=line,
+            )
+    elif text.replace(" ", "").startswith("sel("):
+        raise FileFormatError(
+            path, f"malformed selector in {text!r}", line=line, hint="write `sel(linux): spec`"
+        )
     lenient_note = None
     try:
         spec = MatchSpec(text, strict=True)

@@ -89,6 +89,9 @@ def test_matchspec_objects_come_from_py_rattler(tmp_path: Path) -> None:
         ("name: x\nvariables:\n  A: [1]\n", 3, "variable `A` must be a plain value"),
         ("- just\n- a list\n", 1, "expected a mapping"),
         ("name: x\nplatforms:\n  - linux-64\n  - win-99\n", 4, "unknown platform 'win-99'"),
+        ("name: x\ndependencies:\n  - sel(bogus): numpy\n", 3, "unknown selector `sel(bogus)`"),
+        ("name: x\ndependencies:\n  - sel( osx ): numpy\n", 3, "unknown selector `sel( osx )`"),
+        ('name: x\ndependencies:\n  - "sel(linux: python"\n', 3, "malformed selector"),
     ],
 )
 def test_malformed_files_name_file_and_line(
