@@ -9,6 +9,7 @@ from devkit import channels, config, micromamba, paths, targets
 from devkit.channels import Channel
 from devkit.drift.analysis import Drift, Observation, analyse
 from devkit.envspec import EnvSpec
+from devkit.errors import DevkitError
 from devkit.lockfile import Lock
 from devkit.monorepo import Monorepo, Project
 from devkit.solve import PlatformSolve, SolveRequest
@@ -52,6 +53,12 @@ def plan(
         for channel in channels.resolve_one(token, rc, repo.mirrors):
             if channel.url not in [c.url for c in resolved]:
                 resolved = (*resolved, channel)
+    if not resolved:
+        # Every spec would otherwise be reported as "no build" on every platform.
+        raise DevkitError(
+            f"{spec.path}: no channels to solve from (no `channels:`, none in the rc files)",
+            hint="add `channels:` to the environment file, e.g. `channels: [conda-forge]`",
+        )
     platforms = targets.choose_platforms(options.platforms, spec, project, repo)
     return SolveRequest(
         specs=spec.dependencies,

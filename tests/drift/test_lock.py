@@ -348,3 +348,20 @@ def test_a_lock_with_a_version_rattler_cannot_read_is_not_stale_but_broken(
     assert f"conda-lock.yml:{at + 1}: package " in stale["message"], stale["message"]
     assert "malformed version string '1.2.3 garbage'" in stale["message"]
     assert stale["hint"] == "re-create it: `devkit lock api`"
+
+
+def test_an_environment_file_without_channels_says_so(
+    sample_monorepo: Monorepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No `channels:` and no rc file that adds any (the test world's .condarc does).
+    (tmp_path / "empty.condarc").write_text("")
+    monkeypatch.setenv("CONDARC", str(tmp_path / "empty.condarc"))
+    env_file = sample_monorepo.env_file("api")
+    data = yaml.safe_load(env_file.read_text())
+    del data["channels"]
+    env_file.write_text(yaml.safe_dump(data))
+    for command in ("lock", "drift"):
+        result = devkit("--root", sample_monorepo.root, command, "api")
+        assert result.returncode == 1, result.stderr
+        assert f"{env_file}: no channels to solve from" in result.stderr
+        assert "no linux-64 build" not in result.stderr
