@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from devkit import __version__, atomic, envfile, envs, redaction
+from devkit import __version__, atomic, envs, redaction
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
 
@@ -20,7 +20,7 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
     if ctx.monorepo is not None:
         # Register every .env value first, so none of them can appear below.
         for project in ctx.all_projects:
-            envfile.load([ctx.monorepo.root / ".env", project.path / ".env"])
+            ctx.dotenv(project)
     lines = [
         "# devkit doctor report",
         "",

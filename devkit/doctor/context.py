@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from devkit import (
     ciworkflows,
+    envfile,
     envs,
     envspec,
     micromamba,
@@ -107,7 +108,20 @@ class Context:
 
     def which(self, program: str) -> str | None:
         """``shutil.which`` against the PATH of the facts (another machine's, in tests)."""
+        return self._which(program)
+
+    @functools.cache  # noqa: B019 - per-project checks ask for git once per project
+    def _which(self, program: str) -> str | None:
         return shutil.which(program, path=self.facts.environ.get("PATH", ""))
+
+    def dotenv(self, project: Project) -> envfile.LoadedEnv:
+        """The ``.env`` files `devkit run` reads for a project, in its order; read once per run."""
+        return self._dotenv(project.path)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _dotenv(self, project_dir: Path) -> envfile.LoadedEnv:
+        assert self.monorepo is not None
+        return envfile.load([self.monorepo.root / ".env", project_dir / ".env"])
 
     def installed(self, prefix: Path) -> list[PrefixRecord]:
         """The env's package records, read once per run."""

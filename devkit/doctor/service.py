@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devkit import envfile, ports
+from devkit import ports
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import PreflightError
@@ -30,7 +30,7 @@ def port_free(ctx: Context, out: Outcome) -> Result:
     project = out.project
     assert ctx.monorepo is not None
     # The same files, in the same order, as `devkit run` reads.
-    values = envfile.load([ctx.monorepo.root / ".env", project.path / ".env"]).values
+    values = ctx.dotenv(project).values
     raw = ctx.facts.environ.get("PORT") or values.get("PORT") or str(DEFAULT_PORT)
     try:
         port = ports.parse_port(raw, "the shell or .env")

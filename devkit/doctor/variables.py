@@ -19,11 +19,6 @@ def _project(out: Outcome) -> Project:
     return out.project
 
 
-def _env_files(ctx: Context, project: Project) -> envfile.LoadedEnv:
-    assert ctx.monorepo is not None
-    return envfile.load([ctx.monorepo.root / ".env", project.path / ".env"])
-
-
 def dotenv_present(ctx: Context, out: Outcome) -> Result:
     """A project with a `.env.example` has its own `.env`."""
     project = _project(out)
@@ -68,7 +63,7 @@ def missing(ctx: Context, out: Outcome) -> Result:
     required = ctx.production_variables(project)
     if not required:
         return out.ok("production sets no variables devkit knows of")
-    loaded = _env_files(ctx, project)
+    loaded = ctx.dotenv(project)
     shell = ctx.facts.environ
     spec = ctx.spec(project)
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
