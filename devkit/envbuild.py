@@ -50,9 +50,7 @@ def source_sha256(spec: EnvSpec, platform: Callable[[], str | None]) -> str:
     if not _has_lock(spec):
         return spec.fingerprint  # the common case: no lock to parse, no micromamba to ask
     lock, _ = lockinstall.usable_lock(spec, platform())
-    if lock is None:
-        return spec.fingerprint
-    return hashlib.sha256(spec.fingerprint.encode() + lock.read_bytes()).hexdigest()
+    return _sha256(spec, lock)
 
 
 def write_fingerprint(prefix: Path, spec: EnvSpec, sha256: str) -> None:
@@ -87,39 +85,92 @@ class BuildResult:
 def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     """Create the env from its lockfile when a current one is there, else its environment file.
 
-    A fresh create (``create -y`` replaces the prefix) rather than ``install`` into the old env,
-    so packages dropped from the file do not linger and the result is what CI would build. A
-    ``conda-lock.yml`` beside the file pins every package (see docs/drift.md); one that no
-    longer satisfies the file is skipped, with the reason in ``note``.
+    A fresh create rather than ``install`` into the old env, so packages dropped from the file
+    do not linger and the result is what CI would build. The old env is moved aside first and
+    put back if the new one fails (a typo in the file, a pip error) or is interrupted: a
+    rebuild never costs a working env. A ``conda-lock.yml`` beside the file pins every package
+    (see docs/drift.md); one that no longer satisfies the file is skipped, with the reason in
+    ``note``.
     """
     prefix = location.prefix
-    existed = prefix.exists()
+    _recover_previous(prefix)
+    previous = _move_aside(prefix)
     # Taken before micromamba reads the files: a `devkit lock` or an edit during the build then
     # leaves the env stale (rebuilt next time), never current with content it was not built from.
-    sha256 = source_sha256(spec, mm.platform)
-    # The fingerprint goes first: if this build is interrupted the env must not look current.
-    (prefix / FINGERPRINT_FILE).unlink(missing_ok=True)
+    lock, note = _lock_for(mm, spec)
+    sha256 = _sha256(spec, lock)
     try:
-        result = _build(mm, spec, prefix)
+        result = _build(mm, spec, prefix, lock, note)
     except BaseException:
-        # Ctrl-C reached micromamba too (same process group): an env this build started from
-        # nothing is removed, so nothing half-built can pass for an env.
-        if not existed:
-            remove_partial(prefix)
+        # Ctrl-C reached micromamba too (same process group): what this build started is
+        # removed, so nothing half-built can pass for an env, and the old env comes back.
+        remove_partial(prefix)
+        _put_back(previous, prefix)
         raise
     if result.ok:
         write_fingerprint(prefix, spec, sha256)
-        return replace(result, action="recreated" if existed else "created")
-    if not existed:
-        # e.g. pip failed after the conda part was linked: `run` must not start that env.
-        remove_partial(prefix)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return replace(result, action="recreated" if previous else "created")
+    # e.g. pip failed after the conda part was linked: `run` must not start that env.
+    remove_partial(prefix)
+    if previous is not None:
+        _put_back(previous, prefix)
+        result = replace(result, note=_join(result.note, "the previous env is kept as it was"))
     return result
 
 
-def _build(mm: Micromamba, spec: EnvSpec, prefix: Path) -> BuildResult:
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _previous(prefix: Path) -> Path:
+    return prefix.with_name(f".{prefix.name}.devkit-previous")
+
+
+def _move_aside(prefix: Path) -> Path | None:
+    """Rename the old env out of the way (a rename: instant, and undone as fast)."""
+    if not prefix.exists():
+        return None
+    previous = _previous(prefix)
+    prefix.rename(previous)
+    return previous
+
+
+def _put_back(previous: Path | None, prefix: Path) -> None:
+    if previous is not None and previous.exists() and not prefix.exists():
+        previous.rename(prefix)
+
+
+def _recover_previous(prefix: Path) -> None:
+    """A build killed outright (SIGKILL, power loss) may have left the old env aside."""
+    previous = _previous(prefix)
+    if not previous.exists():
+        return
+    if prefix.exists() and read_fingerprint(prefix) is not None:
+        shutil.rmtree(previous, ignore_errors=True)  # the new env was finished
+        return
+    remove_partial(prefix)
+    _put_back(previous, prefix)
+
+
+def _lock_for(mm: Micromamba, spec: EnvSpec) -> tuple[Path | None, str]:
     from devkit import lockinstall
 
-    lock, note = lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
+    return lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
+
+
+def _sha256(spec: EnvSpec, lock: Path | None) -> str:
+    if lock is None:
+        return spec.fingerprint
+    return hashlib.sha256(spec.fingerprint.encode() + lock.read_bytes()).hexdigest()
+
+
+def _build(
+    mm: Micromamba, spec: EnvSpec, prefix: Path, lock: Path | None, note: str
+) -> BuildResult:
+    from devkit import lockinstall
+
     source = lock or spec.path
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
     result = proc.run(argv, cwd=spec.path.parent, check=False)

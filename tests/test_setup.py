@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -373,3 +374,47 @@ def test_a_failed_pip_step_leaves_no_env_behind(
     assert not (isolate.root_prefix / "envs" / "broken-pip").exists()
     run = devkit("--root", str(clone_dir), "run", "broken-pip", "--", "python", "-c", "pass")
     assert run.returncode == 1 and "is not created" in run.stderr
+
+
+def test_a_rebuild_that_fails_or_is_interrupted_keeps_the_working_env(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    assert devkit(*args, "--yes", "--no-shell-init").returncode == 0
+    prefix = isolate.root_prefix / "envs" / "api"
+    # .env is git-ignored: a developer copies theirs in.
+    shutil.copyfile(git_origin.source.api / ".env", clone_dir / "projects" / "api" / ".env")
+    works = ("--root", str(clone_dir), "run", "api", "--", "python", "-c", "import fastapi")
+
+    # A typo in the file: the rebuild fails, the env that worked still does.
+    env_file = clone_dir / "projects" / "api" / "environment.yml"
+    good = env_file.read_text()
+    env_file.write_text(good + "  - postal=9.9.9\n")
+    failed = devkit(*args, "--yes", "--no-shell-init")
+    assert failed.returncode == 1 and "the previous env is kept as it was" in failed.stderr
+    assert devkit(*works).returncode == 0
+    stale = devkit("--root", str(clone_dir), "doctor", "api", "--json", "--check", "env.stale")
+    assert json.loads(stale.stdout)["results"][0]["status"] == "fail"
+
+    # Ctrl-C in the middle of a rebuild: the old env comes back, whole.
+    env_file.write_text(good.replace("python-dotenv=0.20.0", "pins"))
+    proc = subprocess.Popen(
+        [str(DEVKIT), *args, "--yes", "--no-shell-init"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    aside = prefix.with_name(".api.devkit-previous")
+    deadline = time.monotonic() + 30
+    while not aside.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the rebuild finished before the interrupt landed")
+    assert proc.returncode == 130
+    assert not aside.exists()
+    assert devkit(*works).returncode == 0
+    assert not list((prefix / "conda-meta").glob("pins-*.json"))  # the old env, not a mix

@@ -74,7 +74,8 @@ def build_envs(
             if result.ok:
                 summary.add(f"env {project.name}", "done", result.describe(f"`{location.name}`"))
             else:
-                summary.add(f"env {project.name}", "failed", "; ".join(result.problems))
+                detail = "; ".join(p for p in (*result.problems, result.note) if p)
+                summary.add(f"env {project.name}", "failed", detail)
     except BaseException:
         # Ctrl-C reached micromamba too (same process group); each build cleans up after itself
         # (envbuild.build), so wait for them before leaving.

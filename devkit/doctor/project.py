@@ -109,8 +109,9 @@ def fix_env(ctx: Context, result: Result) -> str:
     if not built.ok:
         from devkit.errors import DevkitError
 
+        lines = [*built.problems, *([built.note] if built.note else [])]
         raise DevkitError(
-            f"micromamba could not build env `{location.name}`:\n  " + "\n  ".join(built.problems)
+            f"micromamba could not build env `{location.name}`:\n  " + "\n  ".join(lines)
         )
     return built.describe(f"env `{location.name}`")
 

@@ -113,7 +113,12 @@ def test_interrupted_build_does_not_look_current(
     assert not isinstance(new_spec, Exception)
     built = envbuild.build(mm, new_spec, location)
     assert not built.ok and any("postal" in p for p in built.problems)
-    assert envbuild.read_fingerprint(prefix) is None
+    # The working env is kept as it was, and is not current for the new file.
+    assert "the previous env is kept as it was" in built.note
+    assert envs.status(prefix).state is envs.EnvState.PRESENT
+    assert not envbuild.is_current(prefix, new_spec, mm)
+    assert envbuild.is_current(prefix, spec, mm)
+    assert [p.name for p in prefix.parent.iterdir() if "devkit-previous" in p.name] == []
 
 
 def test_pins_not_satisfied(
