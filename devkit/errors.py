@@ -79,3 +79,15 @@ class DownloadError(DevkitError):
 
 class AlreadyRunning(DevkitError):
     """Another devkit process holds a lock this one needs."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP (a closed terminal, a cancelled CI job), raised like Ctrl-C.
+
+    Not a ``DevkitError`` and not an ``Exception``: only cleanup (``finally``, ``except
+    BaseException``) sees it, so a half-built env is removed exactly as on Ctrl-C.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,17 +62,7 @@ def run(
     args = [os.fspath(a) for a in argv]
     LOG.debug("run: %s", " ".join(args))
     try:
-        completed = subprocess.run(
-            args,
-            cwd=cwd,
-            env=dict(env) if env is not None else clean_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
+        completed = _run_tracked(args, cwd, env, timeout)
     except FileNotFoundError as exc:
         raise ToolNotFoundError(f"{args[0]} is not installed or not on PATH.", hint=hint) from exc
     except PermissionError as exc:
@@ -88,6 +79,48 @@ def run(
             args, completed.returncode, completed.stdout, completed.stderr, hint=hint
         )
     return result
+
+
+# Children of `run`, so a SIGTERM to devkit can stop builds running in worker threads too
+# (Ctrl-C reaches them through the terminal's process group; `kill <pid>` does not).
+_live: set[subprocess.Popen[str]] = set()
+_live_lock = threading.Lock()
+
+
+def _run_tracked(
+    args: list[str], cwd: Path | None, env: Mapping[str, str] | None, timeout: float | None
+) -> subprocess.CompletedProcess[str]:
+    with subprocess.Popen(  # argv is a list, never a shell string
+        args,
+        cwd=cwd,
+        env=dict(env) if env is not None else clean_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    ) as child:
+        with _live_lock:
+            _live.add(child)
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        except BaseException:  # a timeout, Ctrl-C, Terminated: never leave the child running
+            child.kill()
+            child.wait()
+            raise
+        finally:
+            with _live_lock:
+                _live.discard(child)
+    return subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
+
+
+def stop_children(signum: int) -> None:
+    """Pass a termination signal on to every child ``run`` is waiting for."""
+    with _live_lock:
+        children = list(_live)
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
 
 
 def exit_code_of(returncode: int) -> int:

@@ -35,25 +35,28 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
         with contextlib.suppress(Exception):
             stream.flush()
     with contextlib.suppress(OSError):
-        os.write(2, b"Interrupted.\n")
-    os._exit(EXIT_INTERRUPTED)
+        os.write(2, b"Interrupted.\n" if signum == signal.SIGINT else b"Terminated.\n")
+    os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum)
 
 
 @contextlib.contextmanager
 def rattler_calls() -> Iterator[None]:
-    """Run py-rattler async calls: mark the runtime started; Ctrl-C exits 130 at once."""
+    """Run py-rattler async calls: mark the runtime started; Ctrl-C (or SIGTERM, SIGHUP)
+    exits at once with 128+N."""
     global _started
     _started = True
-    previous = None
-    try:
-        previous = signal.signal(signal.SIGINT, _interrupted)
-    except ValueError:
-        previous = None  # not the main thread (doctor never solves off it; be safe anyway)
+    previous: dict[int, object] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
+                previous[signum] = signal.signal(signum, _interrupted)
+        except ValueError:
+            break  # not the main thread (doctor never solves off it; be safe anyway)
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
 def exit_now(code: int) -> None:

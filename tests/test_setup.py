@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from devkit import runlock
@@ -418,3 +419,54 @@ def test_a_rebuild_that_fails_or_is_interrupted_keeps_the_working_env(
     assert not aside.exists()
     assert devkit(*works).returncode == 0
     assert not list((prefix / "conda-meta").glob("pins-*.json"))  # the old env, not a mix
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_cleans_up_like_ctrl_c(
+    git_origin: GitOrigin,
+    clone_dir: Path,
+    isolate: Isolation,
+    test_world: World,
+    tmp_path: Path,
+    sig: int,
+) -> None:
+    # A cancelled CI job or a closed terminal signals devkit alone, not its process group.
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    assert devkit(*args, "--yes", "--no-shell-init").returncode == 0
+    env_file = clone_dir / "projects" / "api" / "environment.yml"
+    env_file.write_text(env_file.read_text().replace("python-dotenv=0.20.0", "pins"))
+    slow = tmp_path / "slow-micromamba"
+    slow.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, time\n"
+        "if 'create' in sys.argv:\n"
+        "    time.sleep(30)\n"
+        f"real = {str(test_world.micromamba)!r}\n"
+        "os.execv(real, [real, *sys.argv[1:]])\n"
+    )
+    slow.chmod(0o755)
+    proc = subprocess.Popen(
+        [str(DEVKIT), *args, "--yes", "--no-shell-init"],
+        env={**os.environ, "DEVKIT_MICROMAMBA": str(slow)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    prefix = isolate.root_prefix / "envs" / "api"
+    aside = prefix.with_name(".api.devkit-previous")
+    deadline = time.monotonic() + 30
+    while not aside.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert aside.exists(), "the rebuild never started"
+    time.sleep(0.3)  # micromamba (the slow wrapper) is running now
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig and "Terminated." in stderr, stderr
+    assert not aside.exists() and (prefix / "conda-meta" / "devkit-source").is_file()
+    assert not list((prefix / "conda-meta").glob("pins-*.json"))  # the old env, whole
+    leftovers = [
+        p for p in psutil.process_iter(["cmdline"]) if str(slow) in (p.info["cmdline"] or [])
+    ]
+    assert leftovers == []

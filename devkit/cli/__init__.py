@@ -7,7 +7,9 @@ module maps every outcome to an exit code in one place.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from types import FrameType
 
 import typer
 
@@ -20,7 +22,7 @@ from devkit.cli.app import (
     EXIT_USAGE,
     app,
 )
-from devkit.errors import DevkitError
+from devkit.errors import DevkitError, Terminated
 
 # Imported for their side effect: each registers its commands on `app`, and the order here
 # is the order `devkit --help` lists them in (set up, run, then check, then create).
@@ -50,6 +52,9 @@ def _invoke(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         console.err().print("Interrupted.")
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        console.err().print("Terminated.")
+        return 128 + exc.signum
     except BrokenPipeError:
         # stdout closed by a pager or `head`: nothing left to say to anyone.
         _silence_stdout()
@@ -82,8 +87,25 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    # A closed terminal or a cancelled CI job: stop what devkit started, then unwind like Ctrl-C
+    # so every cleanup runs (half-built envs removed, old envs put back, locks released).
+    proc = sys.modules.get("devkit.proc")
+    if proc is not None:
+        proc.stop_children(signum)
+    raise Terminated(signum)
+
+
+def _on_termination() -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        # Left alone when ignored (nohup ignores SIGHUP) or already handled by an embedder.
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _terminate)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    _on_termination()
     code = _invoke(argv)
     runtime = sys.modules.get("devkit.runtime")
     if runtime is not None and runtime.async_runtime_started():
