@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devkit.envspec import EnvSpec
+from devkit.errors import FileFormatError
 from devkit.monorepo import Project
 
 if TYPE_CHECKING:
@@ -83,11 +84,22 @@ def status(prefix: Path) -> EnvStatus:
 
 
 def installed_records(prefix: Path) -> list[PrefixRecord]:
-    """The packages of an env, read from ``conda-meta/*.json`` without running micromamba."""
+    """The packages of an env, read from ``conda-meta/*.json`` without running micromamba.
+
+    A record that does not parse (a truncated write, a disk error) is a ``FileFormatError``:
+    the env is broken, which is a finding, not a crash.
+    """
     from rattler import PrefixRecord
+    from rattler.exceptions import IoError
 
     meta = prefix / "conda-meta"
-    return [PrefixRecord.from_path(path) for path in sorted(meta.glob("*.json"))]
+    records = []
+    for path in sorted(meta.glob("*.json")):
+        try:
+            records.append(PrefixRecord.from_path(path))
+        except (IoError, OSError, ValueError) as exc:
+            raise FileFormatError(path, f"not a readable package record ({exc})") from exc
+    return records
 
 
 def pip_installed(prefix: Path) -> dict[str, str]:

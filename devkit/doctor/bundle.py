@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import platform
 from pathlib import Path
 
 from devkit import __version__, atomic, envs, redaction
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
+from devkit.errors import FileFormatError
 
 
 def scrub(text: str, home: Path) -> str:
@@ -20,7 +22,9 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
     if ctx.monorepo is not None:
         # Register every .env value first, so none of them can appear below.
         for project in ctx.all_projects:
-            ctx.dotenv(project)
+            # One that cannot be read (vars.dotenv reports it) holds nothing to register.
+            with contextlib.suppress(FileFormatError):
+                ctx.dotenv(project)
     lines = [
         "# devkit doctor report",
         "",
@@ -46,7 +50,11 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
         lines.append(f"### {project.name} (`{location.name}`)")
         lines.append("")
         lines.append("```")
-        for record in ctx.installed(location.prefix):
+        records = ctx.installed(location.prefix)
+        if isinstance(records, FileFormatError):
+            lines.append(f"(unreadable: {records.message})")
+            records = []
+        for record in records:
             lines.append(
                 f"{record.name.normalized} {record.version} {record.build} {record.channel}"
             )

@@ -46,7 +46,10 @@ def mixed_in_env(ctx: Context, out: Outcome) -> Result:
     location = ctx.location(out.project)
     if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
-    counts = Counter(_channel_name(r.channel) for r in ctx.installed(location.prefix))
+    records = ctx.installed(location.prefix)
+    if isinstance(records, FileFormatError):
+        return out.skip("a package record does not parse (see env.broken)")
+    counts = Counter(_channel_name(r.channel) for r in records)
     if len(counts) > 1:
         listing = ", ".join(f"{name} ({n})" for name, n in counts.most_common())
         return out.warn(

@@ -123,13 +123,16 @@ class Context:
         assert self.monorepo is not None
         return envfile.load([self.monorepo.root / ".env", project_dir / ".env"])
 
-    def installed(self, prefix: Path) -> list[PrefixRecord]:
-        """The env's package records, read once per run."""
+    def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
+        """The env's package records, read once per run; the error when one does not parse."""
         return self._installed(prefix)
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _installed(self, prefix: Path) -> list[PrefixRecord]:
-        return envs.installed_records(prefix)
+    def _installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
+        try:
+            return envs.installed_records(prefix)
+        except FileFormatError as exc:
+            return exc
 
     @functools.cached_property
     def workflows(self) -> list[workflows.Workflow]:

@@ -61,9 +61,11 @@ def env_broken(ctx: Context, out: Outcome) -> Result:
     if location is None or not location.prefix.exists():
         return out.skip("no env")
     status = envs.status(location.prefix)
-    if status.state is envs.EnvState.BROKEN:
+    records = ctx.installed(location.prefix) if status.state is envs.EnvState.PRESENT else []
+    reason = records.message if isinstance(records, FileFormatError) else status.reason
+    if status.state is envs.EnvState.BROKEN or isinstance(records, FileFormatError):
         return out.fail(
-            f"env `{location.name}` is broken: {status.reason}",
+            f"env `{location.name}` is broken: {reason}",
             hint="re-create it: `devkit doctor --fix` (asks first)",
         )
     return out.ok("conda-meta readable, python present")
@@ -126,7 +128,10 @@ def env_pins(ctx: Context, out: Outcome) -> Result:
     location = ctx.location(_project(out))
     if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
-    installed = {r.name.normalized: r for r in ctx.installed(location.prefix)}
+    records = ctx.installed(location.prefix)
+    if isinstance(records, FileFormatError):
+        return out.skip("a package record does not parse (see env.broken)")
+    installed = {r.name.normalized: r for r in records}
     wrong: list[str] = []
     missing: list[str] = []
     for dep in spec.dependencies:

@@ -205,3 +205,26 @@ def test_a_bundle_path_devkit_cannot_write_is_a_clear_error(
         assert result.returncode == 1, result.stderr
         assert f"cannot write {target}: {reason}" in result.stderr
         assert "crashed" not in result.stderr
+
+
+def test_a_corrupt_package_record_is_a_broken_env_everywhere(
+    sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
+) -> None:
+    prefix = create_env(sample_monorepo.api)
+    record = sorted((prefix / "conda-meta").glob("fastapi-*.json"))[0]
+    record.write_text("{bad")  # a truncated write
+    (sample_monorepo.etl / ".env").mkdir()  # and another project's .env is a folder
+    bundle = tmp_path / "report.md"
+    root = str(sample_monorepo.root)
+    result = devkit("--root", root, "doctor", "--json", "--no-drift", "--bundle", str(bundle))
+    results = {(r["id"], r["project"]): r for r in json.loads(result.stdout)["results"]}
+    assert [r for r in results.values() if "crashed" in r["message"]] == []
+    broken = results[("env.broken", "api")]
+    assert broken["status"] == "fail" and record.name in broken["message"] and broken["fixable"]
+    assert results[("env.pins", "api")]["status"] == "skip"
+    assert results[("channels.env_mixed", "api")]["status"] == "skip"
+    assert results[("vars.dotenv", "etl")]["status"] == "fail"
+    assert f"(unreadable: {record}" in bundle.read_text()
+    listed = json.loads(devkit("--root", root, "ls", "--json").stdout)
+    api = next(p for p in listed["projects"] if p["name"] == "api")
+    assert api["env"] == "broken", api
