@@ -11,28 +11,26 @@ from pathlib import Path
 from devkit.errors import DevkitError
 
 
-def write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str, *, new_mode: int = 0o666) -> Path:
     """Write ``text`` (UTF-8) atomically; see ``write_bytes``."""
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), new_mode=new_mode)
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
+def write_bytes(path: Path, data: bytes, *, new_mode: int = 0o666) -> Path:
     """Write to a hidden temp file beside ``path``, then rename it into place.
 
-    A file that existed keeps its mode (an executable script stays executable); a new one gets
-    the usual ``0666`` less the umask, as ``open()`` would give it, not ``mkstemp``'s ``0600``.
-    A path devkit cannot write (a directory, a read-only folder) is a ``DevkitError``.
+    A file that existed keeps its mode (an executable script stays executable, a private one
+    private); a new one gets ``new_mode`` less the umask, as ``open()`` would give it. The
+    mode is set before any byte is written, so the content is never readable by more people
+    than the final file allows. A path devkit cannot write is a ``DevkitError``.
     """
     try:
-        return _write(path, data)
+        return _write(path, data, new_mode)
     except OSError as exc:
-        raise DevkitError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="choose a file path in a folder you can write to",
-        ) from exc
+        raise DevkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _write(path: Path, data: bytes) -> Path:
+def _write(path: Path, data: bytes, new_mode: int) -> Path:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     try:
@@ -43,14 +41,14 @@ def _write(path: Path, data: bytes) -> Path:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = None
-    tmp, fd = _create_beside(path)
+    tmp, fd = _create_beside(path, new_mode)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            tmp.chmod(mode)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -58,11 +56,12 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _create_beside(path: Path) -> tuple[Path, int]:
+def _create_beside(path: Path, new_mode: int) -> tuple[Path, int]:
     while True:
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         try:
-            # 0o666 here lets the kernel apply the umask, which no thread-safe call can read.
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            # The mode given here lets the kernel apply the umask, which no thread-safe call
+            # can read.
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_mode)
         except FileExistsError:
             continue

@@ -118,7 +118,8 @@ def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
         data["thresholds"] = {
             f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)
         }
-    yamlfile.dump_atomic(path, data)
+    # Only the user may read it: `repo_url` can carry an https token.
+    yamlfile.dump_atomic(path, data, new_mode=0o600)
     return path
 
 

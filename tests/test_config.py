@@ -31,6 +31,7 @@ def test_round_trip_is_atomic_and_typed(tmp_path: Path) -> None:
     config.save_user_config(written, path)
     assert config.load_user_config(path) == written
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # no temp file left
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # repo_url may carry a token
 
 
 def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: Path) -> None:
@@ -39,8 +40,8 @@ def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: 
     script = tmp_path / "entrypoint.sh"
     script.write_text("#!/bin/bash\n")
     script.chmod(0o750)
-    atomic.write_text(script, "#!/bin/bash\nexec true\n")
-    assert stat.S_IMODE(script.stat().st_mode) == 0o750
+    atomic.write_text(script, "#!/bin/bash\nexec true\n", new_mode=0o600)
+    assert stat.S_IMODE(script.stat().st_mode) == 0o750  # an existing file keeps its mode
     umask = os.umask(0o022)
     os.umask(umask)
     fresh = atomic.write_bytes(tmp_path / "new.yml", b"a: 1\n")
