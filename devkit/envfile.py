@@ -74,21 +74,21 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         import io
 
         bindings = list(parse_stream(io.StringIO(text)))
+        lines = {b.key: _first_text_line(b.original.line, b.original.string) for b in bindings}
+        parsed = dotenv_values(stream=io.StringIO(text), interpolate=True)
         problems = [
             BadLine(path, _first_text_line(b.original.line, b.original.string))
             for b in bindings
             if b.error
         ]
-        # No process can receive a variable holding NUL: report the line, skip the variable.
+        # No process can receive a variable whose name or value holds NUL (written, or brought
+        # in by ${VAR}): report its line, skip the variable.
         problems += [
-            BadLine(
-                path,
-                _first_text_line(b.original.line, b.original.string),
-                "the value holds a NUL byte",
-            )
-            for b in bindings
-            if b.key and b.value and "\x00" in b.value
+            BadLine(path, lines[key], "a NUL byte in the name or value")
+            for key, value in parsed.items()
+            if "\x00" in key or (value and "\x00" in value)
         ]
+        problems.sort(key=lambda bad_line: bad_line.line)
         if problems and strict:
             raise FileFormatError(
                 path,
@@ -97,8 +97,8 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
                 hint="fix the line, or drop --strict to skip malformed lines",
             )
         bad.extend(problems)
-        for key, value in dotenv_values(stream=io.StringIO(text), interpolate=True).items():
-            if value is None or "\x00" in value:
+        for key, value in parsed.items():
+            if value is None or "\x00" in key or "\x00" in value:
                 continue  # a bare `KEY` line declares nothing to set; NUL was reported above
             # Values of secret-looking names are always secrets. Other values are treated as
             # secrets when they are long enough to be a credential: masking `debug`, `true` or a

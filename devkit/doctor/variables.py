@@ -25,6 +25,8 @@ def dotenv_present(ctx: Context, out: Outcome) -> Result:
     path = project.path / ".env"
     if path.is_file():
         return out.ok(".env present")
+    if path.exists() and not path.is_dir():
+        return out.ok(".env present (a pipe: read once per devkit command)")
     if path.is_symlink() or path.exists():
         what = "a directory" if path.is_dir() else "a symlink to nothing"
         return out.fail(
@@ -87,7 +89,8 @@ def unused(ctx: Context, out: Outcome) -> Result:
     """Every key in `.env` is used: listed for production or named in the project's code."""
     project = _project(out)
     path = project.path / ".env"
-    keys = envfile.keys_in(path)
+    # From the one read of this run (a pipe cannot be read twice).
+    keys = [key for key, source in ctx.dotenv(project).sources.items() if source == path]
     if not keys:
         return out.skip("no .env keys")
     known = set(ctx.production_variables(project))

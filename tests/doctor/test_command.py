@@ -228,3 +228,29 @@ def test_a_corrupt_package_record_is_a_broken_env_everywhere(
     listed = json.loads(devkit("--root", root, "ls", "--json").stdout)
     api = next(p for p in listed["projects"] if p["name"] == "api")
     assert api["env"] == "broken", api
+
+
+def test_a_dotenv_pipe_is_read_once_per_doctor_run(sample_monorepo: Monorepo) -> None:
+    import threading
+
+    # 1Password and friends mount .env as a named pipe that yields its content once per open.
+    env = sample_monorepo.api / ".env"
+    content = env.read_text()
+    env.unlink()
+    os.mkfifo(env)
+    threading.Thread(target=lambda: env.write_text(content), daemon=True).start()
+    checks = ("--check", "vars.dotenv", "--check", "vars.missing", "--check", "vars.unused")
+    result = subprocess.run(
+        [str(DEVKIT), "--root", str(sample_monorepo.root), "doctor", "api", "--json", *checks],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,  # a second read of the pipe would block: a timeout here is the failure
+        check=False,
+    )
+    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    assert (
+        results["vars.dotenv"]["status"] == "ok" and "a pipe" in results["vars.dotenv"]["message"]
+    )
+    assert results["vars.missing"]["status"] == "ok", results["vars.missing"]
+    assert results["vars.unused"]["status"] != "fail"
