@@ -86,9 +86,19 @@ def login_shell() -> str:
     try:
         import pwd
 
-        return pwd.getpwuid(os.getuid()).pw_shell
+        account = pwd.getpwuid(os.getuid()).pw_shell
     except (ImportError, KeyError):
         return ""
+    return account if usable_shell(account) else ""
+
+
+def usable_shell(path: str) -> bool:
+    """A program a person can work in: service accounts get ``nologin`` or ``false``."""
+    return (
+        bool(path)
+        and Path(path).name not in ("nologin", "false", "true")
+        and os.access(path, os.X_OK)
+    )
 
 
 def _translated() -> bool:

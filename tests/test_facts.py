@@ -19,8 +19,23 @@ def test_shell_falls_back_to_the_login_shell_without_shell_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Cron, `env -i` and some CI runners start devkit without $SHELL: the rc file to wire is
-    # still the one of the account's login shell.
+    # still the one of the account's login shell, when the account has a usable one.
     monkeypatch.delenv("SHELL")
     account_shell = pwd.getpwuid(os.getuid()).pw_shell
-    assert facts.login_shell() == account_shell
-    assert facts.probe().shell == os.path.basename(account_shell)
+    expected = account_shell if facts.usable_shell(account_shell) else ""
+    assert facts.login_shell() == expected
+    assert facts.probe().shell == os.path.basename(expected)
+
+
+@pytest.mark.parametrize(
+    ("path", "usable"),
+    [
+        ("/bin/sh", True),
+        ("/usr/sbin/nologin", False),  # a service account in a CI container
+        ("/bin/false", False),
+        ("/no/such/shell", False),
+        ("", False),
+    ],
+)
+def test_service_account_shells_are_not_used(path: str, usable: bool) -> None:
+    assert facts.usable_shell(path) is usable

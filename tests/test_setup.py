@@ -20,7 +20,7 @@ import pytest
 from devkit import runlock
 from tests.support.fixtures import Isolation
 from tests.support.http_server import FileServer
-from tests.support.monorepo import GitOrigin, add_project, git
+from tests.support.monorepo import GitOrigin, Monorepo, add_project, git
 from tests.support.world import World
 
 DEVKIT = Path(sys.executable).parent / "devkit"
@@ -470,3 +470,21 @@ def test_sigterm_or_sighup_cleans_up_like_ctrl_c(
         p for p in psutil.process_iter(["cmdline"]) if str(slow) in (p.info["cmdline"] or [])
     ]
     assert leftovers == []
+
+
+def test_setup_of_a_monorepo_given_by_path_needs_no_git(
+    sample_monorepo: Monorepo, test_world: World, isolate: Isolation
+) -> None:
+    env = {"PATH": str(test_world.bin_dir)}  # micromamba, and no git anywhere
+    result = devkit(
+        "--root",
+        str(sample_monorepo.root),
+        "setup",
+        "--projects",
+        "api",
+        "--yes",
+        "--no-shell-init",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()

@@ -20,7 +20,7 @@ from devkit import (
     runlock,
 )
 from devkit.commands import envsetup
-from devkit.errors import DevkitError
+from devkit.errors import DevkitError, ToolNotFoundError
 
 
 class Prompter(Protocol):
@@ -133,7 +133,10 @@ def _clone(
     if request.root is not None:
         root = request.root.expanduser().absolute()
         summary.add("clone", "skipped", f"using the monorepo at {root} (--root)")
-        return root, git.remote_url(root) if git.toplevel(root) else None
+        try:
+            return root, git.remote_url(root) if git.toplevel(root) else None
+        except ToolNotFoundError:
+            return root, None  # a monorepo given by path needs no git to set up its envs
     repo_url = request.repo or user.repo_url
     if repo_url is None:
         repo_url = ask.text("Git URL of the monorepo", None, "--repo")
