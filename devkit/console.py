@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from devkit.redaction import redact
@@ -78,6 +78,12 @@ def warn(message: str) -> None:
     from rich.markup import escape
 
     err().print(f"[yellow]warning:[/] {escape(redact(message))}")
+
+
+def warn_each(messages: Iterable[str]) -> None:
+    """Several warnings, one line each."""
+    for message in messages:
+        warn(message)
 
 
 def info(message: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devkit.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
@@ -28,6 +28,8 @@ class Monorepo:
 
     root: Path
     config: RepoConfig
+    # What the commands should tell the user about the configuration (they print, not this).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def projects_dir(self) -> Path:
@@ -156,21 +158,19 @@ def load(root: Path) -> Monorepo:
             hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
             "project (default: projects)",
         )
-    _warn_unknown_settings(monorepo)
-    return monorepo
+    return replace(monorepo, warnings=tuple(_unknown_settings(monorepo)))
 
 
-def _warn_unknown_settings(monorepo: Monorepo) -> None:
+def _unknown_settings(monorepo: Monorepo) -> list[str]:
     # Settings for a project that does not exist (a typo, a removed project) would silently
     # do nothing; a warning, not an error, so removing a project never breaks every command.
     configured = monorepo.config.projects
     if not configured:
-        return
+        return []
     import difflib
 
-    from devkit import console
-
     names = [p.name for p in monorepo.projects()]
+    found = []
     for name in configured:
         if name in names:
             continue
@@ -178,4 +178,5 @@ def _warn_unknown_settings(monorepo: Monorepo) -> None:
         where = f"{monorepo.config.path}:{line}" if line else str(monorepo.config.path)
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        console.warn(f"{where}: settings for `{name}`, which is not a project{hint}")
+        found.append(f"{where}: settings for `{name}`, which is not a project{hint}")
+    return found

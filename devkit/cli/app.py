@@ -87,4 +87,6 @@ def monorepo_of(state: State) -> tuple[Monorepo, UserConfig]:
 
     user = config.load_user_config()
     root = monorepo.find_root(state.root, Path.cwd(), user.clone)
-    return monorepo.load(root), user
+    repo = monorepo.load(root)
+    console.warn_each(repo.warnings)
+    return repo, user

@@ -40,6 +40,7 @@ def build_context(
     error: DevkitError | None = None
     try:
         repo = monorepo.load(monorepo.find_root(root, Path.cwd(), user.clone))
+        console.warn_each(repo.warnings)
     except DevkitError as exc:
         if projects:
             raise

@@ -73,7 +73,9 @@ def drift(request: DriftRequest) -> int:
 
 def _monorepo(root: Path | None) -> monorepo.Monorepo:
     user = config.load_user_config()
-    return monorepo.load(monorepo.find_root(root, Path.cwd(), user.clone))
+    repo = monorepo.load(monorepo.find_root(root, Path.cwd(), user.clone))
+    console.warn_each(repo.warnings)
+    return repo
 
 
 def _lock(request: DriftRequest) -> Report:

@@ -25,6 +25,7 @@ def lock(request: LockRequest) -> int:
     """Solve and write each project's lockfile; an unsolvable project keeps its old one."""
     user = config.load_user_config()
     repo = monorepo.load(monorepo.find_root(request.root, Path.cwd(), user.clone))
+    console.warn_each(repo.warnings)
     if not request.projects and not request.all_projects:
         raise UsageError("name a project, or pass --all", hint="`devkit ls` lists them")
     if request.projects and request.all_projects:

@@ -80,6 +80,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
         mm = _micromamba(request, user, machine, summary)
         root, repo_url = _clone(request, user, ask, summary)
         repo = monorepo.load(root)
+        console.warn_each(repo.warnings)
         chosen = _choose_projects(request, repo, ask)
         envsetup.build_envs(
             mm,
