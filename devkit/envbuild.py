@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -205,7 +206,10 @@ def _problems(result: proc.Result) -> tuple[str, ...]:
     if isinstance(data, dict) and data.get("solver_problems"):
         return tuple(str(p) for p in data["solver_problems"])
     error = CommandError(list(result.argv), result.returncode, result.stdout, result.stderr)
-    return tuple(error.message.splitlines()[1:]) or (error.message,)
+    lines = [line.strip() for line in error.message.splitlines()[1:] if line.strip()]
+    # pip and micromamba say what went wrong on their ERROR lines; the rest is progress.
+    errors = [line for line in lines if re.match(r"(?i)(error|critical)\b", line)]
+    return tuple(errors or lines) or (error.message,)
 
 
 def _linked_count(stdout: str) -> int:

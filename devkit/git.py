@@ -30,6 +30,9 @@ def same_remote(a: str, b: str) -> bool:
 
 def _normalise(url: str) -> str:
     url = url.strip().rstrip("/")
+    if is_local(url):
+        # `/srv/repo.git` and `file:///srv/repo.git` (and a symlink to it) are one repository.
+        url = str(Path(url.removeprefix("file://")).expanduser().resolve())
     url = re.sub(r"\.git$", "", url)
     # git@host:owner/repo and ssh://git@host/owner/repo are the same place.
     match = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", url)
@@ -71,9 +74,22 @@ _AUTH_MARKERS = (
 )
 
 
+def is_local(url: str) -> bool:
+    """A repository on this machine: a path or a ``file://`` URL, not ``host:path`` or a URL."""
+    if url.startswith("file://"):
+        return True
+    return (
+        "://" not in url
+        and not re.match(r"^[\w.-]+@[\w.-]+:", url)
+        and (url.startswith(("/", ".", "~")) or ":" not in url)
+    )
+
+
 def auth_hint(url: str) -> str:
-    """What to do when git cannot authenticate to ``url``."""
-    if url.startswith(("git@", "ssh://")):
+    """What to do when git cannot reach ``url``: the path, the SSH key, or the HTTPS token."""
+    if is_local(url):
+        return f"{url} is not a git repository on this machine: check the path"
+    if url.startswith("ssh://") or re.match(r"^[\w.-]+@[\w.-]+:", url):
         return (
             "git could not use an SSH key for this host: check `ssh -T git@<host>`, add your "
             "key with `ssh-add`, and register the public key with the Git host"
@@ -93,7 +109,7 @@ def clone(url: str, dest: Path) -> None:
     result = proc.run(["git", "clone", "--quiet", url, dest], env=env, check=False, timeout=3600)
     if result.returncode != 0:
         text = result.stderr.lower()
-        hint = auth_hint(url) if any(m in text for m in _AUTH_MARKERS) else None
+        hint = auth_hint(url) if is_local(url) or any(m in text for m in _AUTH_MARKERS) else None
         raise CommandError(
             list(result.argv), result.returncode, result.stdout, result.stderr, hint=hint
         )

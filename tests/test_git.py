@@ -15,7 +15,24 @@ from devkit import git
         ("https://token@github.com/acme/mono.git/", "https://github.com/acme/mono", True),
         ("git@github.com:acme/mono.git", "git@github.com:acme/other.git", False),
         ("file:///srv/origin.git", "file:///srv/origin", True),
+        ("/srv/origin.git", "file:///srv/origin.git", True),  # git clone PATH vs --repo URL
+        ("/srv/origin.git", "/srv/other.git", False),
     ],
 )
 def test_same_remote(a: str, b: str, same: bool) -> None:
     assert git.same_remote(a, b) is same
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("file:///srv/nope.git", "is not a git repository on this machine: check the path"),
+        ("/srv/nope.git", "is not a git repository on this machine: check the path"),
+        ("git@github.com:acme/mono.git", "SSH key"),
+        ("deploy@git.acme.dev:data/mono.git", "SSH key"),  # scp-like, another user
+        ("ssh://git@github.com/acme/mono.git", "SSH key"),
+        ("https://github.com/acme/mono.git", "personal access token"),
+    ],
+)
+def test_the_hint_matches_the_kind_of_remote(url: str, expected: str) -> None:
+    assert expected in git.auth_hint(url)

@@ -126,6 +126,7 @@ def test_changed_env_is_not_rebuilt_without_a_yes(git_origin: GitOrigin, clone_d
     result = devkit(*args)  # no terminal, no --yes
     assert result.returncode == 0
     assert "`api` left as is" in result.stderr and "pass --yes" in result.stderr
+    assert "left as is (not current; rebuild: --yes" in result.stdout  # the summary says so too
 
 
 def test_bad_checksum_installs_nothing(
@@ -255,6 +256,20 @@ def test_auth_failure_gets_a_hint(clone_dir: Path, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "git clone" in result.stderr
     assert not clone_dir.exists() or not any(clone_dir.iterdir())
+    missing = tmp_path / "no-such-origin.git"
+    local = devkit("setup", "--repo", f"file://{missing}", "--dir", str(clone_dir), "--yes")
+    assert local.returncode == 1 and "check the path" in local.stderr
+    assert "HTTPS" not in local.stderr
+
+
+def test_a_clone_made_from_a_path_is_the_same_remote_as_its_file_url(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    clone_dir.parent.mkdir(parents=True)
+    git(clone_dir.parent, "clone", "-q", str(git_origin.bare), str(clone_dir))
+    args = ("--projects", "api", "--yes", "--no-shell-init")
+    result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), *args)
+    assert result.returncode == 0, result.stderr
 
 
 def test_unsolvable_env_is_reported_while_the_others_succeed(
@@ -281,6 +296,8 @@ def test_unsolvable_env_is_reported_while_the_others_succeed(
     for name in ("api", "etl"):
         assert (isolate.root_prefix / "envs" / name / "conda-meta" / "devkit-source").is_file()
     assert not (isolate.root_prefix / "envs" / "geo" / "conda-meta" / "devkit-source").exists()
+    # The next steps name only envs that were built.
+    assert "(envs: api, etl)." in result.stdout and "`devkit run api`" in result.stdout
 
 
 def test_no_terminal_means_no_prompt_and_an_error_naming_the_flag() -> None:
@@ -371,6 +388,7 @@ def test_a_failed_pip_step_leaves_no_env_behind(
     args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "broken-pip")
     result = devkit(*args, "--yes", "--no-shell-init")
     assert result.returncode == 1
+    assert "ERROR: Invalid requirement: './no-such-package'" in " ".join(result.stdout.split())
     # micromamba linked the conda part before pip failed; none of it may pass for an env.
     assert not (isolate.root_prefix / "envs" / "broken-pip").exists()
     run = devkit("--root", str(clone_dir), "run", "broken-pip", "--", "python", "-c", "pass")

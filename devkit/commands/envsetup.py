@@ -48,11 +48,13 @@ def build_envs(
         present = envs.status(location.prefix).state is envs.EnvState.PRESENT
         if present and envbuild.is_current(location.prefix, spec, mm):
             summary.add(f"env {project.name}", "skipped", f"`{location.name}` is up to date")
-        elif location.prefix.exists() and not confirm(
-            f"Rebuild env `{location.name}` from the changed {project.env_file.name}?"
-        ):
+        elif location.prefix.exists() and not confirm(_rebuild_question(location, project)):
             # Rebuilding replaces the env: never without a yes.
-            summary.add(f"env {project.name}", "skipped", f"`{location.name}` left as is")
+            summary.add(
+                f"env {project.name}",
+                "skipped",
+                f"`{location.name}` left as is (not current; rebuild: --yes, or answer yes)",
+            )
         else:
             todo.append((project, spec, location))
     if not todo:
@@ -82,3 +84,13 @@ def build_envs(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _rebuild_question(location: envs.EnvLocation, project: Project) -> str:
+    if envbuild.read_fingerprint(location.prefix) is None:
+        # Not built by devkit, or its build never finished: nothing says the file changed.
+        return (
+            f"Rebuild env `{location.name}` from {project.env_file.name}? "
+            "(devkit has no record of building it)"
+        )
+    return f"Rebuild env `{location.name}` from the changed {project.env_file.name}?"

@@ -96,7 +96,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             )
         )
         summary.add("config", "done", f"saved to {saved}")
-        _print_summary(summary, chosen, _env_names(chosen))
+        _print_summary(summary, chosen)
         return 1 if summary.failed else 0
 
 
@@ -220,18 +220,22 @@ def _shell(
     summary.add("shell", "done", f"added micromamba's block to {rc}")
 
 
-def _print_summary(summary: Summary, chosen: list[monorepo.Project], env_names: list[str]) -> None:
+def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:
     from rich.table import Table
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)
     for step, status, detail in summary.rows:
         table.add_row(step, status, detail)
     console.out().print(table)
-    first = chosen[0].name if chosen else "<project>"
+    # Next steps name only envs that can be used: pointing at one that failed would mislead.
+    failed = {step for step, status, _ in summary.rows if status == "failed"}
+    ready = [p for p in chosen if f"env {p.name}" not in failed]
+    first = ready[0].name if ready else "<project>"
     console.out().print(
         f"\nNext: `devkit doctor` to check everything, `devkit run {first}` to start a service,"
         f" `devkit shell {first}` for a shell in its env."
     )
+    env_names = _env_names(ready)
     if env_names:
         console.out().print(
             f"In a new terminal, `micromamba activate {env_names[0]}` activates an env "
