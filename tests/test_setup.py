@@ -506,3 +506,19 @@ def test_setup_of_a_monorepo_given_by_path_needs_no_git(
     )
     assert result.returncode == 0, result.stderr
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
+
+
+def test_a_shell_block_for_another_root_prefix_is_pointed_at_devkits(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation, test_world: World, tmp_path: Path
+) -> None:
+    old_root = tmp_path / "old-root"
+    argv = [str(test_world.micromamba), "shell", "init", "-s", "bash", "-r", str(old_root)]
+    subprocess.run(argv, check=True, capture_output=True)
+    bashrc = isolate.home / ".bashrc"
+    assert str(old_root) in bashrc.read_text()
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "wrote micromamba's block for" in result.stderr
+    text = bashrc.read_text()
+    assert str(isolate.root_prefix) in text and str(old_root) not in text

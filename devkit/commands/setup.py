@@ -18,6 +18,7 @@ from devkit import (
     paths,
     proc,
     runlock,
+    shellrc,
 )
 from devkit.commands import envsetup
 from devkit.errors import DevkitError, ToolNotFoundError
@@ -210,14 +211,20 @@ def _shell(
     if rc is None:
         summary.add("shell", "skipped", f"unknown shell {machine.shell or '(none)'}")
         return
-    if rc.is_file() and ">>> mamba initialize >>>" in rc.read_text(errors="replace"):
+    state = shellrc.read(rc)
+    if state.serves(mm.root_prefix):
         summary.add("shell", "skipped", f"{rc} already initialises micromamba")
         return
-    if not ask.confirm(f"Add micromamba's activation to {rc}?", "--yes"):
+    question = (
+        f"{rc} activates envs under {state.root_prefix}; point it at {mm.root_prefix}?"
+        if state.initialised
+        else f"Add micromamba's activation to {rc}?"
+    )
+    if not ask.confirm(question, "--yes"):
         summary.add("shell", "skipped", f"left {rc} alone (run `devkit doctor --fix` later)")
         return
     proc.run(mm.command("shell", "init", "-s", machine.shell))
-    summary.add("shell", "done", f"added micromamba's block to {rc}")
+    summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
 
 
 def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:

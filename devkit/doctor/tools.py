@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devkit import micromamba, proc
+from devkit import micromamba, proc, shellrc
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError
 
-SHELL_BLOCK = ">>> mamba initialize >>>"
 # The seed's CI sets `channel-priority: disabled`; `false` is conda's older spelling of it.
 # Mirror settings (channel_alias, default_channels) change where packages come from, not which.
 _CI_PRIORITY = ("disabled", "false")
@@ -73,20 +72,27 @@ def root_prefix(ctx: Context, out: Outcome) -> Result:
 
 
 def shell_init(ctx: Context, out: Outcome) -> Result:
-    """The user's shell can `micromamba activate` (its rc file has the mamba block)."""
+    """The user's shell can `micromamba activate` devkit's envs (its rc file has the mamba
+    block, for devkit's root prefix)."""
     rc = ctx.facts.rc_file()
     if rc is None:
         return out.skip(f"unknown shell {ctx.facts.shell or '(none)'}")
-    try:
-        text = rc.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        text = ""
-    if SHELL_BLOCK in text:
+    state = shellrc.read(rc)
+    hint = (
+        f"micromamba shell init -s {ctx.facts.shell} -r {ctx.root_prefix} "
+        "(or `devkit doctor --fix`)"
+    )
+    if state.serves(ctx.root_prefix):
         return out.ok(f"{rc} initialises micromamba")
+    if state.initialised:
+        return out.warn(
+            f"{rc} initialises micromamba for root prefix {state.root_prefix}, but devkit's envs "
+            f"are under {ctx.root_prefix}: `micromamba activate <env>` will not find them",
+            hint=hint,
+        )
     return out.warn(
         f"{rc} does not initialise micromamba, so `micromamba activate` will not work",
-        hint=f"micromamba shell init -s {ctx.facts.shell} -r {ctx.root_prefix} "
-        "(or `devkit doctor --fix`)",
+        hint=hint,
     )
 
 
@@ -96,7 +102,7 @@ def fix_shell_init(ctx: Context, result: Result) -> str:
         raise DevkitError("micromamba is not installed", hint="run `devkit setup` first")
     mm = micromamba.Micromamba(ctx.micromamba_exe, ctx.root_prefix)
     proc.run(mm.command("shell", "init", "-s", ctx.facts.shell))
-    return f"added micromamba's block to {ctx.facts.rc_file()}"
+    return f"wrote micromamba's block for {ctx.root_prefix} to {ctx.facts.rc_file()}"
 
 
 def conda_base(ctx: Context, out: Outcome) -> Result:

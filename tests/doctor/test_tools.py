@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,28 @@ def test_shell_init_missing_then_fixed_by_micromamba(make_ctx: MakeCtx, isolate:
     fix(ctx, result)
     assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
     assert run_check(ctx, "shell.init").status is Status.OK
+
+
+@pytest.mark.parametrize("shell", ["bash", "fish"])
+def test_a_block_for_another_root_prefix_is_found_and_replaced(
+    make_ctx: MakeCtx, isolate: Isolation, tmp_path: Path, shell: str
+) -> None:
+    from devkit import micromamba
+
+    ctx = make_ctx(home=isolate.home, shell=shell, system="Linux")
+    rc = ctx.facts.rc_file()
+    assert rc is not None
+    # What an older setup (or another tool) left: micromamba's block for another root.
+    old = micromamba.Micromamba(micromamba.locate(ctx.config), tmp_path / "old-root")
+    subprocess.run(old.command("shell", "init", "-s", shell), check=True, capture_output=True)
+    result = run_check(ctx, "shell.init")
+    assert result.status is Status.WARN and result.fixable
+    assert f"for root prefix {tmp_path / 'old-root'}, but devkit's envs" in result.message
+    fix = BY_ID["shell.init"].fix
+    assert fix is not None
+    fix(ctx, result)
+    assert run_check(ctx, "shell.init").status is Status.OK
+    assert rc.read_text().count(">>> mamba initialize >>>") == 1
 
 
 def test_shell_rc_file_per_os_and_shell(make_ctx: MakeCtx, isolate: Isolation) -> None:
