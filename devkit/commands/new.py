@@ -152,8 +152,11 @@ def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict
         problem = question.problem(value.strip())
         if problem:
             if from_default:
-                problem = f"the default {problem} (made from the project name) is not valid"
-            raise UsageError(problem, hint=f"pass {question.flag} VALUE: {question.rule}")
+                problem = (
+                    f"{question.flag} defaults to {value.strip()!r} (made from the project "
+                    f"name), which is not valid: {question.rule}"
+                )
+            raise UsageError(problem, hint=f"pass {question.flag} VALUE")
         values[question.key] = value.strip()
     values["registry"] = f"{values['region']}-docker.pkg.dev"
     values["port"] = str(DEFAULT_PORT)

@@ -184,7 +184,10 @@ def fix_entrypoint(ctx: Context, result: Result) -> str:
         path.chmod(mode | ((mode & 0o444) >> 2))
         done.append("made it executable")
     what = " and ".join(done) or "nothing to do"
-    return f"{rel(ctx, path)}: {what}; commit it (`git add --chmod=+x {rel(ctx, path)}`)"
+    if not script.executable:
+        # The working tree's mode is not what git records: the image is built from a checkout.
+        return f"{rel(ctx, path)}: {what}; commit it with `git add --chmod=+x {rel(ctx, path)}`"
+    return f"{rel(ctx, path)}: {what}; commit it"
 
 
 def _runs_entrypoint(dockerfile: Dockerfile) -> bool:
