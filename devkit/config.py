@@ -286,23 +286,26 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
 
 def _virtual_package_problem(text: str) -> str | None:
     """Why py-rattler would refuse ``__name=version=build``, read only when the key is set."""
-    from rattler import PackageName, Version
+    from rattler import BuildString, PackageName, Version
     from rattler.exceptions import InvalidPackageNameError, InvalidVersionError
 
-    name, _, rest = text.strip().partition("=")
-    version, _, build = rest.partition("=")
-    if "=" in build:
+    from devkit.targets import split_virtual  # targets imports this module
+
+    if text.count("=") > 2:
         return "more than name, version and build"
-    if not re.fullmatch(r"[A-Za-z0-9_.+]*", build):
-        return f"invalid build string {build!r}"
+    name, version, build = split_virtual(text)
     try:
         PackageName(name)
     except InvalidPackageNameError:
         return f"invalid package name {name!r}"
     try:
-        Version(version or "0")
+        Version(version)
     except InvalidVersionError:
         return f"invalid version {version!r}"
+    try:
+        BuildString(build)
+    except ValueError:
+        return f"invalid build string {build!r}"
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import config, console, envspec, lockfile, monorepo, paths, solve
+from devkit import config, console, envspec, lockfile, lockwrite, monorepo, paths, solve
 from devkit.drift.project import Options, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
 
@@ -62,6 +62,6 @@ def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Optio
             "with --platforms; `devkit drift " + project.name + "` shows the details",
         )
     path = lockfile.lock_path(project.path)
-    lockfile.write(path, lockfile.render(spec, request, solves, project.name))
+    lockwrite.write(path, lockwrite.render(spec, request, solves, project.name))
     counts = ", ".join(f"{p} {len(s.packages)}" for p, s in solves.items())
     return f"wrote {relative(path, repo.root)} ({counts} packages)"

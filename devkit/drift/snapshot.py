@@ -20,6 +20,7 @@ from devkit.drift.analysis import Observation
 from devkit.envspec import Dependency, EnvSpec
 from devkit.errors import DevkitError, FileFormatError
 from devkit.resolved import Package
+from devkit.valuekind import kind
 
 SCHEMA = "devkit-env-export"
 SCHEMA_VERSION = 1
@@ -188,21 +189,6 @@ def load(path: Path) -> Snapshot:
     return Snapshot(path, project, platform, conda, pip, direct)
 
 
-def _kind(value: object) -> str:
-    """How a JSON value reads in a message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 @dataclass(frozen=True)
 class _Fields:
     """Typed reads of an export's values: anything else is a FileFormatError naming the field."""
@@ -210,8 +196,9 @@ class _Fields:
     path: Path
 
     def error(self, field: str, expected: str, value: object) -> FileFormatError:
+        given = kind(value, json=True)
         return FileFormatError(
-            self.path, f"malformed export: `{field}` must be {expected}, not {_kind(value)}"
+            self.path, f"malformed export: `{field}` must be {expected}, not {given}"
         )
 
     def string(self, obj: dict[str, Any], key: str, field: str) -> str:
