@@ -155,6 +155,10 @@ else
   data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/devkit"
 fi
 say "devkit's files: $data_dir"
+case ":$PATH:" in
+  *":$bin_dir:"*) say "command: $bin_dir/devkit (on PATH)" ;;
+  *) say "command: $bin_dir/devkit (not on PATH yet: the install says how to add it)" ;;
+esac
 [ "$check_only" = 0 ] || exit 0
 
 # --- where devkit comes from ----------------------------------------------------------------

@@ -74,6 +74,10 @@ def test_check_reports_platform_and_prerequisites(isolate: Isolation) -> None:
     assert result.returncode == 0, result.stderr
     assert "platform: Linux" in result.stderr and "python: " in result.stderr
     assert str(isolate.devkit_home / "data") in result.stderr
+    bin_dir = isolate.home / ".local" / "bin"
+    assert f"command: {bin_dir}/devkit (not on PATH yet" in result.stderr
+    on_path = install("--check", env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    assert f"command: {bin_dir}/devkit (on PATH)" in on_path.stderr
 
 
 def fake_bin(tmp_path: Path, programs: dict[str, str], keep: tuple[str, ...]) -> str:
