@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from pathlib import Path
 from devkit import atomic, proc
 from devkit.envs import EnvLocation
 from devkit.envspec import EnvSpec
-from devkit.errors import CommandError
+from devkit.errors import CommandError, DevkitError
 from devkit.micromamba import Micromamba
 
 FINGERPRINT_FILE = Path("conda-meta") / "devkit-source"
@@ -94,13 +95,15 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     ``note``.
     """
     prefix = location.prefix
-    _recover_previous(prefix)
-    previous = _move_aside(prefix)
     # Taken before micromamba reads the files: a `devkit lock` or an edit during the build then
     # leaves the env stale (rebuilt next time), never current with content it was not built from.
     lock, note = _lock_for(mm, spec)
     sha256 = _sha256(spec, lock)
+    _recover_previous(prefix)
+    in_place = prefix.is_symlink() and prefix.exists()
+    previous: Path | None = None
     try:
+        previous = _move_aside(prefix)
         result = _build(mm, spec, prefix, lock, note)
     except BaseException:
         # Ctrl-C reached micromamba too (same process group): what this build started is
@@ -112,7 +115,7 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
         write_fingerprint(prefix, spec, sha256)
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
-        return replace(result, action="recreated" if previous else "created")
+        return replace(result, action="recreated" if previous or in_place else "created")
     # e.g. pip failed after the conda part was linked: `run` must not start that env.
     remove_partial(prefix)
     if previous is not None:
@@ -125,16 +128,25 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _previous(prefix: Path) -> Path:
-    return prefix.with_name(f".{prefix.name}.devkit-previous")
+_ASIDE = ".devkit-previous"
 
 
 def _move_aside(prefix: Path) -> Path | None:
-    """Rename the old env out of the way (a rename: instant, and undone as fast)."""
-    if not prefix.exists():
+    """Rename the old env out of the way (a rename: instant, and undone as fast).
+
+    A symlinked env stays where it is (renaming the link would build the new env on another
+    disk): micromamba replaces it in place, as before devkit kept old envs.
+    """
+    if not prefix.exists() or prefix.is_symlink():
         return None
-    previous = _previous(prefix)
-    prefix.rename(previous)
+    previous = prefix.with_name(f".{prefix.name}{_ASIDE}-{secrets.token_hex(3)}")
+    try:
+        prefix.rename(previous)
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot move env {prefix} aside to rebuild it: {exc.strerror}",
+            hint=f"check the permissions of {prefix.parent}",
+        ) from exc
     return previous
 
 
@@ -144,15 +156,13 @@ def _put_back(previous: Path | None, prefix: Path) -> None:
 
 
 def _recover_previous(prefix: Path) -> None:
-    """A build killed outright (SIGKILL, power loss) may have left the old env aside."""
-    previous = _previous(prefix)
-    if not previous.exists():
-        return
-    if prefix.exists() and read_fingerprint(prefix) is not None:
-        shutil.rmtree(previous, ignore_errors=True)  # the new env was finished
-        return
-    remove_partial(prefix)
-    _put_back(previous, prefix)
+    """A build killed outright (SIGKILL, power loss) may have left old envs aside."""
+    for previous in sorted(prefix.parent.glob(f".{prefix.name}{_ASIDE}-*")):
+        if prefix.exists() and read_fingerprint(prefix) is not None:
+            shutil.rmtree(previous, ignore_errors=True)  # the new env was finished
+            continue
+        remove_partial(prefix)
+        _put_back(previous, prefix)
 
 
 def _lock_for(mm: Micromamba, spec: EnvSpec) -> tuple[Path | None, str]:

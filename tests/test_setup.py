@@ -425,16 +425,15 @@ def test_a_rebuild_that_fails_or_is_interrupted_keeps_the_working_env(
         text=True,
         start_new_session=True,
     )
-    aside = prefix.with_name(".api.devkit-previous")
     deadline = time.monotonic() + 30
-    while not aside.exists() and time.monotonic() < deadline:
+    while not _aside(prefix) and time.monotonic() < deadline:
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGINT)
     proc.communicate(timeout=60)
     if proc.returncode == 0:
         pytest.skip("the rebuild finished before the interrupt landed")
     assert proc.returncode == 130
-    assert not aside.exists()
+    assert not _aside(prefix)
     assert devkit(*works).returncode == 0
     assert not list((prefix / "conda-meta").glob("pins-*.json"))  # the old env, not a mix
 
@@ -473,16 +472,15 @@ def test_sigterm_or_sighup_cleans_up_like_ctrl_c(
         start_new_session=True,
     )
     prefix = isolate.root_prefix / "envs" / "api"
-    aside = prefix.with_name(".api.devkit-previous")
     deadline = time.monotonic() + 30
-    while not aside.exists() and time.monotonic() < deadline:
+    while not _aside(prefix) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert aside.exists(), "the rebuild never started"
+    assert _aside(prefix), "the rebuild never started"
     time.sleep(0.3)  # micromamba (the slow wrapper) is running now
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 128 + sig and "Terminated." in stderr, stderr
-    assert not aside.exists() and (prefix / "conda-meta" / "devkit-source").is_file()
+    assert not _aside(prefix) and (prefix / "conda-meta" / "devkit-source").is_file()
     assert not list((prefix / "conda-meta").glob("pins-*.json"))  # the old env, whole
     leftovers = [
         p for p in psutil.process_iter(["cmdline"]) if str(slow) in (p.info["cmdline"] or [])
@@ -522,3 +520,26 @@ def test_a_shell_block_for_another_root_prefix_is_pointed_at_devkits(
     assert "wrote micromamba's block for" in result.stderr
     text = bashrc.read_text()
     assert str(isolate.root_prefix) in text and str(old_root) not in text
+
+
+def _aside(prefix: Path) -> list[Path]:
+    """Where a rebuild keeps the old env while the new one is built."""
+    return list(prefix.parent.glob(f".{prefix.name}.devkit-previous-*"))
+
+
+def test_an_old_env_left_aside_by_a_killed_build_comes_back(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    assert devkit(*args, "--yes", "--no-shell-init").returncode == 0
+    prefix = isolate.root_prefix / "envs" / "api"
+    # SIGKILL after the old env was moved aside, with half a new env in its place.
+    prefix.rename(prefix.with_name(".api.devkit-previous-0badc0"))
+    (prefix / "conda-meta").mkdir(parents=True)
+    env_file = clone_dir / "projects" / "api" / "environment.yml"
+    env_file.write_text(env_file.read_text() + "# edited, so the env is rebuilt\n")
+    again = devkit(*args, "--yes", "--no-shell-init")
+    assert again.returncode == 0, again.stderr
+    assert "recreated `api`" in again.stderr
+    assert _aside(prefix) == []
+    assert (prefix / "conda-meta" / "devkit-source").is_file()
