@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from devkit.console import LOG
-from devkit.errors import CommandError, ToolNotFoundError
+from devkit.errors import CommandError, Terminated, ToolNotFoundError
 
 # Variables an activated conda/mamba shell leaks into children. micromamba reads them and they
 # would point it at the wrong prefix or root, so every child starts without them.
@@ -82,41 +82,46 @@ def run(
 
 
 # Children of `run`, so a SIGTERM to devkit can stop builds running in worker threads too
-# (Ctrl-C reaches them through the terminal's process group; `kill <pid>` does not).
+# (Ctrl-C reaches them through the terminal's process group; `kill <pid>` does not). Reentrant:
+# the signal handler that stops them may interrupt the main thread while it holds the lock.
 _live: set[subprocess.Popen[str]] = set()
-_live_lock = threading.Lock()
+_live_lock = threading.RLock()
+_stopping: list[int] = []  # the signal that stopped devkit; no child starts after it
 
 
 def _run_tracked(
     args: list[str], cwd: Path | None, env: Mapping[str, str] | None, timeout: float | None
 ) -> subprocess.CompletedProcess[str]:
-    with subprocess.Popen(  # argv is a list, never a shell string
-        args,
-        cwd=cwd,
-        env=dict(env) if env is not None else clean_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    ) as child:
+    with _live_lock:
+        if _stopping:
+            raise Terminated(_stopping[0])  # a worker thread must not start what is stopping
+        child = subprocess.Popen(  # argv is a list, never a shell string
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else clean_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        _live.add(child)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except BaseException:  # a timeout, Ctrl-C, Terminated: never leave the child running
+        child.kill()
+        child.communicate()
+        raise
+    finally:
         with _live_lock:
-            _live.add(child)
-        try:
-            stdout, stderr = child.communicate(timeout=timeout)
-        except BaseException:  # a timeout, Ctrl-C, Terminated: never leave the child running
-            child.kill()
-            child.wait()
-            raise
-        finally:
-            with _live_lock:
-                _live.discard(child)
+            _live.discard(child)
     return subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
 
 
 def stop_children(signum: int) -> None:
-    """Pass a termination signal on to every child ``run`` is waiting for."""
+    """Pass a termination signal on to every child ``run`` is waiting for; start no more."""
     with _live_lock:
+        _stopping.append(signum)
         children = list(_live)
     for child in children:
         with contextlib.suppress(ProcessLookupError):
@@ -189,7 +194,9 @@ def _handlers(
 ) -> Iterator[None]:
     previous = {signum: signal.getsignal(signum) for signum in signums}
     for signum in signums:
-        signal.signal(signum, handler)  # type: ignore[arg-type]
+        # nohup ignores SIGHUP for devkit and, through it, for the service: keep it that way.
+        if previous[signum] is not signal.SIG_IGN:
+            signal.signal(signum, handler)  # type: ignore[arg-type]
     try:
         yield
     finally:

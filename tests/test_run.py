@@ -300,3 +300,32 @@ def test_env_files_from_a_pipe_a_directory_and_with_nul(api: Monorepo, tmp_path:
     assert nul.returncode == 0 and "crashed" not in nul.stderr
     assert "a NUL byte in the name or value (skipped)" in nul.stderr
     assert "def-secret" not in nul.stdout + nul.stderr
+
+
+def test_under_nohup_a_hangup_leaves_the_service_running(api: Monorepo, tmp_path: Path) -> None:
+    marker = tmp_path / "started"
+    script = f"import pathlib, time; pathlib.Path({str(marker)!r}).touch(); time.sleep(60)"
+    proc = subprocess.Popen(
+        [str(DEVKIT), "--root", str(api.root), "run", "api", "--", "python", "-c", script],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # What `nohup devkit run api` gives devkit: SIGHUP ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the service never started"
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the hangup stopped devkit run"
+        service = [c for c in psutil.Process(proc.pid).children(recursive=True)]
+        assert service and all(c.is_running() for c in service)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM

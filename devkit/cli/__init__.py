@@ -6,6 +6,7 @@ module maps every outcome to an exit code in one place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -53,7 +54,8 @@ def _invoke(argv: list[str] | None) -> int:
         console.err().print("Interrupted.")
         return EXIT_INTERRUPTED
     except Terminated as exc:
-        console.err().print("Terminated.")
+        with contextlib.suppress(OSError):  # after a hangup the terminal is gone (EIO)
+            console.err().print("Terminated.")
         return 128 + exc.signum
     except BrokenPipeError:
         # stdout closed by a pager or `head`: nothing left to say to anyone.
@@ -90,6 +92,10 @@ def _silence_stdout() -> None:
 def _terminate(signum: int, _frame: FrameType | None) -> None:
     # A closed terminal or a cancelled CI job: stop what devkit started, then unwind like Ctrl-C
     # so every cleanup runs (half-built envs removed, old envs put back, locks released).
+    # One is enough: a closed terminal sends SIGHUP then SIGTERM, and a second unwinding would
+    # cut the first one's cleanup short.
+    for other in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(other, signal.SIG_IGN)
     proc = sys.modules.get("devkit.proc")
     if proc is not None:
         proc.stop_children(signum)
