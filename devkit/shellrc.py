@@ -7,14 +7,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 BLOCK_START = ">>> mamba initialize >>>"
 BLOCK_END = "<<< mamba initialize <<<"
-# `export MAMBA_ROOT_PREFIX='/x';` (bash, zsh) and `set -gx MAMBA_ROOT_PREFIX "/x"` (fish).
-_ROOT = re.compile(r"""MAMBA_ROOT_PREFIX['"]?\s*[= ]\s*(['"]?)(?P<root>[^'"\n;]+)\1""")
+# `export MAMBA_ROOT_PREFIX='/x';` (bash, zsh) and `set -gx MAMBA_ROOT_PREFIX "/x"` (fish), as
+# micromamba writes them; an assignment at the start of a line, never a use of the variable.
+_ROOT = re.compile(
+    r"""^[ \t]*(?:export[ \t]+|set[ \t]+-gx[ \t]+)?MAMBA_ROOT_PREFIX(?:=|[ \t]+)"""
+    r"""(?:'(?P<single>[^'\n]*)'|"(?P<double>[^"\n]*)"|(?P<bare>[^\s;'"]+))""",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,19 @@ def read(rc: Path) -> RcState:
     if start < 0:
         return RcState(False)
     end = text.find(BLOCK_END, start)
-    match = _ROOT.search(text[start : end if end > 0 else len(text)])
-    root = Path(match.group("root").strip()).expanduser() if match else None
-    return RcState(True, root)
+    matches = list(_ROOT.finditer(text[start : end if end > 0 else len(text)]))
+    return RcState(True, _root(matches[-1]) if matches else None)
+
+
+def _root(match: re.Match[str]) -> Path | None:
+    """The assigned root; None when it is only known to the shell (``$HOME/…``, ``$(…)``)."""
+    single = match.group("single")
+    value = single if single is not None else (match.group("double") or match.group("bare"))
+    if single is None:
+        value = os.path.expandvars(value)  # "$HOME/micromamba" means what the shell makes of it
+    if "$" in value or "`" in value:
+        return None
+    return Path(value).expanduser()
 
 
 def _same(a: Path, b: Path) -> bool:
