@@ -11,26 +11,27 @@ from pathlib import Path
 from devkit.errors import DevkitError
 
 
-def write_text(path: Path, text: str, *, new_mode: int = 0o666) -> Path:
+def write_text(path: Path, text: str, *, private: bool = False) -> Path:
     """Write ``text`` (UTF-8) atomically; see ``write_bytes``."""
-    return write_bytes(path, text.encode("utf-8"), new_mode=new_mode)
+    return write_bytes(path, text.encode("utf-8"), private=private)
 
 
-def write_bytes(path: Path, data: bytes, *, new_mode: int = 0o666) -> Path:
+def write_bytes(path: Path, data: bytes, *, private: bool = False) -> Path:
     """Write to a hidden temp file beside ``path``, then rename it into place.
 
-    A file that existed keeps its mode (an executable script stays executable, a private one
-    private); a new one gets ``new_mode`` less the umask, as ``open()`` would give it. The
-    mode is set before any byte is written, so the content is never readable by more people
-    than the final file allows. A path devkit cannot write is a ``DevkitError``.
+    A file that existed keeps its mode (an executable script stays executable); a new one gets
+    ``0666`` less the umask, as ``open()`` would give it. ``private`` makes it ``0600`` either
+    way (a file written world-readable by an older devkit is tightened). The mode is set before
+    any byte is written, so the content is never readable by more people than the final file
+    allows. A path devkit cannot write is a ``DevkitError``.
     """
     try:
-        return _write(path, data, new_mode)
+        return _write(path, data, private)
     except OSError as exc:
         raise DevkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _write(path: Path, data: bytes, new_mode: int) -> Path:
+def _write(path: Path, data: bytes, private: bool) -> Path:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     try:
@@ -41,7 +42,9 @@ def _write(path: Path, data: bytes, new_mode: int) -> Path:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = None
-    tmp, fd = _create_beside(path, new_mode)
+    if private:
+        mode = 0o600
+    tmp, fd = _create_beside(path, 0o600 if private else 0o666)
     try:
         if mode is not None:
             os.fchmod(fd, mode)

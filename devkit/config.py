@@ -119,7 +119,7 @@ def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
             f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)
         }
     # Only the user may read it: `repo_url` can carry an https token.
-    yamlfile.dump_atomic(path, data, new_mode=0o600)
+    yamlfile.dump_atomic(path, data, private=True)
     return path
 
 

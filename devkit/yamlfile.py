@@ -86,10 +86,10 @@ def load(path: Path) -> Any:
         raise FileFormatError(path, f"invalid YAML: {exc}") from exc
 
 
-def dump_atomic(path: Path, data: Any, *, new_mode: int = 0o666) -> None:
+def dump_atomic(path: Path, data: Any, *, private: bool = False) -> None:
     """Write YAML so a crash mid-write never leaves a half file behind."""
     import yaml
 
     from devkit import atomic
 
-    atomic.write_text(path, yaml.safe_dump(data, sort_keys=False), new_mode=new_mode)
+    atomic.write_text(path, yaml.safe_dump(data, sort_keys=False), private=private)

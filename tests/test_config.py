@@ -32,6 +32,9 @@ def test_round_trip_is_atomic_and_typed(tmp_path: Path) -> None:
     assert config.load_user_config(path) == written
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # no temp file left
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # repo_url may carry a token
+    path.chmod(0o644)  # as an older devkit wrote it
+    config.save_user_config(written, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: Path) -> None:
@@ -40,7 +43,7 @@ def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: 
     script = tmp_path / "entrypoint.sh"
     script.write_text("#!/bin/bash\n")
     script.chmod(0o750)
-    atomic.write_text(script, "#!/bin/bash\nexec true\n", new_mode=0o600)
+    atomic.write_text(script, "#!/bin/bash\nexec true\n")
     assert stat.S_IMODE(script.stat().st_mode) == 0o750  # an existing file keeps its mode
     umask = os.umask(0o022)
     os.umask(umask)
