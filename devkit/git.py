@@ -34,14 +34,18 @@ def _normalise(url: str) -> str:
         # `/srv/repo.git` and `file:///srv/repo.git` (and a symlink to it) are one repository.
         url = str(Path(url.removeprefix("file://")).expanduser().resolve())
     url = re.sub(r"\.git$", "", url)
-    # git@host:owner/repo and ssh://git@host/owner/repo are the same place.
-    match = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", url)
-    if match:
-        return f"{match.group(1)}/{match.group(2)}".lower()
     match = re.match(r"^https?://(?:[^@/]+@)?([^/]+)/(.+)$", url)
     if match:
         return f"{match.group(1)}/{match.group(2)}".lower()
+    # git@host:owner/repo, host:owner/repo and ssh://git@host/owner/repo are the same place.
+    match = re.match(r"^ssh://(?:[^@/]+@)?([^/:]+)(?::\d+)?/(.+)$", url) or _SCP.match(url)
+    if match:
+        return f"{match.group(1)}/{match.group(2)}".lower()
     return url
+
+
+# git's scp-like syntax: `[user@]host:path` (a path part, no `://`).
+_SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
 
 
 def ahead_behind(folder: Path) -> tuple[int, int] | None:
@@ -71,6 +75,8 @@ _AUTH_MARKERS = (
     "could not read from remote repository",
     "terminal prompts disabled",
     "repository not found",
+    "does not appear to be a git repository",
+    "does not exist",
 )
 
 
@@ -78,18 +84,14 @@ def is_local(url: str) -> bool:
     """A repository on this machine: a path or a ``file://`` URL, not ``host:path`` or a URL."""
     if url.startswith("file://"):
         return True
-    return (
-        "://" not in url
-        and not re.match(r"^[\w.-]+@[\w.-]+:", url)
-        and (url.startswith(("/", ".", "~")) or ":" not in url)
-    )
+    return "://" not in url and (url.startswith(("/", ".", "~")) or not _SCP.match(url))
 
 
 def auth_hint(url: str) -> str:
     """What to do when git cannot reach ``url``: the path, the SSH key, or the HTTPS token."""
     if is_local(url):
         return f"{url} is not a git repository on this machine: check the path"
-    if url.startswith("ssh://") or re.match(r"^[\w.-]+@[\w.-]+:", url):
+    if url.startswith("ssh://") or _SCP.match(url):
         return (
             "git could not use an SSH key for this host: check `ssh -T git@<host>`, add your "
             "key with `ssh-add`, and register the public key with the Git host"
@@ -109,7 +111,7 @@ def clone(url: str, dest: Path) -> None:
     result = proc.run(["git", "clone", "--quiet", url, dest], env=env, check=False, timeout=3600)
     if result.returncode != 0:
         text = result.stderr.lower()
-        hint = auth_hint(url) if is_local(url) or any(m in text for m in _AUTH_MARKERS) else None
+        hint = auth_hint(url) if any(m in text for m in _AUTH_MARKERS) else None
         raise CommandError(
             list(result.argv), result.returncode, result.stdout, result.stderr, hint=hint
         )

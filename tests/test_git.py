@@ -17,6 +17,8 @@ from devkit import git
         ("file:///srv/origin.git", "file:///srv/origin", True),
         ("/srv/origin.git", "file:///srv/origin.git", True),  # git clone PATH vs --repo URL
         ("/srv/origin.git", "/srv/other.git", False),
+        ("github.com:acme/mono.git", "git@github.com:acme/mono", True),  # scp-like, no user
+        ("ssh://git@github.com:22/acme/mono.git", "git@github.com:acme/mono", True),
     ],
 )
 def test_same_remote(a: str, b: str, same: bool) -> None:
@@ -30,6 +32,8 @@ def test_same_remote(a: str, b: str, same: bool) -> None:
         ("/srv/nope.git", "is not a git repository on this machine: check the path"),
         ("git@github.com:acme/mono.git", "SSH key"),
         ("deploy@git.acme.dev:data/mono.git", "SSH key"),  # scp-like, another user
+        ("github.com:acme/mono.git", "SSH key"),  # scp-like, no user
+        ("relative/path/repo", "check the path"),
         ("ssh://git@github.com/acme/mono.git", "SSH key"),
         ("https://github.com/acme/mono.git", "personal access token"),
     ],
