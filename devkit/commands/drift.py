@@ -44,6 +44,13 @@ def drift(request: DriftRequest) -> int:
             "--compare reads two export files: it takes no project",
             hint="the exports name their project",
         )
+    if request.lock is not None and (request.all_projects or len(request.projects) > 1):
+        raise UsageError("--lock reads one lockfile: name at most one project (its label)")
+    if (request.lock or request.compare) and (request.platforms or request.channel_priority):
+        raise UsageError(
+            "--platforms and --channel-priority shape a solve; --lock and --compare read files",
+            hint="drop them, or solve: `devkit drift <project> --platforms …`",
+        )
     if request.compare is not None:
         return _show([_compare(*request.compare)], "compare", request.as_json)
     if request.lock is not None:
@@ -145,6 +152,13 @@ def _table(*columns: str) -> Table:
     return table
 
 
+def _add(table: Table, *cells: str) -> None:
+    # Specs carry brackets (`numpy[channel=…]`, `fastapi[version='>=1']`): text, not markup.
+    from rich.markup import escape
+
+    table.add_row(*(escape(cell) for cell in cells))
+
+
 def _render(report: Report) -> list[RenderableType]:
     """Rich renderables for one report: a heading, then one small table per category."""
     from rich.markup import escape
@@ -163,16 +177,20 @@ def _render(report: Report) -> list[RenderableType]:
         lines.append("[bold red]Cannot be solved[/]")
         table = _table("platform", "culprit")
         for u in drift.unsolvable:
-            table.add_row(u.platform, f"{u.spec}: {u.reason}")
+            _add(table, u.platform, f"{u.spec}: {u.reason}")
         lines.append(table)
     if drift.version_drift:
         direct = drift.direct_version_drift
         if direct:
             lines.append("[bold yellow]Versions differ across platforms[/]")
-            table = _table("package", *labels, "pin that aligns them")
+            # Only a solve searches for an aligning pin; exports and locks are what they are.
+            searched = report.mode == "solve"
+            pin_column = ("pin that aligns them",) if searched else ()
+            table = _table("package", *labels, *pin_column)
             for v in direct:
                 cells = [v.versions.get(label, "-") for label in labels]
-                table.add_row(v.name, *cells, v.pin or "none found")
+                pin = "pinned per OS in the file" if v.intended else v.pin or "none found"
+                _add(table, v.name, *cells, *((pin,) if searched else ()))
             lines.append(table)
         transitive = len(drift.version_drift) - len(direct)
         if transitive:
@@ -182,7 +200,7 @@ def _render(report: Report) -> list[RenderableType]:
         lines.append("[bold yellow]On some platforms only[/]")
         table = _table("package", "present on", "missing on")
         for p in surprising:
-            table.add_row(p.name, ", ".join(p.present), ", ".join(p.missing))
+            _add(table, p.name, ", ".join(p.present), ", ".join(p.missing))
         lines.append(table)
     expected = [p.name for p in drift.platform_only if p.expected]
     if expected:
@@ -191,14 +209,14 @@ def _render(report: Report) -> list[RenderableType]:
         lines.append("[bold yellow]From different channels[/]")
         table = _table("package", *labels)
         for c in drift.channel_drift:
-            table.add_row(c.name, *(c.channels.get(label, "-") for label in labels))
+            _add(table, c.name, *(c.channels.get(label, "-") for label in labels))
         lines.append(table)
     if drift.loose_specs:
         lines.append("[bold]Specs without a version (they drift over time)[/]")
         table = _table("spec", "line", *labels)
         for s in drift.loose_specs:
             cells = [s.resolved.get(label, "-") for label in labels]
-            table.add_row(s.spec, str(s.line) if s.line else "-", *cells)
+            _add(table, s.spec, str(s.line) if s.line else "-", *cells)
         lines.append(table)
     lines.extend(f"  [dim]note: {escape(n)}[/]" for n in report.notes)
     verdict = "[red]✗ drift[/]" if drift.has_drift else "[green]✓ no drift[/]"

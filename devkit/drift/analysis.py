@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from devkit.culprits import Culprit
 from devkit.envspec import Dependency
 from devkit.resolved import Package
+from devkit.targets import applies
 
 # Packages that exist on one OS only by design: C/C++ runtimes, OpenMP, system shims, data.
 EXPECTED_PLATFORM_ONLY = frozenset(
@@ -76,6 +77,9 @@ class VersionDrift:
     direct: bool  # asked for by the file (or nothing is known of the file's specs)
     versions: dict[str, str]
     pin: str | None = None
+    # The file pins it per OS (`sel(linux): numpy=1.21.5`, `sel(osx): numpy=1.21.6`): the
+    # difference is asked for, so it is reported but is not drift.
+    intended: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ class Drift:
         """
         return bool(
             self.unsolvable
-            or self.direct_version_drift
+            or any(not v.intended for v in self.direct_version_drift)
             or self.surprising_platform_only
             or self.channel_drift
         )
@@ -152,6 +156,20 @@ class Drift:
 def _selector_only(direct: Sequence[Dependency]) -> set[str]:
     # `sel(osx): appnope` asks for a package on one OS on purpose.
     return {d.name for d in direct if d.selector is not None}
+
+
+def _pinned_per_os(direct: Sequence[Dependency]) -> set[str]:
+    # Two selector lines with different versions for one name: different versions on purpose.
+    versions: dict[str, set[str | None]] = {}
+    for dep in direct:
+        if dep.selector is not None:
+            versions.setdefault(dep.name, set()).add(dep.version)
+    return {name for name, found in versions.items() if len(found) > 1}
+
+
+def _platform_of(label: str) -> str:
+    # Labels are platforms, or `linux-64 (api.json)` when two exports share one.
+    return label.split(" ", 1)[0]
 
 
 def analyse(observation: Observation) -> Drift:
@@ -174,6 +192,7 @@ def analyse(observation: Observation) -> Drift:
     only: list[PlatformOnly] = []
     channels: list[ChannelDrift] = []
     intended = _selector_only(known or ())
+    per_os = _pinned_per_os(known or ())
     for name in names:
         present = tuple(label for label in compared if name in packages[label])
         found = {label: packages[label][name] for label in present}
@@ -181,7 +200,9 @@ def analyse(observation: Observation) -> Drift:
             spec = direct[name].text if name in direct else None
             is_direct = spec is not None or known is None
             found_versions = {k: p.version for k, p in found.items()}
-            versions.append(VersionDrift(name, spec, is_direct, found_versions))
+            versions.append(
+                VersionDrift(name, spec, is_direct, found_versions, intended=name in per_os)
+            )
         if len({p.channel for p in found.values()}) > 1:
             channels.append(ChannelDrift(name, {k: p.channel for k, p in found.items()}))
         missing = tuple(
@@ -203,7 +224,9 @@ def analyse(observation: Observation) -> Drift:
             },
         )
         for d in known or ()
-        if d.version is None
+        # A spec no compared platform installs (`sel(win): pywin32` on Mac vs Linux) drifts
+        # nowhere.
+        if d.version is None and any(applies(d, _platform_of(label)) for label in compared)
     )
     return Drift(
         labels=labels,

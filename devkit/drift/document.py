@@ -37,6 +37,7 @@ def _drift(drift: Drift) -> dict[str, Any]:
                 "direct": v.direct,
                 "versions": v.versions,
                 "pin": v.pin,
+                "intended": v.intended,
             }
             for v in drift.version_drift
         ],

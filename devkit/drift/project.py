@@ -123,7 +123,7 @@ def solve_project(
     solves = solve.solve(request, cache)
     report = solved_report(project, spec, request, solves, monorepo.root)
     if options.pins:
-        drifting = [v.name for v in report.drift.direct_version_drift]
+        drifting = [v.name for v in report.drift.direct_version_drift if not v.intended]
         if drifting:
             pins = solve.find_pins(request, drifting, cache)
             report = _with_drift(report, report.drift.with_pins(pins))

@@ -228,10 +228,18 @@ class _Fields:
 
 
 def labels(a: Snapshot, b: Snapshot) -> tuple[str, str]:
-    """Platforms name the two sides; two exports of one platform are told apart by file."""
+    """Platforms name the two sides; two exports of one platform are told apart by file.
+
+    The labels must differ, or the two sides merge into one column and drift disappears:
+    `mac/api.json` and `ci/api.json` (artifacts downloaded side by side) share a file name.
+    """
     if a.platform != b.platform:
         return a.platform, b.platform
-    return f"{a.platform} ({a.path.name})", f"{b.platform} ({b.path.name})"
+    for describe in (lambda p: p.name, lambda p: str(p)):
+        first, second = describe(a.path), describe(b.path)
+        if first != second:
+            return f"{a.platform} ({first})", f"{b.platform} ({second})"
+    return f"{a.platform} (first)", f"{b.platform} (second)"
 
 
 def _packages(snapshot: Snapshot) -> dict[str, Package]:

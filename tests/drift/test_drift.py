@@ -122,7 +122,14 @@ def test_json_schema_is_pinned(mixed: Monorepo) -> None:
     assert set(report) == REPORT_KEYS
     assert set(report["channels"][0]) == {"name", "url", "fetch_url"}
     assert set(report["unsolvable"][0]) == {"platform", "spec", "reason", "message"}
-    assert set(report["version_drift"][0]) == {"name", "spec", "direct", "versions", "pin"}
+    assert set(report["version_drift"][0]) == {
+        "name",
+        "spec",
+        "direct",
+        "versions",
+        "pin",
+        "intended",
+    }
     assert set(report["platform_only"][0]) == {"name", "present", "missing", "expected"}
     assert set(report["channel_drift"][0]) == {"name", "channels"}
     assert set(report["loose_specs"][0]) == {"name", "spec", "line", "resolved"}
@@ -232,6 +239,13 @@ def test_usage_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:
         (("--all", "--compare", "a.json", "b.json"), "--compare reads two export files"),
         (("--all", "api"), "name projects or pass --all, not both"),
         (("api", "--platforms", ",,,"), "--platforms names no platform"),
+    ):
+        refused = devkit("--root", root, "drift", *args)
+        assert refused.returncode == 2 and message in refused.stderr, args
+    for args, message in (
+        (("--all", "--lock", "x.yml"), "--lock reads one lockfile"),
+        (("--lock", "x.yml", "--platforms", "osx-64"), "--lock and --compare read files"),
+        (("--compare", "a.json", "b.json", "--channel-priority", "strict"), "read files"),
     ):
         refused = devkit("--root", root, "drift", *args)
         assert refused.returncode == 2 and message in refused.stderr, args
@@ -345,3 +359,14 @@ def test_drift_fills_doctors_cache(sample_monorepo: Monorepo) -> None:
     )
     [check] = json.loads(result.stdout)["results"]
     assert check["status"] == "ok"
+
+
+def test_brackets_in_specs_survive_the_text_report(sample_monorepo: Monorepo) -> None:
+    env_file = sample_monorepo.env_file("api")
+    data = yaml.safe_load(env_file.read_text())
+    data["dependencies"] = ["python", "fastapi[version='>=9']"]
+    env_file.write_text(yaml.safe_dump(data))
+    result = devkit("--root", sample_monorepo.root, "drift", "api", "--platforms", "linux-64")
+    assert result.returncode == 1
+    # rich would read `[version='>=9']` as markup and drop it.
+    assert "fastapi[version='>=9']" in result.stdout, result.stdout

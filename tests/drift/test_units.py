@@ -220,6 +220,34 @@ def test_analysis_rules(tmp_path: Path) -> None:
     assert [(v.name, v.direct) for v in unknown.version_drift] == [("six", True)]
 
 
+def test_per_os_pins_are_intended_and_foreign_loose_specs_are_not_listed(tmp_path: Path) -> None:
+    spec = spec_of(
+        tmp_path, "sel(linux): numpy=1.21.5", "sel(osx): numpy=1.21.6", "sel(win): pywin32"
+    )
+    linux = {"numpy": pkg("numpy", "1.21.5")}
+    mac = {"numpy": pkg("numpy", "1.21.6", subdir="osx-arm64")}
+    drift = analyse(
+        Observation(packages={"linux-64": linux, "osx-arm64": mac}, direct=spec.dependencies)
+    )
+    [numpy] = drift.version_drift
+    assert numpy.direct and numpy.intended  # listed, as asked for
+    assert not drift.has_drift
+    assert drift.loose_specs == ()  # pywin32 is for Windows only: nothing drifts here
+
+
+def test_labels_of_two_exports_always_differ(tmp_path: Path) -> None:
+    from devkit.drift.snapshot import Snapshot, labels
+
+    def snap(path: Path, platform: str = "linux-64") -> Snapshot:
+        return Snapshot(path, "api", platform, {}, {}, None)
+
+    mac, ci = tmp_path / "mac" / "api.json", tmp_path / "ci" / "api.json"
+    assert labels(snap(mac, "osx-arm64"), snap(ci)) == ("osx-arm64", "linux-64")
+    first, second = labels(snap(mac), snap(ci))  # artifacts downloaded side by side
+    assert first != second and "mac" in first and "ci" in second
+    assert len(set(labels(snap(mac), snap(mac)))) == 2
+
+
 def test_lock_matching_is_spec_by_spec(tmp_path: Path) -> None:
     spec = spec_of(tmp_path, "conda-forge::numpy>=1.21", "sel(osx): libcxx", "python=3.11")
     locked = {
