@@ -15,6 +15,8 @@ from devkit.targets import Target
 _NO_CANDIDATES = re.compile(r"No candidates were found for (?P<spec>.+?)\.?$")
 _NOT_VIABLE = re.compile(r"^(?P<spec>.+?) cannot be installed because there are no viable options")
 _MISSING_DEP = re.compile(r"^(?P<dep>.+?), for which no candidates were found\.?$")
+_OTHER_CHANNEL = re.compile(r"not in requested channel: '(?P<chan>[^']+)'")
+_PREAMBLE = "the following packages are incompatible"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ def culprit_from(
     lines = [line.strip().lstrip("└├│─ ").strip() for line in message.splitlines()]
     lines = [line for line in lines if line]
     head = lines[0].split("because of:", 1)[-1].strip() if lines else ""
+    if head.lower().startswith(_PREAMBLE) and len(lines) > 1:
+        lines = lines[1:]  # the blamed spec is on the next line
+        head = lines[0]
     by_name = {d.name: d for d in remaining}
     missing = _NO_CANDIDATES.search(head)
     if missing:
@@ -52,6 +57,9 @@ def culprit_from(
     blocked = _NOT_VIABLE.match(head)
     if blocked:
         dep = by_name.get(spec_name(blocked.group("spec")))
+        elsewhere = [m.group("chan") for line in lines if (m := _OTHER_CHANNEL.search(line))]
+        if elsewhere:
+            return dep, f"no {target.platform} build in channel {elsewhere[0]}"
         needs = [m.group("dep") for line in lines if (m := _MISSING_DEP.match(line))]
         if needs:
             need = needs[-1]

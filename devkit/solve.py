@@ -195,7 +195,7 @@ async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway)
             if dep is None:
                 culprits.append(Culprit("(the request)", reason))
                 return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
-            if reason.startswith("no "):
+            if reason == f"no {target.platform} build":  # say which versions there are
                 reason = await _missing_reason(request, target, dep, gateway)
             culprits.append(Culprit(dep.text, reason))
             remaining.remove(dep)

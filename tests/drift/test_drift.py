@@ -370,3 +370,23 @@ def test_brackets_in_specs_survive_the_text_report(sample_monorepo: Monorepo) ->
     assert result.returncode == 1
     # rich would read `[version='>=9']` as markup and drop it.
     assert "fastapi[version='>=9']" in result.stdout, result.stdout
+
+
+def test_a_channel_pinned_spec_is_named_as_the_culprit(sample_monorepo: Monorepo) -> None:
+    # The local "anaconda" channel has no osx-arm64 numpy; conda-forge does.
+    env_file = sample_monorepo.env_file("api")
+    data = yaml.safe_load(env_file.read_text())
+    data["dependencies"] = ["python=3.11", "anaconda::numpy", "fastapi=0.78.0"]
+    env_file.write_text(yaml.safe_dump(data))
+    document, code = drift_json(sample_monorepo.root, "api")
+    assert code == 1
+    report = report_of(document)
+    assert report["unsolvable"] == [
+        {
+            "platform": "osx-arm64",
+            "spec": "anaconda::numpy",
+            "reason": "no osx-arm64 build in channel anaconda",
+            "message": "anaconda::numpy: no osx-arm64 build in channel anaconda",
+        }
+    ]
+    assert report["packages"]["osx-arm64"] > 0  # the rest is still solved and compared
