@@ -99,7 +99,11 @@ def _lock(request: DriftRequest) -> Report:
 
 def _compare(first: Path, second: Path) -> Report:
     a, b = snapshot.load(first), snapshot.load(second)
+    notes: tuple[str, ...] = ()
+    if a.project and b.project and a.project != b.project:
+        notes = (f"these are exports of two projects, {a.project} and {b.project}",)
     return Report(
+        notes=notes,
         mode="compare",
         project=a.project or b.project,
         source=f"{first} vs {second}",

@@ -157,11 +157,13 @@ def lock_platforms(ctx: Context, out: Outcome) -> Result:
     here = ctx.build_platform
     hint = f"`devkit lock {project.name}` locks every target platform"
     if here and here not in locked:
-        return out.fail(
+        message = (
             f"{lockfile.LOCK_NAME} has no packages for this machine ({here}): its env is built "
-            "from the environment file instead",
-            hint=hint,
+            "from the environment file instead"
         )
+        if here not in wanted:  # the project does not target this machine: say so, gently
+            return out.warn(f"{message} ({here} is not one of its platforms)", hint=hint)
+        return out.fail(message, hint=hint)
     if missing:
         return out.warn(f"{lockfile.LOCK_NAME} lacks {', '.join(missing)}", hint=hint)
     return out.ok(f"locked for {', '.join(locked)}")

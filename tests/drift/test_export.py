@@ -147,6 +147,12 @@ def test_subdir_channel_urls_in_conda_meta_are_one_channel(
         tmp_path, "--compare", tmp_path / "named.json", tmp_path / "urls.json"
     )
     assert code == 0 and report_of(document)["channel_drift"] == []
+    assert report_of(document)["notes"] == []
+    other = json.loads((tmp_path / "urls.json").read_text())
+    other["project"] = "etl"
+    (tmp_path / "etl.json").write_text(json.dumps(other))
+    document, _ = drift_json(tmp_path, "--compare", tmp_path / "named.json", tmp_path / "etl.json")
+    assert report_of(document)["notes"] == ["these are exports of two projects, api and etl"]
 
 
 def test_export_and_compare_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:

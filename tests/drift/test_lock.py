@@ -167,6 +167,12 @@ def test_doctor_wants_this_machines_platform_in_the_lock(sample_monorepo: Monore
     assert result["status"] == "fail" and "no packages for this machine" in result["message"]
     assert lock(root, "api").returncode == 0
     assert doctor_result(root, "api", "lock.platforms")["status"] == "ok"
+    # A Mac-only project on a Linux machine: worth a word, not a failure.
+    (root / "devkit.yaml").write_text("projects:\n  api:\n    platforms: [osx-64, osx-arm64]\n")
+    assert lock(root, "api").returncode == 0
+    result = doctor_result(root, "api", "lock.platforms")
+    assert result["status"] == "warn"
+    assert "linux-64 is not one of its platforms" in result["message"]
 
 
 def test_doctor_fix_builds_from_the_lock_with_pip_and_variables(
