@@ -272,7 +272,9 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
                 line=line,
             )
         for text, item_line in zip(packages, getattr(packages, "item_lines", []), strict=False):
-            problem = _virtual_package_problem(text)
+            from devkit.targets import virtual_package_problem  # targets imports this module
+
+            problem = virtual_package_problem(text)
             if problem:
                 raise FileFormatError(
                     path,
@@ -282,31 +284,6 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
                 )
         result[platform] = tuple(packages)
     return result
-
-
-def _virtual_package_problem(text: str) -> str | None:
-    """Why py-rattler would refuse ``__name=version=build``, read only when the key is set."""
-    from rattler import BuildString, PackageName, Version
-    from rattler.exceptions import InvalidPackageNameError, InvalidVersionError
-
-    from devkit.targets import split_virtual  # targets imports this module
-
-    if text.count("=") > 2:
-        return "more than name, version and build"
-    name, version, build = split_virtual(text)
-    try:
-        PackageName(name)
-    except InvalidPackageNameError:
-        return f"invalid package name {name!r}"
-    try:
-        Version(version)
-    except InvalidVersionError:
-        return f"invalid version {version!r}"
-    try:
-        BuildString(build)
-    except ValueError:
-        return f"invalid build string {build!r}"
-    return None
 
 
 def _mirrors(path: Path, data: yamlfile.YamlMap) -> dict[str, str]:

@@ -58,6 +58,29 @@ def split_virtual(text: str) -> tuple[str, str, str]:
     return name, version or "0", build or "0"
 
 
+def virtual_package_problem(text: str) -> str | None:
+    """Why py-rattler would refuse ``__name=version=build`` (devkit.yaml's ``virtual_packages``)."""
+    from rattler import BuildString, PackageName, Version
+    from rattler.exceptions import InvalidPackageNameError, InvalidVersionError
+
+    if text.count("=") > 2:
+        return "more than name, version and build"
+    name, version, build = split_virtual(text)
+    try:
+        PackageName(name)
+    except InvalidPackageNameError:
+        return f"invalid package name {name!r}"
+    try:
+        Version(version)
+    except InvalidVersionError:
+        return f"invalid version {version!r}"
+    try:
+        BuildString(build)
+    except ValueError:
+        return f"invalid build string {build!r}"
+    return None
+
+
 def choose_platforms(
     given: tuple[str, ...], spec: EnvSpec, project: Project | None, repo: RepoConfig
 ) -> tuple[str, ...]:
