@@ -76,7 +76,7 @@ class SizeTiming:
 
 
 def write_fingerprint(prefix: Path, env_file: Path) -> None:
-    """What `devkit/envbuild.py` records after a build, so the env reads as current."""
+    """What `devkit/conda/envbuild.py` records after a build, so the env reads as current."""
     record = {
         "environment_file": str(env_file),
         "sha256": hashlib.sha256(env_file.read_bytes()).hexdigest(),

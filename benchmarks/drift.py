@@ -13,7 +13,7 @@ served over HTTP on 127.0.0.1, so py-rattler's repodata cache matters: "cold" is
 "warm" the cache of a previous run.
 
 Measured, each the median of --runs:
-- devkit in-process: channel resolution + `devkit.solve.solve` + the drift analysis;
+- devkit in-process: channel resolution + `devkit.conda.solve.solve` + the drift analysis;
 - bare py-rattler in-process: `rattler.solve` of the same specs, channels, platforms and virtual
   packages, one platform after the other on one gateway, as devkit does;
 - end to end: `devkit drift seed --json` against a bare `python -c` doing the bare solve.
@@ -382,7 +382,7 @@ def bare_solve(channels: list[str], specs: list[str], targets: list, cache: Path
         )
 
     async def run() -> list:
-        # One platform after the other, like devkit (see devkit/solve.py for why not gathered).
+        # One platform after the other, like devkit (devkit/conda/solve.py says why not gathered).
         return [await one(p, v) for p, v in targets]
 
     return sum(len(r) for r in asyncio.run(run()))
@@ -411,7 +411,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.stdout.flush()
-    # This process ran py-rattler's async runtime: skip finalization (see devkit/runtime.py).
+    # This process ran py-rattler's async runtime: skip finalization (conda/rattler_runtime.py).
     os._exit(code)
 
 
@@ -461,10 +461,11 @@ def _measure(runs: int, work: Path, alias: str) -> tuple[list[tuple[str, float, 
     # the test support modules that harness brings.
     from harness import devkit_exe
 
-    from devkit import envspec, monorepo
+    from devkit.conda import envspec
+    from devkit.conda.platforms import split_virtual
+    from devkit.conda.solve import solve
     from devkit.drift.project import Options, plan, solved_report
-    from devkit.solve import solve
-    from devkit.targets import split_virtual
+    from devkit.repo import monorepo
 
     repo = monorepo.load(root)
     project = repo.project("seed")

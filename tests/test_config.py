@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from devkit import config, paths
+from devkit import paths, userconfig
 from devkit.errors import FileFormatError
+from devkit.repo import config
 
 
 def test_devkit_home_holds_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,13 +28,13 @@ def test_platformdirs_defaults_without_devkit_home(monkeypatch: pytest.MonkeyPat
 
 def test_round_trip_is_atomic_and_typed(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
-    written = config.UserConfig(clone=tmp_path / "repo", repo_url="git@example.com:t/m.git")
-    config.save_user_config(written, path)
-    assert config.load_user_config(path) == written
+    written = userconfig.UserConfig(clone=tmp_path / "repo", repo_url="git@example.com:t/m.git")
+    userconfig.save_user_config(written, path)
+    assert userconfig.load_user_config(path) == written
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # no temp file left
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # repo_url may carry a token
     path.chmod(0o644)  # as an older devkit wrote it
-    config.save_user_config(written, path)
+    userconfig.save_user_config(written, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -53,15 +54,15 @@ def test_atomic_writes_keep_a_files_mode_and_give_new_files_the_umask(tmp_path: 
 
 
 def test_missing_or_empty_file_is_an_empty_config(tmp_path: Path) -> None:
-    assert config.load_user_config(tmp_path / "none.yaml") == config.UserConfig()
+    assert userconfig.load_user_config(tmp_path / "none.yaml") == userconfig.UserConfig()
     (tmp_path / "empty.yaml").write_text("")
-    assert config.load_user_config(tmp_path / "empty.yaml") == config.UserConfig()
+    assert userconfig.load_user_config(tmp_path / "empty.yaml") == userconfig.UserConfig()
 
 
 def test_unknown_keys_from_a_newer_devkit_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("clone: /tmp/x\nfuture_setting: 3\n")
-    assert config.load_user_config(path).clone == Path("/tmp/x")
+    assert userconfig.load_user_config(path).clone == Path("/tmp/x")
 
 
 @pytest.mark.parametrize(
@@ -71,17 +72,17 @@ def test_wrong_types_name_the_line(tmp_path: Path, text: str, line: int) -> None
     path = tmp_path / "config.yaml"
     path.write_text(text)
     with pytest.raises(FileFormatError) as info:
-        config.load_user_config(path)
+        userconfig.load_user_config(path)
     assert info.value.line == line
 
 
 def test_saving_keeps_keys_a_newer_devkit_wrote(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("future_setting: {colour: blue}\nclone: /tmp/old\n")
-    config.save_user_config(config.UserConfig(clone=tmp_path / "new"), path)
+    userconfig.save_user_config(userconfig.UserConfig(clone=tmp_path / "new"), path)
     text = path.read_text()
     assert "future_setting" in text and "colour: blue" in text
-    assert config.load_user_config(path).clone == tmp_path / "new"
+    assert userconfig.load_user_config(path).clone == tmp_path / "new"
 
 
 @pytest.mark.parametrize(
@@ -116,6 +117,6 @@ def test_atomic_write_to_a_directory_is_a_devkit_error(tmp_path: Path) -> None:
 def test_an_empty_path_setting_is_unset_not_the_current_folder(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text('clone: ""\nroot_prefix: "  "\nrepo_url: git@example.com:t/m.git\n')
-    loaded = config.load_user_config(path)
+    loaded = userconfig.load_user_config(path)
     assert loaded.clone is None and loaded.root_prefix is None
     assert loaded.repo_url == "git@example.com:t/m.git"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from devkit import envfile, redaction
+from devkit import redaction
 from devkit.errors import FileFormatError
+from devkit.repo import dotenv_file
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +21,7 @@ def test_later_files_win_and_sources_are_kept(tmp_path: Path) -> None:
     root.write_text("SHARED=root\nBUCKET_NAME=root-bucket\n")
     project = tmp_path / "project.env"
     project.write_text('export BUCKET_NAME="project bucket"\nURL=${BUCKET_NAME}/x\nBARE\n')
-    loaded = envfile.load([root, project, tmp_path / "missing.env"])
+    loaded = dotenv_file.load([root, project, tmp_path / "missing.env"])
     assert loaded.values == {
         "SHARED": "root",
         "BUCKET_NAME": "project bucket",
@@ -34,7 +35,7 @@ def test_later_files_win_and_sources_are_kept(tmp_path: Path) -> None:
 def test_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1\nthis is not a binding\nB=2\n")
-    loaded = envfile.load([path])
+    loaded = dotenv_file.load([path])
     assert loaded.values == {"A": "1", "B": "2"}
     assert [str(b) for b in loaded.bad_lines] == [f"{path}:2: not a KEY=value line (skipped)"]
 
@@ -43,14 +44,14 @@ def test_strict_makes_a_bad_line_fatal(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1\n\nnope nope\n")
     with pytest.raises(FileFormatError) as info:
-        envfile.load([path], strict=True)
+        dotenv_file.load([path], strict=True)
     assert info.value.line == 3
 
 
 def test_values_become_secrets(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("AIRTABLE_TOKEN=patXYZ123456\nREGION=us-central1\n")
-    envfile.load([path])
+    dotenv_file.load([path])
     assert redaction.redact("token patXYZ123456 in us-central1") == "token **** in ****"
 
 
@@ -66,16 +67,16 @@ def test_values_become_secrets(tmp_path: Path) -> None:
     ],
 )
 def test_secret_looking_names(name: str, secret: bool) -> None:
-    assert envfile.looks_secret(name) is secret
-    assert (envfile.masked(name, "value", from_file=False) == redaction.MASK) is secret
-    assert envfile.masked(name, "value", from_file=True) == redaction.MASK
+    assert dotenv_file.looks_secret(name) is secret
+    assert (dotenv_file.masked(name, "value", from_file=False) == redaction.MASK) is secret
+    assert dotenv_file.masked(name, "value", from_file=True) == redaction.MASK
 
 
 def test_example_keys_are_names_only(tmp_path: Path) -> None:
     path = tmp_path / ".env.example"
     path.write_text("# keys production sets\nPROJECT_ID=changeme\nAIRTABLE_TOKEN=\n")
-    assert envfile.keys_in(path) == ["PROJECT_ID", "AIRTABLE_TOKEN"]
-    assert envfile.keys_in(tmp_path / "none") == []
+    assert dotenv_file.keys_in(path) == ["PROJECT_ID", "AIRTABLE_TOKEN"]
+    assert dotenv_file.keys_in(tmp_path / "none") == []
 
 
 def test_short_values_are_not_masked_everywhere() -> None:
@@ -96,7 +97,7 @@ def test_credentials_in_urls_and_token_shapes_are_always_masked() -> None:
 def test_short_plain_values_stay_readable(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("LOG_LEVEL=debug\nPORT=9123\nDB_PASSWORD=hunter2\nREGION=europe-west1\n")
-    envfile.load([path])
+    dotenv_file.load([path])
     text = "debug: port 9123, hunter2, europe-west1"
     assert redaction.redact(text) == "debug: port 9123, ****, ****"
 
@@ -104,13 +105,13 @@ def test_short_plain_values_stay_readable(tmp_path: Path) -> None:
 def test_a_nul_byte_in_a_value_is_a_bad_line_and_never_a_crash(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_bytes(b"A=1\nSECRET_TOKEN=hunter2\x00-rest\nB=2\nK\x00EY=v\nC=${SECRET_TOKEN}\n")
-    loaded = envfile.load([path])
+    loaded = dotenv_file.load([path])
     assert loaded.values == {"A": "1", "B": "2"}
     assert [str(b) for b in loaded.bad_lines] == [
         f"{path}:{line}: a NUL byte in the name or value (skipped)" for line in (2, 4, 5)
     ]
     with pytest.raises(FileFormatError) as info:
-        envfile.load([path], strict=True)
+        dotenv_file.load([path], strict=True)
     assert info.value.line == 2 and "hunter2" not in info.value.message
 
 
@@ -126,7 +127,7 @@ def test_unreadable_env_files_are_errors_naming_the_file(tmp_path: Path, kind: s
     else:
         path.write_bytes(b"\xff\xfe\x00A")
         expected = "not UTF-8 text"
-    for read in (lambda: envfile.load([path]), lambda: envfile.keys_in(path)):
+    for read in (lambda: dotenv_file.load([path]), lambda: dotenv_file.keys_in(path)):
         with pytest.raises(FileFormatError) as info:
             read()
         assert info.value.message.startswith(f"{path}: ") and expected in info.value.message
@@ -140,6 +141,6 @@ def test_a_pipe_is_read(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     writer = threading.Thread(target=lambda: fifo.write_text("FROM_PIPE=yes\n"), daemon=True)
     writer.start()
-    assert envfile.load([fifo]).values == {"FROM_PIPE": "yes"}
+    assert dotenv_file.load([fifo]).values == {"FROM_PIPE": "yes"}
     writer.join(timeout=10)
     assert not writer.is_alive()

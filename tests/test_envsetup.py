@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from devkit import envspec, monorepo
 from devkit.commands.envsetup import check_name_clashes
+from devkit.conda import envspec
 from devkit.errors import DevkitError
+from devkit.repo import monorepo
 from tests.support.monorepo import Monorepo, add_project, edit_environment
 
 

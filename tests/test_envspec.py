@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import envspec
+from devkit.conda import envspec
 from devkit.errors import FileFormatError
 
 SEED = """\

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from devkit import config, monorepo
 from devkit.errors import (
     DevkitError,
     FileFormatError,
@@ -14,6 +13,7 @@ from devkit.errors import (
     ProjectNotFoundError,
     UsageError,
 )
+from devkit.repo import config, monorepo
 
 
 def make_repo(root: Path, *names: str, devkit_yaml: str | None = None) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import shellrc
+from devkit.conda import shellrc
 
 BASH_BLOCK = """\
 # >>> mamba initialize >>>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devkit import workflows
+from devkit.repo.github import workflows
 
 DEPLOY = """\
 name: api Deploy

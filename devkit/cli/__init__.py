@@ -116,6 +116,6 @@ def main(argv: list[str] | None = None) -> None:
     runtime = sys.modules.get("devkit.runtime")
     if runtime is not None and runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
-        # without it (see devkit/runtime.py). Commands that never solve exit normally.
+        # without it (see devkit/conda/rattler_runtime.py). Commands that never solve exit normally.
         runtime.exit_now(code)
     sys.exit(code)

@@ -12,8 +12,8 @@ import typer
 from devkit import __version__, console
 
 if TYPE_CHECKING:
-    from devkit.config import UserConfig
-    from devkit.monorepo import Monorepo
+    from devkit.repo.monorepo import Monorepo
+    from devkit.userconfig import UserConfig
 
 # Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted.
 EXIT_OK = 0
@@ -83,9 +83,10 @@ def _global(
 
 def monorepo_of(state: State) -> tuple[Monorepo, UserConfig]:
     """The monorepo the global options point at, and the user config."""
-    from devkit import config, monorepo
+    from devkit import userconfig
+    from devkit.repo import monorepo
 
-    user = config.load_user_config()
+    user = userconfig.load_user_config()
     root = monorepo.find_root(state.root, Path.cwd(), user.clone)
     repo = monorepo.load(root)
     console.warn_each(repo.warnings)

@@ -128,8 +128,8 @@ def drift_command(
     ] = None,
 ) -> int:
     """Report drift (see _DRIFT_HELP)."""
-    from devkit import targets
     from devkit.commands import drift as drift_cmd
+    from devkit.drift import targets
 
     request = drift_cmd.DriftRequest(
         root=ctx.obj.root,
@@ -161,8 +161,8 @@ def lock_command(
     channel_priority: _PriorityOption = None,
 ) -> int:
     """Write lockfiles (see the help text)."""
-    from devkit import targets
     from devkit.commands import lock as lock_cmd
+    from devkit.drift import targets
 
     request = lock_cmd.LockRequest(
         root=ctx.obj.root,

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import config, console, facts, monorepo, paths, runlock
+from devkit import console, facts, paths, runlock, userconfig
 from devkit.doctor import registry, render
 from devkit.doctor.base import Check, Result, Status
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report, run_checks
 from devkit.errors import DevkitError, UsageError
+from devkit.repo import monorepo
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def build_context(
     root: Path | None, projects: tuple[str, ...], machine: facts.MachineFacts | None = None
 ) -> Context:
     """Everything the checks need; a missing monorepo is a finding, not a crash."""
-    user = config.load_user_config()
+    user = userconfig.load_user_config()
     repo: monorepo.Monorepo | None = None
     error: DevkitError | None = None
     try:

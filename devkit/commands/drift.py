@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import atomic, config, console, envs, envspec, monorepo, paths
+from devkit import atomic, console, paths, userconfig
+from devkit.conda import envs, envspec
 from devkit.drift import cache, document, snapshot
 from devkit.drift.analysis import analyse
 from devkit.drift.project import Options, Report, lock_report, solve_project
 from devkit.errors import PreflightError, UsageError
+from devkit.repo import monorepo
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -79,14 +81,14 @@ def drift(request: DriftRequest) -> int:
 
 
 def _monorepo(root: Path | None) -> monorepo.Monorepo:
-    user = config.load_user_config()
+    user = userconfig.load_user_config()
     repo = monorepo.load(monorepo.find_root(root, Path.cwd(), user.clone))
     console.warn_each(repo.warnings)
     return repo
 
 
 def _lock(request: DriftRequest) -> Report:
-    from devkit import lockfile
+    from devkit.conda import lockfile
 
     assert request.lock is not None
     lock = lockfile.read(request.lock)
@@ -116,10 +118,10 @@ def _compare(first: Path, second: Path) -> Report:
 
 
 def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) -> int:
-    from devkit import lockinstall, micromamba
+    from devkit.conda import lockinstall, micromamba
 
     spec = envspec.parse(project.env_file)
-    location = envs.locate(micromamba.root_prefix(config.load_user_config()), project, spec)
+    location = envs.locate(micromamba.root_prefix(userconfig.load_user_config()), project, spec)
     status = envs.status(location.prefix)
     if status.state is not envs.EnvState.PRESENT:
         raise PreflightError(

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-from devkit import console, envbuild, envs, envspec
+from devkit import console
+from devkit.conda import envbuild, envs, envspec
+from devkit.conda.micromamba import Micromamba
 from devkit.errors import DevkitError, FileFormatError
-from devkit.micromamba import Micromamba
-from devkit.monorepo import Project
+from devkit.repo.monorepo import Project
 
-if TYPE_CHECKING:
-    from devkit.commands.setup import Summary
+
+@dataclass
+class Summary:
+    """What each step did, for the closing table."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, step: str, status: str, detail: str) -> None:
+        """Record and show one step's outcome."""
+        self.rows.append((step, status, detail))
+        mark = {"done": "✓", "skipped": "·", "failed": "✗"}.get(status, "-")
+        console.info(f"{mark} {step}: {detail}")
+
+    @property
+    def failed(self) -> bool:
+        """Whether any step failed."""
+        return any(status == "failed" for _, status, _ in self.rows)
 
 
 def check_name_clashes(plans: list[tuple[Project, envspec.EnvSpec]]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import config, console, envspec, lockfile, lockwrite, monorepo, paths, solve
+from devkit import console, paths, userconfig
+from devkit.conda import envspec, lockfile, lockwrite, solve
 from devkit.drift.project import Options, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
+from devkit.repo import monorepo
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class LockRequest:
 
 def lock(request: LockRequest) -> int:
     """Solve and write each project's lockfile; an unsolvable project keeps its old one."""
-    user = config.load_user_config()
+    user = userconfig.load_user_config()
     repo = monorepo.load(monorepo.find_root(request.root, Path.cwd(), user.clone))
     console.warn_each(repo.warnings)
     if not request.projects and not request.all_projects:

@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import buildingblocks, console, envs, envspec, templates
+from devkit import console
+from devkit.conda import envs, envspec
 from devkit.errors import DevkitError, FileFormatError, UsageError
-from devkit.monorepo import Monorepo, _validate_name
 from devkit.ports import DEFAULT_PORT
+from devkit.repo import deprecations, templates
+from devkit.repo.monorepo import Monorepo, _validate_name
 
 # The template's building blocks that are not questions: change them here in a fork.
 MINIFORGE_TAG = "25.11.0-0"  # condaforge/miniforge3 image tag (Miniforge release, 2025-11)
@@ -161,7 +163,7 @@ def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict
     values["registry"] = f"{values['region']}-docker.pkg.dev"
     values["port"] = str(DEFAULT_PORT)
     values["miniforge"] = MINIFORGE_TAG
-    values["debian"] = buildingblocks.CURRENT_DEBIAN
+    values["debian"] = deprecations.CURRENT_DEBIAN
     return values
 
 

@@ -8,11 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import console, envfile, envs, envspec, micromamba, ports, proc, workflows
-from devkit.config import UserConfig
+from devkit import console, ports, proc
+from devkit.conda import envs, envspec, micromamba
 from devkit.errors import PreflightError, UsageError
-from devkit.monorepo import Monorepo, Project
 from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
+from devkit.repo import dotenv_file
+from devkit.repo.github import workflows
+from devkit.repo.monorepo import Monorepo, Project
+from devkit.userconfig import UserConfig
 
 DEFAULT_COMMAND = ("uvicorn", "main:app", "--host", "$HOST", "--port", "$PORT")
 
@@ -77,12 +80,12 @@ def resolve(
             raise UsageError(f"--env-file {extra}: no such file")
         if extra.is_dir():
             raise UsageError(f"--env-file {extra}: is a directory")
-    loaded = envfile.load(
+    loaded = dotenv_file.load(
         env_file_paths(monorepo, project, request.env_files), strict=request.strict
     )
     for bad in loaded.bad_lines:
         console.warn(str(bad))
-    envfile.register_secret_values(environ.items())
+    dotenv_file.register_secret_values(environ.items())
 
     env = proc.clean_env()
     shown: list[Variable] = []
@@ -142,7 +145,7 @@ def print_env(resolved: Resolved) -> None:
         if var.value is None:
             value = "(unset)"
         else:
-            value = envfile.masked(var.name, var.value, from_file=var.masked)
+            value = dotenv_file.masked(var.name, var.value, from_file=var.masked)
         table.add_row(var.name, value, var.source)
     console.out().print(table)
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from devkit import (
-    config,
-    console,
-    envs,
-    envspec,
-    facts,
-    git,
-    micromamba,
-    monorepo,
-    paths,
-    proc,
-    runlock,
-    shellrc,
-)
+from devkit import console, facts, git, paths, proc, runlock, userconfig
 from devkit.commands import envsetup
+from devkit.conda import envs, envspec, micromamba, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
+from devkit.repo import monorepo
 
 
 class Prompter(Protocol):
@@ -54,30 +43,12 @@ class SetupRequest:
     root: Path | None = None
 
 
-@dataclass
-class Summary:
-    """What each step did, for the closing table."""
-
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def add(self, step: str, status: str, detail: str) -> None:
-        """Record and show one step's outcome."""
-        self.rows.append((step, status, detail))
-        mark = {"done": "✓", "skipped": "·", "failed": "✗"}.get(status, "-")
-        console.info(f"{mark} {step}: {detail}")
-
-    @property
-    def failed(self) -> bool:
-        """Whether any step failed."""
-        return any(status == "failed" for _, status, _ in self.rows)
-
-
 def setup(request: SetupRequest, ask: Prompter) -> int:
     """Run every step; re-running skips what is done. Exit 1 if anything failed."""
     with runlock.exclusive(paths.data_dir() / "setup.lock", "devkit setup"):
-        user = config.load_user_config()
+        user = userconfig.load_user_config()
         machine = facts.probe()
-        summary = Summary()
+        summary = envsetup.Summary()
         mm = _micromamba(request, user, machine, summary)
         root, repo_url = _clone(request, user, ask, summary)
         repo = monorepo.load(root)
@@ -91,7 +62,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             confirm=lambda question: ask.confirm(question, "--yes"),
         )
         _shell(request, mm, machine, ask, summary)
-        saved = config.save_user_config(
+        saved = userconfig.save_user_config(
             user.with_updates(
                 clone=root, repo_url=repo_url, root_prefix=mm.root_prefix, micromamba=mm.exe
             )
@@ -102,7 +73,10 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
 
 
 def _micromamba(
-    request: SetupRequest, user: config.UserConfig, machine: facts.MachineFacts, summary: Summary
+    request: SetupRequest,
+    user: userconfig.UserConfig,
+    machine: facts.MachineFacts,
+    summary: envsetup.Summary,
 ) -> micromamba.Micromamba:
     root = micromamba.root_prefix(user)
     try:
@@ -130,7 +104,7 @@ def _micromamba(
 
 
 def _clone(
-    request: SetupRequest, user: config.UserConfig, ask: Prompter, summary: Summary
+    request: SetupRequest, user: userconfig.UserConfig, ask: Prompter, summary: envsetup.Summary
 ) -> tuple[Path, str | None]:
     if request.root is not None:
         root = request.root.expanduser().absolute()
@@ -202,7 +176,7 @@ def _shell(
     mm: micromamba.Micromamba,
     machine: facts.MachineFacts,
     ask: Prompter,
-    summary: Summary,
+    summary: envsetup.Summary,
 ) -> None:
     rc = machine.rc_file()
     if not request.shell_init:
@@ -227,7 +201,7 @@ def _shell(
     summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
 
 
-def _print_summary(summary: Summary, chosen: list[monorepo.Project]) -> None:
+def _print_summary(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> None:
     from rich.table import Table
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)

@@ -6,11 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-from devkit import console, envspec, facts, micromamba, proc
+from devkit import console, facts, proc
 from devkit.commands.run import RunRequest, require_env, resolve
-from devkit.config import UserConfig
+from devkit.conda import envspec, micromamba
 from devkit.errors import DevkitError
-from devkit.monorepo import Monorepo
+from devkit.repo.monorepo import Monorepo
+from devkit.userconfig import UserConfig
 
 
 def activated_environment(

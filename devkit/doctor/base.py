@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from devkit.monorepo import Project
+    from devkit.repo.monorepo import Project
 
 
 class Status(enum.Enum):

@@ -6,7 +6,8 @@ import contextlib
 import platform
 from pathlib import Path
 
-from devkit import __version__, atomic, envs, redaction
+from devkit import __version__, atomic, redaction
+from devkit.conda import envs
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
 from devkit.errors import FileFormatError

@@ -8,20 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import (
-    ciworkflows,
-    envfile,
-    envs,
-    envspec,
-    micromamba,
-    projectfiles,
-    workflows,
-    yamlfile,
-)
-from devkit.config import Thresholds, UserConfig
+from devkit import yamlfile
+from devkit.conda import envs, envspec, micromamba
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
-from devkit.monorepo import Monorepo, Project
+from devkit.repo import dotenv_file, projectfiles
+from devkit.repo.github import queries, workflows
+from devkit.repo.monorepo import Monorepo, Project
+from devkit.userconfig import Thresholds, UserConfig
 
 if TYPE_CHECKING:
     from rattler import PrefixRecord
@@ -114,14 +108,14 @@ class Context:
     def _which(self, program: str) -> str | None:
         return shutil.which(program, path=self.facts.environ.get("PATH", ""))
 
-    def dotenv(self, project: Project) -> envfile.LoadedEnv:
+    def dotenv(self, project: Project) -> dotenv_file.LoadedEnv:
         """The ``.env`` files `devkit run` reads for a project, in its order; read once per run."""
         return self._dotenv(project.path)
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _dotenv(self, project_dir: Path) -> envfile.LoadedEnv:
+    def _dotenv(self, project_dir: Path) -> dotenv_file.LoadedEnv:
         assert self.monorepo is not None
-        return envfile.load([self.monorepo.root / ".env", project_dir / ".env"])
+        return dotenv_file.load([self.monorepo.root / ".env", project_dir / ".env"])
 
     def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
         """The env's package records, read once per run; the error when one does not parse."""
@@ -204,7 +198,7 @@ class Context:
             base = self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
         except ValueError:
             return {}
-        return {w.path: frozenset(ciworkflows.folders_named(w, base)) for w in self.workflows}
+        return {w.path: frozenset(queries.folders_named(w, base)) for w in self.workflows}
 
     @functools.cached_property
     def env_name_claims(self) -> dict[str, list[str]]:

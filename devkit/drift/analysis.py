@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from devkit.culprits import Culprit
-from devkit.envspec import Dependency
-from devkit.resolved import Package
-from devkit.targets import applies
+from devkit.conda.culprits import Culprit
+from devkit.conda.envspec import Dependency, applies
+from devkit.conda.package import Package
 
 # Packages that exist on one OS only by design: C/C++ runtimes, OpenMP, system shims, data.
 EXPECTED_PLATFORM_ONLY = frozenset(

@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from devkit import __version__, atomic
-from devkit.envspec import EnvSpec
-from devkit.solve import SolveRequest, gateway_cache
+from devkit.conda.envspec import EnvSpec
+from devkit.conda.solve import SolveRequest, gateway_cache
 
 REMOTE_MAX_AGE = 24 * 3600.0
 _REPODATA_FILES = ("repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import channels, config, micromamba, paths, targets
-from devkit.channels import Channel
+from devkit import paths, userconfig
+from devkit.conda import channels, micromamba
+from devkit.conda.channels import Channel
+from devkit.conda.envspec import EnvSpec
+from devkit.conda.lockfile import Lock
+from devkit.conda.platforms import Target
+from devkit.conda.solve import PlatformSolve, SolveRequest
+from devkit.drift import targets
 from devkit.drift.analysis import Drift, Observation, analyse
-from devkit.envspec import EnvSpec
 from devkit.errors import DevkitError
-from devkit.lockfile import Lock
-from devkit.monorepo import Monorepo, Project
-from devkit.solve import PlatformSolve, SolveRequest
-from devkit.targets import Target
+from devkit.repo.monorepo import Monorepo, Project
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def plan(
 
 def root_prefix() -> Path:
     """micromamba's root prefix (its rc files take part in channel resolution)."""
-    return micromamba.root_prefix(config.load_user_config())
+    return micromamba.root_prefix(userconfig.load_user_config())
 
 
 def relative(path: Path, root: Path | None) -> str:
@@ -116,7 +118,7 @@ def solve_project(
     monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options
 ) -> tuple[Report, SolveRequest, dict[str, PlatformSolve]]:
     """Solve a project for its targets and analyse the result (with pins when asked)."""
-    from devkit import solve
+    from devkit.conda import solve
 
     request = plan(monorepo, project, spec, options, root_prefix())
     cache = paths.cache_dir()

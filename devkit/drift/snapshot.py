@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit import __version__, channels, envs
+from devkit import __version__
+from devkit.conda import channels, envs
+from devkit.conda.envspec import Dependency, EnvSpec
+from devkit.conda.package import Package
 from devkit.drift.analysis import Observation
-from devkit.envspec import Dependency, EnvSpec
 from devkit.errors import DevkitError, FileFormatError
-from devkit.resolved import Package
-from devkit.valuekind import kind
+from devkit.yamlfile import kind
 
 SCHEMA = "devkit-env-export"
 SCHEMA_VERSION = 1

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from devkit import config, facts, monorepo
-from devkit.config import Thresholds
+from devkit import facts, userconfig
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.doctor.registry import BY_ID
 from devkit.doctor.runner import run_one
+from devkit.repo import monorepo
+from devkit.userconfig import Thresholds
 
 # Facts as `uname -s`, `uname -m`, `sysctl -n sysctl.proc_translated` and $SHELL report them on
 # real Macs: an Intel MacBook Pro, an M2 MacBook Air in a native Terminal, and the same M2 with
@@ -58,13 +59,13 @@ def make_ctx(tmp_path: Path) -> MakeCtx:
         *,
         projects: tuple[str, ...] = (),
         thresholds: Thresholds | None = None,
-        user: config.UserConfig | None = None,
+        user: userconfig.UserConfig | None = None,
         **fact_fields: object,
     ) -> Context:
         repo = monorepo.load(root) if root is not None else None
         return Context(
             facts=machine(**fact_fields),
-            config=user or config.load_user_config(),
+            config=user or userconfig.load_user_config(),
             monorepo=repo,
             only_projects=projects,
             thresholds=thresholds,

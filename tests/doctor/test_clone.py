@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devkit.config import UserConfig
 from devkit.doctor.base import Status
+from devkit.userconfig import UserConfig
 from tests.doctor.conftest import MakeCtx, run_check
 from tests.support.monorepo import GitOrigin, git
 

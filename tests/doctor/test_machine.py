@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 
 from devkit import facts
-from devkit.config import Thresholds
 from devkit.doctor.base import Status
+from devkit.userconfig import Thresholds
 from tests.doctor.conftest import MAC_ARM, MAC_INTEL, MAC_ROSETTA, MakeCtx, run_check
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit import envbuild, envs
-from devkit.doctor import channels
+from devkit.conda import envbuild, envs
 from devkit.doctor.base import Outcome, Status
+from devkit.doctor.checks import channels
 from devkit.doctor.registry import BY_ID
 from tests.doctor.conftest import MakeCtx, run_check
 from tests.support.channel import FASTAPI_VERSION, PYTHON_RUNNING_MINOR
@@ -101,7 +101,7 @@ def test_interrupted_build_does_not_look_current(
     ctx = make_ctx(sample_monorepo.root)
     spec = ctx.spec(ctx.monorepo.project("api"))  # type: ignore[union-attr]
     assert not isinstance(spec, Exception)
-    from devkit import micromamba
+    from devkit.conda import micromamba
 
     mm = micromamba.Micromamba(micromamba.locate(ctx.config), ctx.root_prefix)
     envbuild.write_fingerprint(prefix, spec, envbuild.source_sha256(spec, mm.platform))

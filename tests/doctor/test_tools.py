@@ -94,7 +94,7 @@ def test_shell_init_missing_then_fixed_by_micromamba(make_ctx: MakeCtx, isolate:
 def test_a_block_for_another_root_prefix_is_found_and_replaced(
     make_ctx: MakeCtx, isolate: Isolation, tmp_path: Path, shell: str
 ) -> None:
-    from devkit import micromamba
+    from devkit.conda import micromamba
 
     ctx = make_ctx(home=isolate.home, shell=shell, system="Linux")
     rc = ctx.facts.rc_file()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit import envs, envspec, lockfile
+from devkit.conda import envs, envspec, lockfile
 from devkit.errors import FileFormatError
 from tests.drift.conftest import PYTHON, by_name, devkit, drift_json, report_of
 from tests.support.channel import POSTAL_VERSION

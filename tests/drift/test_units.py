@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from devkit import channels, config, envspec, lockfile, targets
-from devkit.culprits import culprit_from
+from devkit.conda import channels, envspec, lockfile
+from devkit.conda.culprits import culprit_from
+from devkit.conda.package import Package, parse_file_name
+from devkit.conda.platforms import Target
+from devkit.drift import targets
 from devkit.drift.analysis import Observation, analyse
 from devkit.errors import FileFormatError, UsageError
-from devkit.monorepo import Project
-from devkit.resolved import Package, parse_file_name
-from devkit.targets import Target
+from devkit.repo import config
+from devkit.repo.monorepo import Project
 
 # Explanations py-rattler 0.28 gave for the test world's channels, verbatim.
 NO_CANDIDATES = (
@@ -170,7 +172,7 @@ def test_platform_choice_and_priority(tmp_path: Path) -> None:
 def test_selectors_apply_per_os(tmp_path: Path) -> None:
     spec = spec_of(tmp_path, "python", "sel(osx): appnope", "sel(linux): libnsl", "sel(unix): bash")
     on = {
-        p: [d.name for d in spec.dependencies if targets.applies(d, p)]
+        p: [d.name for d in spec.dependencies if envspec.applies(d, p)]
         for p in ("linux-64", "osx-arm64")
     }
     assert on == {
@@ -193,7 +195,7 @@ def test_analysis_rules(tmp_path: Path) -> None:
         "six": pkg("six", "1.15", subdir="osx-arm64"),
         "appnope": pkg("appnope", subdir="osx-arm64"),
     }
-    from devkit.culprits import Culprit
+    from devkit.conda.culprits import Culprit
 
     drift = analyse(
         Observation(

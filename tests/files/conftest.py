@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from devkit import monorepo
 from devkit.commands import new as new_cmd
 from devkit.doctor.base import Result
 from devkit.doctor.context import Context
+from devkit.repo import monorepo
 from tests.doctor.conftest import make_ctx, run_check  # noqa: F401 - shared fixture
 from tests.support.channel import PYTHON_RUNNING_MINOR
 from tests.support.monorepo import Monorepo

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from devkit.doctor import build, ci
 from devkit.doctor.base import Outcome, Status
+from devkit.doctor.checks import ci, docker
 from devkit.doctor.registry import BY_ID, CHECKS
 from devkit.doctor.runner import run_checks
 from tests.doctor.conftest import MAC_ARM, MAC_ROSETTA, MakeCtx
@@ -222,7 +222,7 @@ def test_base_images(
     fresh.replace(fresh.file("Dockerfile"), "debian:trixie-slim", image)
     ctx = make_ctx(fresh.root)
     target = ctx.monorepo.project("svc") if ctx.monorepo else None
-    result = build.docker_base(ctx, Outcome(BY_ID["files.docker_base"], target), today)
+    result = docker.docker_base(ctx, Outcome(BY_ID["files.docker_base"], target), today)
     if expected is None:
         assert result.status is Status.OK
     else:

@@ -18,9 +18,9 @@ from pathlib import Path
 import pexpect
 import yaml
 
-from devkit import monorepo
 from devkit.commands import new as new_cmd
 from devkit.doctor.registry import CHECKS
+from devkit.repo import monorepo
 from tests.files.conftest import GCLOUD, create_project
 from tests.support.channel import PYTHON_RUNNING_MINOR
 from tests.support.fixtures import CreateEnv, Isolation

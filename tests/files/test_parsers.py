@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from devkit import buildingblocks, projectfiles, workflows
 from devkit.errors import FileFormatError
+from devkit.repo import deprecations, projectfiles
+from devkit.repo.github import workflows
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -125,16 +126,16 @@ def test_env_var_pieces_follow_deploy_cloudrun() -> None:
     ],
 )
 def test_action_verdicts(uses: str, expected: str | None) -> None:
-    found = buildingblocks.action_verdict(uses, TODAY)
+    found = deprecations.action_verdict(uses, TODAY)
     assert (found.replacement if found else None) == expected
 
 
 def test_image_names_are_normalised() -> None:
-    assert buildingblocks.split_image("docker.io/library/debian:buster-slim") == (
+    assert deprecations.split_image("docker.io/library/debian:buster-slim") == (
         "debian",
         "buster-slim",
     )
-    assert buildingblocks.split_image("registry:5000/team/app") == ("registry:5000/team/app", None)
-    assert buildingblocks.image_verdict("docker.io/library/debian:10", TODAY) is not None
-    assert buildingblocks.image_verdict("ubuntu:buster-fan-club", TODAY) is not None
-    assert buildingblocks.image_verdict("debian:trixie-slim", TODAY) is None
+    assert deprecations.split_image("registry:5000/team/app") == ("registry:5000/team/app", None)
+    assert deprecations.image_verdict("docker.io/library/debian:10", TODAY) is not None
+    assert deprecations.image_verdict("ubuntu:buster-fan-club", TODAY) is not None
+    assert deprecations.image_verdict("debian:trixie-slim", TODAY) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devkit import projectfiles, templates
 from devkit.errors import DevkitError
+from devkit.repo import projectfiles, templates
 
 
 def test_fill_leaves_github_expressions_alone() -> None:

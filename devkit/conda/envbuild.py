@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit import atomic, proc
-from devkit.envs import EnvLocation
-from devkit.envspec import EnvSpec
+from devkit.conda.envs import EnvLocation
+from devkit.conda.envspec import EnvSpec
+from devkit.conda.micromamba import Micromamba
 from devkit.errors import CommandError, DevkitError
-from devkit.micromamba import Micromamba
 
 FINGERPRINT_FILE = Path("conda-meta") / "devkit-source"
 
@@ -47,7 +47,7 @@ def source_sha256(spec: EnvSpec, platform: Callable[[], str | None]) -> str:
     Re-locking changes what `setup` installs, so it must make the env stale too. ``platform``
     (micromamba's) is asked only when there is a lock: asking costs a process.
     """
-    from devkit import lockinstall
+    from devkit.conda import lockinstall
 
     if not _has_lock(spec):
         return spec.fingerprint  # the common case: no lock to parse, no micromamba to ask
@@ -166,7 +166,7 @@ def _recover_previous(prefix: Path) -> None:
 
 
 def _lock_for(mm: Micromamba, spec: EnvSpec) -> tuple[Path | None, str]:
-    from devkit import lockinstall
+    from devkit.conda import lockinstall
 
     return lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
 
@@ -180,7 +180,7 @@ def _sha256(spec: EnvSpec, lock: Path | None) -> str:
 def _build(
     mm: Micromamba, spec: EnvSpec, prefix: Path, lock: Path | None, note: str
 ) -> BuildResult:
-    from devkit import lockinstall
+    from devkit.conda import lockinstall
 
     source = lock or spec.path
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
@@ -196,7 +196,7 @@ def _build(
 
 
 def _has_lock(spec: EnvSpec) -> bool:
-    from devkit import lockfile
+    from devkit.conda import lockfile
 
     return lockfile.lock_path(spec.path.parent).is_file()
 

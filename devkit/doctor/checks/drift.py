@@ -1,7 +1,7 @@
 """Drift and lockfile checks: Mac-vs-Linux differences, a stale lock, a lock missing a platform.
 
-``drift.platforms`` solves for every target platform in-process (devkit/runtime.py explains
-how devkit exits afterwards), but only when the cached result no longer matches the
+``drift.platforms`` solves for every target platform in-process (conda/rattler_runtime.py
+explains how devkit exits afterwards), but only when the cached result no longer matches the
 environment file or the channel data (devkit/drift/cache.py). The lock checks never solve.
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from devkit import lockfile, paths, solve, targets
+from devkit import paths
+from devkit.conda import lockfile, solve
+from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
-from devkit.drift import cache, document
+from devkit.drift import cache, document, targets
 from devkit.drift.project import Options, plan, solved_report
-from devkit.envspec import EnvSpec
 from devkit.errors import DevkitError, FileFormatError
-from devkit.monorepo import Project
+from devkit.repo.monorepo import Project
 
 _SHOWN = 3
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devkit import yamlfile
+from devkit.conda.platforms import PLATFORM
 from devkit.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -113,7 +114,6 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
 
 
 def _check_platforms(path: Path, data: yamlfile.YamlMap, platforms: tuple[str, ...]) -> None:
-    from devkit.config import PLATFORM
 
     value = data.get("platforms")
     lines = value.item_lines if isinstance(value, yamlfile.YamlList) else []
@@ -251,3 +251,12 @@ def _variables(path: Path, data: yamlfile.YamlMap) -> dict[str, str]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def applies(dep: Dependency, platform: str) -> bool:
+    """Whether a dependency line is in force on a platform (``sel(osx): ...`` selectors)."""
+    if dep.selector is None:
+        return True
+    os_name = platform.split("-")[0]
+    wanted = dep.selector.strip().lower()
+    return wanted == os_name or (wanted == "unix" and os_name in ("linux", "osx"))

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit.conda.platforms import PLATFORM
+
 DEFAULT_ALIAS = "https://conda.anaconda.org"
 DEFAULT_CHANNELS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+
+
+# micromamba's `channel_priority` values.
+CHANNEL_PRIORITIES = ("strict", "flexible", "disabled")
 
 
 @dataclass(frozen=True)
@@ -155,8 +161,6 @@ def short_name(channel: str) -> str:
     conda-meta (``…/noarch`` for the next package), micromamba 2.x ``conda-forge``: all are
     ``conda-forge``, or one env would show channel drift against itself.
     """
-    from devkit.config import PLATFORM
-
     parts = [p for p in channel.rstrip("/").split("/") if p]
     if len(parts) > 1 and (parts[-1] == "noarch" or PLATFORM.match(parts[-1])):
         parts.pop()

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from devkit import channels
-from devkit.config import PLATFORM
-from devkit.envspec import EnvSpec
+from devkit.conda import channels
+from devkit.conda.envspec import EnvSpec, applies
+from devkit.conda.package import Package, parse_file_name, split_url
+from devkit.conda.platforms import PLATFORM
 from devkit.errors import FileFormatError
-from devkit.resolved import Package, parse_file_name, split_url
-from devkit.targets import applies
-from devkit.valuekind import kind
+from devkit.yamlfile import kind
 
 LOCK_NAME = "conda-lock.yml"
 

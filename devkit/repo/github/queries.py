@@ -1,7 +1,7 @@
 """What a project's GitHub workflows say: the folders they watch, the env file they install, the
 Python and black they use, the runners, the image they build and the one they deploy.
 
-Reads ``devkit.workflows.Workflow`` records (YAML with line numbers); returns values with the
+Reads ``workflows.Workflow`` records (YAML with line numbers); returns values with the
 line they are written on, so every finding can name file and line.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devkit import yamlfile
-from devkit.workflows import Workflow, dig
+from devkit.repo.github.workflows import Workflow, dig
 
 
 @dataclass(frozen=True)

@@ -1,126 +1,18 @@
-"""User config and the monorepo's ``devkit.yaml``, validated into frozen dataclasses."""
+"""The monorepo's optional ``devkit.yaml``, validated into frozen dataclasses."""
 
 from __future__ import annotations
 
-import re
+import difflib
 import shlex
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from devkit import paths, yamlfile
+from devkit import yamlfile
+from devkit.conda.channels import CHANNEL_PRIORITIES
+from devkit.conda.platforms import PLATFORM, virtual_package_problem
 from devkit.errors import FileFormatError
 
 REPO_CONFIG_NAME = "devkit.yaml"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Limits below which doctor's machine checks warn or fail (``thresholds:`` in the config)."""
-
-    disk_warn_gb: float = 20.0
-    disk_fail_gb: float = 5.0
-    memory_warn_gb: float = 8.0
-
-
-_PATH_KEYS = ("clone", "root_prefix", "micromamba")
-
-
-@dataclass(frozen=True)
-class UserConfig:
-    """What devkit remembers about this machine (written by ``devkit setup``)."""
-
-    clone: Path | None = None
-    repo_url: str | None = None
-    root_prefix: Path | None = None
-    micromamba: Path | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
-
-    def with_updates(self, **changes: Any) -> UserConfig:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
-
-
-def load_user_config(path: Path | None = None) -> UserConfig:
-    """Read the user config; a missing file is an empty config."""
-    path = path or paths.config_file()
-    if not path.exists():
-        return UserConfig()
-    data = yamlfile.load(path)
-    if data is None:
-        return UserConfig()
-    if not isinstance(data, yamlfile.YamlMap):
-        raise FileFormatError(path, "expected a mapping of settings", line=1)
-    known = {f.name for f in fields(UserConfig)}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in known:
-            # Newer devkits may write keys this one does not know; keep reading.
-            continue
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue  # `clone: ""` means unset, not "the current folder"
-        if key == "thresholds":
-            values[key] = _thresholds(path, data, value)
-            continue
-        if not isinstance(value, str):
-            raise FileFormatError(path, f"`{key}` must be a string", line=data.line_of(key))
-        values[key] = Path(value).expanduser() if key in _PATH_KEYS else value
-    return UserConfig(**values)
-
-
-def _thresholds(path: Path, data: yamlfile.YamlMap, value: Any) -> Thresholds:
-    if not isinstance(value, yamlfile.YamlMap):
-        raise FileFormatError(
-            path, "`thresholds` must be a mapping", line=data.line_of("thresholds")
-        )
-    known = {f.name for f in fields(Thresholds)}
-    numbers: dict[str, float] = {}
-    for key, number in value.items():
-        if key not in known:
-            raise FileFormatError(
-                path,
-                f"unknown threshold `{key}` (known: {', '.join(sorted(known))})",
-                line=value.line_of(key),
-            )
-        if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
-            raise FileFormatError(
-                path, f"threshold `{key}` must be a number of GB", line=value.line_of(key)
-            )
-        numbers[key] = float(number)
-    return Thresholds(**numbers)
-
-
-def _unknown_keys(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    known = {f.name for f in fields(UserConfig)}
-    return {str(k): v for k, v in data.items() if str(k) not in known}
-
-
-def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
-    """Write the user config atomically and return where it went."""
-    path = path or paths.config_file()
-    data = _unknown_keys(path)  # a newer devkit's settings survive an older one's save
-    data.update(
-        {
-            f.name: str(getattr(config, f.name))
-            for f in fields(UserConfig)
-            if f.name != "thresholds" and getattr(config, f.name) is not None
-        }
-    )
-    if config.thresholds != Thresholds():
-        data["thresholds"] = {
-            f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)
-        }
-    # Only the user may read it: `repo_url` can carry an https token.
-    yamlfile.dump_atomic(path, data, private=True)
-    return path
 
 
 @dataclass(frozen=True)
@@ -161,10 +53,6 @@ _REPO_KEYS = {
     "mirrors",
 }
 _PROJECT_KEYS = {"run", "platforms"}
-# conda subdirs: `linux-64`, `osx-arm64`, `win-64`, ...
-# The conda platforms devkit solves for; one rule for devkit.yaml and --platforms alike.
-PLATFORM = re.compile(r"^(linux|osx|win)-(64|32|aarch64|arm64|ppc64le|s390x|armv6l|armv7l)$")
-_PRIORITIES = ("strict", "flexible", "disabled")
 
 
 def load_repo_config(root: Path) -> RepoConfig:
@@ -214,10 +102,10 @@ def load_repo_config(root: Path) -> RepoConfig:
             run=_parse_command(path, raw, "run"), platforms=_platforms(path, raw)
         )
     priority = data.get("channel_priority")
-    if priority is not None and priority not in _PRIORITIES:
+    if priority is not None and priority not in CHANNEL_PRIORITIES:
         raise FileFormatError(
             path,
-            f"`channel_priority` must be one of {', '.join(_PRIORITIES)}",
+            f"`channel_priority` must be one of {', '.join(CHANNEL_PRIORITIES)}",
             line=data.line_of("channel_priority"),
         )
     return RepoConfig(
@@ -272,8 +160,6 @@ def _virtual_packages(path: Path, data: yamlfile.YamlMap) -> dict[str, tuple[str
                 line=line,
             )
         for text, item_line in zip(packages, getattr(packages, "item_lines", []), strict=False):
-            from devkit.targets import virtual_package_problem  # targets imports this module
-
             problem = virtual_package_problem(text)
             if problem:
                 raise FileFormatError(
@@ -329,8 +215,6 @@ def _parse_command(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, .
 def _reject_unknown(
     path: Path, data: yamlfile.YamlMap, known: set[str], *, where: str = "devkit.yaml"
 ) -> None:
-    import difflib
-
     for key in data:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)

@@ -8,14 +8,16 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from devkit import atomic, buildingblocks, ciworkflows, projectfiles, workflows
+from devkit import atomic
 from devkit.doctor.base import Outcome, Result
+from devkit.doctor.checks.files import Findings, deploy_workflows, project_of, rel, where
 from devkit.doctor.context import Context
-from devkit.doctor.files import Findings, deploy_workflows, project_of, rel, where
 from devkit.errors import FileFormatError
-from devkit.monorepo import Project
 from devkit.ports import DEFAULT_PORT
-from devkit.projectfiles import CLOUDBUILD, DOCKERFILE, ENTRYPOINT, Dockerfile
+from devkit.repo import deprecations, projectfiles
+from devkit.repo.github import queries, workflows
+from devkit.repo.monorepo import Project
+from devkit.repo.projectfiles import CLOUDBUILD, DOCKERFILE, ENTRYPOINT, Dockerfile
 
 # Cloud Run's container contract sets these; a deploy that sets them is refused.
 RESERVED_VARIABLES = ("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION")
@@ -41,7 +43,7 @@ def docker_base(ctx: Context, out: Outcome, today: dt.date | None = None) -> Res
     aliases: set[str] = set()
     stages = dockerfile.stages()
     for stage in stages:
-        found = None if stage.image in aliases else buildingblocks.image_verdict(stage.image, today)
+        found = None if stage.image in aliases else deprecations.image_verdict(stage.image, today)
         if found is not None:
             at = where(ctx, dockerfile.path, stage.line)
             findings.warn(f"`{stage.image}` → {found.replacement} ({found.reason}; {at})")
@@ -205,15 +207,15 @@ def images(ctx: Context, out: Outcome) -> Result:
     findings = Findings()
     checked: list[str] = []
     for workflow in deploys:
-        project_id = ciworkflows.gcloud_project(workflow)
-        for step in ciworkflows.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
-            ref = ciworkflows.step_input(step, "image")
+        project_id = queries.gcloud_project(workflow)
+        for step in queries.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
+            ref = queries.step_input(step, "image")
             if ref is None:
                 continue
             deployed = projectfiles.image_name(ref.value, ref.line)
             checked.append(str(deployed))
             at = where(ctx, workflow.path, ref.line)
-            for submit in ciworkflows.build_submits(workflow):
+            for submit in queries.build_submits(workflow):
                 if submit.tag is not None:
                     built = projectfiles.image_name(submit.tag.value, submit.tag.line)
                     if str(built) != str(deployed):
@@ -278,8 +280,8 @@ def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
     keys: list[str] = []
     for workflow in deploys:
         raw = workflow.path.read_text(encoding="utf-8").splitlines()
-        for step in ciworkflows.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
-            ref = ciworkflows.step_input(step, "env_vars")
+        for step in queries.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
+            ref = queries.step_input(step, "env_vars")
             if ref is None:
                 continue
             # `env_vars: |` puts the first variable on the line after the key.

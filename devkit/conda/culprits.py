@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from devkit.envspec import Dependency
-from devkit.targets import Target
+from devkit.conda.envspec import Dependency
+from devkit.conda.platforms import Target
 
 _NO_CANDIDATES = re.compile(r"No candidates were found for (?P<spec>.+?)\.?$")
 _NOT_VIABLE = re.compile(r"^(?P<spec>.+?) cannot be installed because there are no viable options")

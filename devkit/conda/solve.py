@@ -5,7 +5,7 @@ team's channel priority. A platform that cannot be solved is reduced to its culp
 rattler names is dropped and the rest solved again (a few rounds), so one missing package does
 not hide another, and the platform still gets a solution to compare with the others.
 
-Every async call runs inside ``runtime.rattler_calls()`` (see devkit/runtime.py for why).
+Every async call runs inside ``rattler_runtime.rattler_calls()`` (see rattler_runtime.py for why).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devkit import channels as channels_mod
-from devkit import runtime
-from devkit.channels import Channel
-from devkit.culprits import Culprit, culprit_from
-from devkit.envspec import Dependency
+from devkit.conda import channels as channels_mod
+from devkit.conda import rattler_runtime
+from devkit.conda.channels import Channel
+from devkit.conda.culprits import Culprit, culprit_from
+from devkit.conda.envspec import Dependency, applies
+from devkit.conda.package import Package, from_repodata
+from devkit.conda.platforms import Target, split_virtual
 from devkit.errors import DevkitError
-from devkit.resolved import Package, from_repodata
-from devkit.targets import Target, applies, split_virtual
 
 if TYPE_CHECKING:
     from rattler import Gateway, MatchSpec
@@ -66,7 +66,7 @@ def gateway_cache(cache_dir: Path) -> Path:
 
 def solve(request: SolveRequest, cache_dir: Path) -> dict[str, PlatformSolve]:
     """Solve every target; raise a DevkitError naming the channel when one cannot be read."""
-    with runtime.rattler_calls():
+    with rattler_runtime.rattler_calls():
         gateway = _gateway(cache_dir)
         return asyncio.run(_solve_all(request, gateway))
 
@@ -77,7 +77,7 @@ def find_pins(
     """For drifting direct dependencies: ``name=version`` solvable on every target, or None."""
     if not names:
         return {}
-    with runtime.rattler_calls():
+    with rattler_runtime.rattler_calls():
         gateway = _gateway(cache_dir)
         return asyncio.run(_find_pins(request, list(names), gateway))
 

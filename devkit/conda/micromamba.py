@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import paths, proc
-from devkit.config import UserConfig
 from devkit.errors import DevkitError, ToolNotFoundError
+from devkit.userconfig import UserConfig
 
 # 1.4 is the first release whose `--json` shapes match what devkit parses (see docs/setup.md).
 MIN_VERSION = (1, 4, 0)

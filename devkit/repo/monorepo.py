@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from devkit.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
 from devkit.errors import DevkitError, MonorepoNotFoundError, ProjectNotFoundError, UsageError
+from devkit.repo.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
 
 ENV_FILE_NAMES = ("environment.yml", "environment.yaml")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devkit import micromamba, proc, shellrc
+from devkit import proc
+from devkit.conda import micromamba, shellrc
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError
@@ -182,6 +183,6 @@ def condarc(ctx: Context, out: Outcome) -> Result:
 
 
 def _rc_files(ctx: Context) -> list[Path]:
-    from devkit.channels import rc_files
+    from devkit.conda.channels import rc_files
 
     return rc_files(ctx.root_prefix, ctx.facts.environ, ctx.facts.home)

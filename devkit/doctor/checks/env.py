@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from devkit import envbuild, envs, targets
+from devkit.conda import envbuild, envs, envspec
+from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
-from devkit.envspec import EnvSpec
 from devkit.errors import FileFormatError
-from devkit.monorepo import Project
+from devkit.repo.monorepo import Project
 
 _PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
@@ -98,7 +98,7 @@ def env_stale(ctx: Context, out: Outcome) -> Result:
 
 def fix_env(ctx: Context, result: Result) -> str:
     """Create, re-create or update the env from its environment file."""
-    from devkit import micromamba
+    from devkit.conda import micromamba
 
     assert ctx.monorepo is not None and result.project is not None
     project = ctx.monorepo.project(result.project)
@@ -135,7 +135,7 @@ def env_pins(ctx: Context, out: Outcome) -> Result:
     wrong: list[str] = []
     missing: list[str] = []
     for dep in spec.dependencies:
-        if ctx.facts.subdir is not None and not targets.applies(dep, ctx.facts.subdir):
+        if ctx.facts.subdir is not None and not envspec.applies(dep, ctx.facts.subdir):
             continue
         record = installed.get(dep.name)
         if record is None:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 
-from devkit import envs
+from devkit.conda import envs
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 
-from devkit import envfile
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
-from devkit.monorepo import Project
+from devkit.repo import dotenv_file
+from devkit.repo.monorepo import Project
 
 
 def _project(out: Outcome) -> Project:
@@ -73,7 +73,7 @@ def missing(ctx: Context, out: Outcome) -> Result:
     unset = [
         n
         for n in required
-        if n not in envfile.SET_BY_RUN
+        if n not in dotenv_file.SET_BY_RUN
         and not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
     ]
     if unset:
@@ -94,7 +94,7 @@ def unused(ctx: Context, out: Outcome) -> Result:
     if not keys:
         return out.skip("no .env keys")
     known = set(ctx.production_variables(project))
-    candidates = [k for k in keys if k not in known and k not in envfile.SET_BY_RUN]
+    candidates = [k for k in keys if k not in known and k not in dotenv_file.SET_BY_RUN]
     if not candidates:
         return out.ok(f"all {len(keys)} keys are known to production")
     code = _project_code(project)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from devkit import ciworkflows, projectfiles
 from devkit.doctor.base import Outcome, Result, Status
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
-from devkit.monorepo import Project
-from devkit.workflows import Workflow
+from devkit.repo import projectfiles
+from devkit.repo.github import queries
+from devkit.repo.github.workflows import Workflow
+from devkit.repo.monorepo import Project
 
 _TEXT_SUFFIXES = {".py", ".sh", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".md", ".txt", ".json"}
 BUILD_FILES = (projectfiles.DOCKERFILE, projectfiles.ENTRYPOINT, projectfiles.CLOUDBUILD)
@@ -73,12 +74,12 @@ def project_workflows(ctx: Context, project: Project) -> list[Workflow]:
 
 def checks_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that check rather than deploy."""
-    return [w for w in project_workflows(ctx, project) if not ciworkflows.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if not queries.is_deploy(w)]
 
 
 def deploy_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that build or deploy it."""
-    return [w for w in project_workflows(ctx, project) if ciworkflows.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if queries.is_deploy(w)]
 
 
 class Findings:
@@ -107,7 +108,7 @@ class Findings:
 
 def _named_folder(ctx: Context, value: str) -> str | None:
     assert ctx.monorepo is not None
-    return ciworkflows.named_folder(value, rel(ctx, ctx.monorepo.projects_dir))
+    return queries.named_folder(value, rel(ctx, ctx.monorepo.projects_dir))
 
 
 def placeholder(ctx: Context, out: Outcome) -> Result:
@@ -160,7 +161,7 @@ def workflow_paths(ctx: Context, out: Outcome) -> Result:
         return out.skip("no workflow for this project (see files.workflow_missing)")
     findings = Findings()
     for workflow in found:
-        filters = ciworkflows.path_filters(workflow)
+        filters = queries.path_filters(workflow)
         for event, refs in filters.items():
             named = [(r, _named_folder(ctx, r.value)) for r in refs]
             for ref, folder in named:
@@ -178,7 +179,7 @@ def workflow_paths(ctx: Context, out: Outcome) -> Result:
                 f"{rel(ctx, workflow.path)} has no `paths:` filter: it runs for "
                 "every change in the monorepo"
             )
-        directories = ciworkflows.working_directories(workflow)
+        directories = queries.working_directories(workflow)
         for ref in directories:
             directory = ref.value.strip().removeprefix("./").rstrip("/")
             if directory != mine and not directory.startswith(mine + "/"):
@@ -221,8 +222,8 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
     names = [p.name for p in ctx.all_projects]
     findings = Findings()
     for workflow in ctx.workflows:
-        refs = [r for rs in ciworkflows.path_filters(workflow).values() for r in rs]
-        refs += ciworkflows.working_directories(workflow)
+        refs = [r for rs in queries.path_filters(workflow).values() for r in rs]
+        refs += queries.working_directories(workflow)
         for ref in refs:
             folder = _named_folder(ctx, ref.value)
             if folder not in (None, "*", *names):

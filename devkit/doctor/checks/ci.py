@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from devkit import buildingblocks, ciworkflows
 from devkit.doctor.base import Outcome, Result
-from devkit.doctor.context import Context
-from devkit.doctor.files import (
+from devkit.doctor.checks.files import (
     Findings,
     checks_workflows,
     folder_of,
@@ -19,7 +17,10 @@ from devkit.doctor.files import (
     rel,
     where,
 )
+from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
+from devkit.repo import deprecations
+from devkit.repo.github import queries
 
 
 def workflow_env_file(ctx: Context, out: Outcome) -> Result:
@@ -29,7 +30,7 @@ def workflow_env_file(ctx: Context, out: Outcome) -> Result:
     found = checks_workflows(ctx, project)
     if not found:
         return out.skip("no checks workflow (see files.workflow_missing)")
-    refs = [(w, r) for w in found for r in ciworkflows.environment_files(w)]
+    refs = [(w, r) for w in found for r in queries.environment_files(w)]
     expected = rel(ctx, project.env_file)
     if not refs:
         return out.warn(
@@ -67,7 +68,7 @@ def ci_python(ctx: Context, out: Outcome) -> Result:
     pinned = _minor(dep.version) if dep and dep.version else None
     if dep is None or pinned is None:
         return out.skip("environment.yml does not pin python (see python.eol)")
-    refs = [(w, r) for w in checks_workflows(ctx, project) for r in ciworkflows.python_versions(w)]
+    refs = [(w, r) for w in checks_workflows(ctx, project) for r in queries.python_versions(w)]
     if not refs:
         return out.skip("no python-version in a checks workflow")
     findings = Findings()
@@ -101,9 +102,7 @@ def ci_black(ctx: Context, out: Outcome) -> Result:
     if isinstance(spec, FileFormatError):
         return out.skip("environment file does not parse")
     found = [
-        (w, s)
-        for w in checks_workflows(ctx, project)
-        for s in ciworkflows.steps_using(w, "psf/black")
+        (w, s) for w in checks_workflows(ctx, project) for s in queries.steps_using(w, "psf/black")
     ]
     if not found:
         return out.skip("no psf/black step in a checks workflow")
@@ -112,8 +111,8 @@ def ci_black(ctx: Context, out: Outcome) -> Result:
     mine = folder_of(ctx, project)
     findings = Findings()
     for workflow, step in found:
-        version = ciworkflows.step_input(step, "version")
-        src = ciworkflows.step_input(step, "src")
+        version = queries.step_input(step, "version")
+        src = queries.step_input(step, "src")
         at = where(ctx, workflow.path, step.line_of("uses"))
         if version is None:
             findings.warn(f"psf/black ({at}) installs the newest black")
@@ -146,7 +145,7 @@ def ci_macos(ctx: Context, out: Outcome) -> Result:
     found = checks_workflows(ctx, project_of(out))
     if not found:
         return out.skip("no checks workflow (see files.workflow_missing)")
-    labels = sorted({r.value for w in found for r in ciworkflows.runners(w)})
+    labels = sorted({r.value for w in found for r in queries.runners(w)})
     if any(label.lower().startswith("macos") for label in labels):
         return out.ok(f"runs on {', '.join(labels)}")
     return out.warn(
@@ -163,12 +162,12 @@ def actions_deprecated(ctx: Context, out: Outcome, today: dt.date | None = None)
         return out.skip("no workflow for this project (see files.workflow_missing)")
     today = today or dt.date.today()
     # uses -> (verdict, file -> lines): one old action used six times is one finding.
-    stale: dict[str, tuple[buildingblocks.Verdict, dict[str, list[str]]]] = {}
+    stale: dict[str, tuple[deprecations.Verdict, dict[str, list[str]]]] = {}
     count = 0
     for workflow in found:
-        for ref in ciworkflows.uses(workflow):
+        for ref in queries.uses(workflow):
             count += 1
-            verdict = buildingblocks.action_verdict(ref.value, today)
+            verdict = deprecations.action_verdict(ref.value, today)
             if verdict is not None:
                 places = stale.setdefault(ref.value, (verdict, {}))[1]
                 places.setdefault(rel(ctx, workflow.path), []).append(str(ref.line))

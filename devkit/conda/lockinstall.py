@@ -12,10 +12,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from devkit import facts, lockfile, proc
-from devkit.envspec import EnvSpec
+from devkit import facts, proc
+from devkit.conda import lockfile
+from devkit.conda.envspec import EnvSpec
+from devkit.conda.micromamba import Micromamba
 from devkit.errors import CommandError, FileFormatError
-from devkit.micromamba import Micromamba
 
 
 def host_platform() -> str | None:

@@ -104,7 +104,7 @@ def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
 def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:
     """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
     with the file that says so, relative to the monorepo root."""
-    from devkit import envfile
+    from devkit.repo import dotenv_file
 
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
@@ -113,7 +113,7 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
             for key in workflow.deploy_env_var_keys():
                 required.setdefault(key, workflow.path.relative_to(root).as_posix())
     example = project_dir / ".env.example"
-    for key in envfile.keys_in(example):
+    for key in dotenv_file.keys_in(example):
         required.setdefault(key, example.relative_to(root).as_posix())
     return required
 

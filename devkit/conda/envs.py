@@ -7,16 +7,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from devkit.envspec import EnvSpec
+from devkit.conda.envspec import EnvSpec
 from devkit.errors import FileFormatError
-from devkit.monorepo import Project
 
 if TYPE_CHECKING:
     from rattler import PrefixRecord
 
 _PYTHON_RECORD = re.compile(r"^python-\d")
+
+
+class Project(Protocol):
+    """What an env needs of a project: its folder's name (the env's name by default)."""
+
+    @property
+    def name(self) -> str: ...
 
 
 class EnvState(enum.Enum):

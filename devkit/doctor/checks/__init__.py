@@ -1,0 +1,1 @@
+"""Every doctor check, one module per check-id prefix."""

@@ -1,0 +1,1 @@
+"""The monorepo and its files: projects, devkit.yaml, .env, build files, templates, workflows."""

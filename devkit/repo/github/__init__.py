@@ -1,0 +1,1 @@
+"""GitHub Actions workflows: one reader, and what they say about a project."""
