@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ class MachineFacts:
     shell: str  # basename of the login shell: "bash", "zsh", "fish"
     home: Path
     environ: Mapping[str, str] = field(default_factory=dict)
+    # The one "today" of every check that ages (Python EOL, deprecated actions, base images):
+    # a test, or a report reproduced for another day, sets it (DEVKIT_TODAY=2026-01-31).
+    today: dt.date = field(default_factory=dt.date.today)
 
     @property
     def is_mac(self) -> bool:
@@ -71,7 +75,19 @@ def probe() -> MachineFacts:
         shell=Path(login_shell()).name,
         home=Path.home(),
         environ=dict(os.environ),
+        today=_today(os.environ.get("DEVKIT_TODAY")),
     )
+
+
+def _today(given: str | None) -> dt.date:
+    if not given:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise DevkitError(
+            f"DEVKIT_TODAY={given!r} is not a date", hint="write it as YYYY-MM-DD, or unset it"
+        ) from None
 
 
 def login_shell() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from devkit import console, facts, paths, runlock, userconfig
 from devkit.doctor import registry, render
-from devkit.doctor.base import Check, Result, Status
+from devkit.doctor.base import AnyCheck, Result, Status
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report, run_checks
 from devkit.errors import DevkitError, UsageError
@@ -57,7 +57,7 @@ def build_context(
     return ctx
 
 
-def select_checks(ids: tuple[str, ...]) -> tuple[Check, ...]:
+def select_checks(ids: tuple[str, ...]) -> tuple[AnyCheck, ...]:
     """The checks named by id (all when none), in report order."""
     if not ids:
         return registry.CHECKS

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from devkit.repo.monorepo import Project
+    from devkit.conda.envs import EnvLocation
+    from devkit.conda.envspec import EnvSpec
+    from devkit.doctor.context import Context
+    from devkit.repo.monorepo import Monorepo, Project
 
 
 class Status(enum.Enum):
@@ -32,26 +35,56 @@ class Result:
     fixable: bool = False
 
 
+Produced = Iterable[Result] | Result
+Fixer = Callable[["Context", Result], str]
+
+
 @dataclass(frozen=True)
-class Check:
-    """A check as data.
-
-    ``run(ctx, out)`` returns results built with ``out`` (an ``Outcome``) and never prints;
-    ``fix(ctx, result)`` repairs what the result found and returns a line saying what it did.
-    """
-
+class _Check:
     id: str
     section: str
     summary: str
-    run: Callable[..., Iterable[Result] | Result]
-    per_project: bool = False
-    fix: Callable[..., str] | None = None
+    # ``fix(ctx, result)`` repairs what the result found and returns a line saying what it did.
+    fix: Fixer | None = field(default=None, kw_only=True)
+    per_project: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Check(_Check):
+    """A check of the machine, its tools or the clone, run once: ``run(ctx, out)``.
+
+    Every check returns results built with its outcome and never prints.
+    """
+
+    run: Callable[[Context, Outcome], Produced]
+    per_project: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class ProjectCheck(_Check):
+    """A check run once per project: ``run(ctx, out)`` with ``out.project`` set."""
+
+    run: Callable[[Context, ProjectOutcome], Produced]
+
+
+@dataclass(frozen=True)
+class SpecCheck(_Check):
+    """A per-project check that needs the project's parsed environment file.
+
+    The runner skips it, with the reason, when the file does not parse (``env.spec`` reports
+    the error), so its body gets ``out.spec`` and ``out.location`` and never asks again.
+    """
+
+    run: Callable[[Context, SpecOutcome], Produced]
+
+
+AnyCheck = Check | ProjectCheck | SpecCheck
 
 
 class Outcome:
     """Builds results for one check and one project, so checks read as plain statements."""
 
-    def __init__(self, check: Check, project: Project | None) -> None:
+    def __init__(self, check: AnyCheck, project: Project | None) -> None:
         self.check = check
         self.project = project
 
@@ -79,3 +112,29 @@ class Outcome:
     def skip(self, message: str) -> Result:
         """Not applicable, or blocked by an earlier failure."""
         return self._make(Status.SKIP, message, None)
+
+
+class ProjectOutcome(Outcome):
+    """An outcome for one project of a monorepo that was found."""
+
+    project: Project
+
+    def __init__(self, check: AnyCheck, project: Project, monorepo: Monorepo) -> None:
+        super().__init__(check, project)
+        self.monorepo = monorepo
+
+
+class SpecOutcome(ProjectOutcome):
+    """An outcome for one project whose environment file parsed."""
+
+    def __init__(
+        self,
+        check: AnyCheck,
+        project: Project,
+        monorepo: Monorepo,
+        spec: EnvSpec,
+        location: EnvLocation,
+    ) -> None:
+        super().__init__(check, project, monorepo)
+        self.spec = spec
+        self.location = location

@@ -6,10 +6,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from devkit.console import LOG
-from devkit.doctor.base import Check, Outcome, Result, Status
+from devkit.doctor.base import (
+    AnyCheck,
+    Check,
+    Outcome,
+    ProjectCheck,
+    ProjectOutcome,
+    Result,
+    SpecCheck,
+    SpecOutcome,
+    Status,
+)
 from devkit.doctor.context import Context
-from devkit.errors import DevkitError
+from devkit.errors import DevkitError, FileFormatError
 from devkit.redaction import redact
+from devkit.repo.monorepo import Project
 
 
 @dataclass(frozen=True)
@@ -28,21 +39,39 @@ class Report:
         return 1 if any(r.status in bad for r in self.results) else 0
 
 
-def run_checks(ctx: Context, checks: Sequence[Check]) -> Report:
+def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     """Run global checks once and per-project checks once per selected project."""
     results: list[Result] = []
-    for check in (c for c in checks if not c.per_project):
-        results.extend(run_one(ctx, check, Outcome(check, None)))
+    for check in checks:
+        if isinstance(check, Check):
+            results.extend(run_one(ctx, check, None))
     for project in ctx.projects:
-        for check in (c for c in checks if c.per_project):
-            results.extend(run_one(ctx, check, Outcome(check, project)))
+        for check in checks:
+            if not isinstance(check, Check):
+                results.extend(run_one(ctx, check, project))
     return Report(tuple(results))
 
 
-def run_one(ctx: Context, check: Check, out: Outcome) -> Iterable[Result]:
+def outcome_for(
+    ctx: Context, check: ProjectCheck | SpecCheck, project: Project
+) -> ProjectOutcome | Result:
+    """What a per-project check is given, or why it cannot run (its file does not parse)."""
+    assert ctx.monorepo is not None  # there are projects only when there is a monorepo
+    if isinstance(check, ProjectCheck):
+        return ProjectOutcome(check, project, ctx.monorepo)
+    spec = ctx.spec(project)
+    if isinstance(spec, FileFormatError):
+        return Outcome(check, project).skip("environment file does not parse")
+    location = ctx.location(project)
+    assert location is not None  # the spec parsed
+    return SpecOutcome(check, project, ctx.monorepo, spec, location)
+
+
+def run_one(ctx: Context, check: AnyCheck, project: Project | None) -> Iterable[Result]:
     """One check for one project (or the repo); whatever it raises becomes a result."""
+    out = Outcome(check, project)
     try:
-        produced = check.run(ctx, out)
+        produced = _call(ctx, check, project)
         return [produced] if isinstance(produced, Result) else list(produced)
     except DevkitError as exc:
         # An expected problem (a file devkit cannot read, a tool missing) the check did not
@@ -56,3 +85,17 @@ def run_one(ctx: Context, check: Check, out: Outcome) -> Iterable[Result]:
                 hint="this is a bug in devkit; re-run with --verbose and report it",
             )
         ]
+
+
+def _call(ctx: Context, check: AnyCheck, project: Project | None) -> Iterable[Result] | Result:
+    # Each kind of check is called with the outcome its signature names (see base.py).
+    if isinstance(check, Check):
+        return check.run(ctx, Outcome(check, None))
+    assert project is not None  # the runner gives per-project checks a project
+    out = outcome_for(ctx, check, project)
+    if isinstance(out, Result):
+        return out
+    if isinstance(check, SpecCheck):
+        assert isinstance(out, SpecOutcome)
+        return check.run(ctx, out)
+    return check.run(ctx, out)

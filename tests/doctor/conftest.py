@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devkit import facts, userconfig
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import Result
 from devkit.doctor.context import Context
 from devkit.doctor.registry import BY_ID
 from devkit.doctor.runner import run_one
@@ -78,7 +78,7 @@ def run_check(ctx: Context, check_id: str, project: str | None = None) -> Result
     """Run one check and return its single result."""
     check = BY_ID[check_id]
     target = ctx.monorepo.project(project) if (project and ctx.monorepo) else None
-    [produced] = run_one(ctx, check, Outcome(check, target))
+    [produced] = run_one(ctx, check, target)
     return produced
 
 

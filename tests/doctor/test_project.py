@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from devkit.conda import envbuild, envs
-from devkit.doctor.base import Outcome, Status
+from devkit.doctor.base import Status
 from devkit.doctor.checks import channels
 from devkit.doctor.registry import BY_ID
 from tests.doctor.conftest import MakeCtx, run_check
@@ -214,9 +214,8 @@ def test_python_end_of_life(
     make_ctx: MakeCtx, sample_monorepo: Monorepo, pin: str, status: Status
 ) -> None:
     edit_environment(sample_monorepo.env_file("api"), dependencies=[pin])
-    ctx = make_ctx(sample_monorepo.root)
-    project = ctx.monorepo.project("api")  # type: ignore[union-attr]
-    result = channels.python_eol(ctx, Outcome(BY_ID["python.eol"], project), dt.date(2026, 11, 25))
+    ctx = make_ctx(sample_monorepo.root, today=dt.date(2026, 11, 25))
+    result = run_check(ctx, "python.eol", "api")
     assert result.status is status
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from devkit.doctor.base import Outcome, Status
-from devkit.doctor.checks import ci, docker
+from devkit.doctor.base import Status
 from devkit.doctor.registry import BY_ID, CHECKS
 from devkit.doctor.runner import run_checks
-from tests.doctor.conftest import MAC_ARM, MAC_ROSETTA, MakeCtx
+from tests.doctor.conftest import MAC_ARM, MAC_ROSETTA, MakeCtx, run_check
 from tests.drift.conftest import devkit
 from tests.files.conftest import Fresh, check, create_project
 from tests.support.channel import PYTHON_RUNNING_MINOR
@@ -197,11 +196,11 @@ def test_old_actions_are_named_with_their_replacement(make_ctx: MakeCtx, fresh: 
 
 def test_node20_majors_age_with_the_calendar(make_ctx: MakeCtx, fresh: Fresh) -> None:
     fresh.replace(fresh.workflow("deploy"), "actions/checkout@v5", "actions/checkout@v4")
-    ctx = make_ctx(fresh.root)
-    target = ctx.monorepo.project("svc") if ctx.monorepo else None
-    out = Outcome(BY_ID["files.actions_deprecated"], target)
-    assert ci.actions_deprecated(ctx, out, dt.date(2025, 6, 1)).status is Status.OK
-    late = ci.actions_deprecated(ctx, out, TODAY)
+    early = run_check(
+        make_ctx(fresh.root, today=dt.date(2025, 6, 1)), "files.actions_deprecated", "svc"
+    )
+    assert early.status is Status.OK
+    late = run_check(make_ctx(fresh.root, today=TODAY), "files.actions_deprecated", "svc")
     assert late.status is Status.WARN and "Node 20, deprecated 2025-09-19" in late.message
 
 
@@ -220,9 +219,7 @@ def test_base_images(
     make_ctx: MakeCtx, fresh: Fresh, image: str, today: dt.date, expected: str | None
 ) -> None:
     fresh.replace(fresh.file("Dockerfile"), "debian:trixie-slim", image)
-    ctx = make_ctx(fresh.root)
-    target = ctx.monorepo.project("svc") if ctx.monorepo else None
-    result = docker.docker_base(ctx, Outcome(BY_ID["files.docker_base"], target), today)
+    result = run_check(make_ctx(fresh.root, today=today), "files.docker_base", "svc")
     if expected is None:
         assert result.status is Status.OK
     else:

@@ -19,6 +19,8 @@ from tests.support.world import World, build_world
 # Taken at import, before any test swaps HOME: this is the home the guard protects.
 REAL_HOME = Path(os.path.expanduser("~"))
 STRIPPED_PREFIXES = ("CONDA_", "MAMBA_", "DEVKIT_", "PIP_", "GIT_")
+TEST_TODAY = "2026-10-01"
+
 # PYTHONUNBUFFERED: `devkit run` sets it; a developer shell that already has it hid a bug.
 STRIPPED_NAMES = (
     "CONDARC",
@@ -108,6 +110,10 @@ def isolate(
         "GIT_CONFIG_NOSYSTEM": "1",
         "NO_COLOR": "1",
         "COLUMNS": "80",
+        # Checks that age (Python EOL, deprecated actions, images) read one "today": a fixed
+        # one keeps the suite's verdicts the same on every day and every supported Python
+        # (3.10 reached its end of life on 2026-10-31).
+        "DEVKIT_TODAY": TEST_TODAY,
         "TERM": "dumb",
         # CI runners may have no $SHELL; tests that need another shell set their own.
         "SHELL": "/bin/bash",

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from devkit.conda import envs
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
 
@@ -24,12 +24,9 @@ PYTHON_EOL = {
 }
 
 
-def mixed_in_file(ctx: Context, out: Outcome) -> Result:
+def mixed_in_file(ctx: Context, out: SpecOutcome) -> Result:
     """The environment file does not mix conda-forge with Anaconda's channels."""
-    assert out.project is not None
-    spec = ctx.spec(out.project)
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
+    spec = out.spec
     anaconda = [c for c in spec.channels if c.rstrip("/").split("/")[-1] in _ANACONDA]
     if "conda-forge" in spec.channels and anaconda:
         return out.warn(
@@ -40,11 +37,10 @@ def mixed_in_file(ctx: Context, out: Outcome) -> Result:
     return out.ok("channels: " + (", ".join(spec.channels) or "(micromamba's defaults)"))
 
 
-def mixed_in_env(ctx: Context, out: Outcome) -> Result:
+def mixed_in_env(ctx: Context, out: SpecOutcome) -> Result:
     """The installed packages all come from one channel."""
-    assert out.project is not None
-    location = ctx.location(out.project)
-    if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    location = out.location
+    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):
@@ -72,12 +68,9 @@ def _channel_name(channel: str | None) -> str:
     return parts[-1]
 
 
-def python_eol(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
+def python_eol(ctx: Context, out: SpecOutcome) -> Result:
     """The Python the project pins still gets security fixes."""
-    assert out.project is not None
-    spec = ctx.spec(out.project)
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
+    spec = out.spec
     dep = spec.dependency("python")
     if dep is None or dep.version is None:
         return out.warn(
@@ -91,7 +84,7 @@ def python_eol(ctx: Context, out: Outcome, today: dt.date | None = None) -> Resu
     eol = PYTHON_EOL.get(minor)
     if eol is None and (int(match.group(1)), int(match.group(2))) < (3, 7):
         eol = dt.date(2021, 12, 23)  # 3.6, the last of the older ones to go
-    today = today or dt.date.today()
+    today = ctx.facts.today
     if eol is not None and eol <= today:
         return out.warn(
             f"python {minor} reached end of life on {eol.isoformat()}: no more security fixes",

@@ -4,29 +4,25 @@ the pinned Python, formats with the pinned black, keeps its macOS runner, uses c
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.checks.files import (
     Findings,
     checks_workflows,
     folder_of,
-    project_of,
     project_workflows,
     rel,
     where,
 )
 from devkit.doctor.context import Context
-from devkit.errors import FileFormatError
 from devkit.repo import deprecations
 from devkit.repo.github import queries
 
 
-def workflow_env_file(ctx: Context, out: Outcome) -> Result:
+def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
     """The checks workflow installs this project's environment.yml, and that file exists."""
-    project = project_of(out)
-    assert ctx.monorepo is not None
+    project = out.project
     found = checks_workflows(ctx, project)
     if not found:
         return out.skip("no checks workflow (see files.workflow_missing)")
@@ -42,7 +38,7 @@ def workflow_env_file(ctx: Context, out: Outcome) -> Result:
     for workflow, ref in refs:
         if "${{" in ref.value:
             continue
-        path = ctx.monorepo.root / ref.value
+        path = out.monorepo.root / ref.value
         at = where(ctx, workflow.path, ref.line)
         if not path.is_file():
             findings.fail(f"environment-file `{ref.value}` ({at}) does not exist")
@@ -58,12 +54,10 @@ def _minor(text: str) -> str | None:
     return f"{match.group(1)}.{match.group(2)}" if match else None
 
 
-def ci_python(ctx: Context, out: Outcome) -> Result:
+def ci_python(ctx: Context, out: SpecOutcome) -> Result:
     """Every ``python-version`` of the checks workflow is the Python environment.yml pins."""
-    project = project_of(out)
-    spec = ctx.spec(project)
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
+    project = out.project
+    spec = out.spec
     dep = spec.dependency("python")
     pinned = _minor(dep.version) if dep and dep.version else None
     if dep is None or pinned is None:
@@ -95,12 +89,10 @@ def _exact(version: str) -> str | None:
     return None if re.search(r"[<>~!,*|]", text) or not text else text
 
 
-def ci_black(ctx: Context, out: Outcome) -> Result:
+def ci_black(ctx: Context, out: SpecOutcome) -> Result:
     """The format job's black is the black environment.yml pins, and checks only this project."""
-    project = project_of(out)
-    spec = ctx.spec(project)
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
+    project = out.project
+    spec = out.spec
     found = [
         (w, s) for w in checks_workflows(ctx, project) for s in queries.steps_using(w, "psf/black")
     ]
@@ -140,9 +132,9 @@ def ci_black(ctx: Context, out: Outcome) -> Result:
     )
 
 
-def ci_macos(ctx: Context, out: Outcome) -> Result:
+def ci_macos(ctx: Context, out: ProjectOutcome) -> Result:
     """The checks workflow keeps its macOS runner (it catches platform drift before merge)."""
-    found = checks_workflows(ctx, project_of(out))
+    found = checks_workflows(ctx, out.project)
     if not found:
         return out.skip("no checks workflow (see files.workflow_missing)")
     labels = sorted({r.value for w in found for r in queries.runners(w)})
@@ -155,12 +147,12 @@ def ci_macos(ctx: Context, out: Outcome) -> Result:
     )
 
 
-def actions_deprecated(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
+def actions_deprecated(ctx: Context, out: ProjectOutcome) -> Result:
     """No workflow step uses a retired action or a major on a deprecated Node runtime."""
-    found = project_workflows(ctx, project_of(out))
+    found = project_workflows(ctx, out.project)
     if not found:
         return out.skip("no workflow for this project (see files.workflow_missing)")
-    today = today or dt.date.today()
+    today = ctx.facts.today
     # uses -> (verdict, file -> lines): one old action used six times is one finding.
     stale: dict[str, tuple[deprecations.Verdict, dict[str, list[str]]]] = {}
     count = 0

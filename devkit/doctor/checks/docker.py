@@ -4,13 +4,12 @@ platform, entrypoint.sh, the images Cloud Build makes and the deploy runs, the d
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from pathlib import Path
 
 from devkit import atomic
-from devkit.doctor.base import Outcome, Result
-from devkit.doctor.checks.files import Findings, deploy_workflows, project_of, rel, where
+from devkit.doctor.base import ProjectOutcome, Result
+from devkit.doctor.checks.files import Findings, deploy_workflows, rel, where
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
 from devkit.ports import DEFAULT_PORT
@@ -24,8 +23,8 @@ RESERVED_VARIABLES = ("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION")
 _AMD64 = ("linux/amd64", "linux/x86_64")
 
 
-def _dockerfile(ctx: Context, out: Outcome) -> Dockerfile | Result:
-    parsed = ctx.project_file(project_of(out), DOCKERFILE)
+def _dockerfile(ctx: Context, out: ProjectOutcome) -> Dockerfile | Result:
+    parsed = ctx.project_file(out.project, DOCKERFILE)
     if parsed is None:
         return out.skip("no Dockerfile")
     if not isinstance(parsed, Dockerfile):
@@ -33,12 +32,12 @@ def _dockerfile(ctx: Context, out: Outcome) -> Dockerfile | Result:
     return parsed
 
 
-def docker_base(ctx: Context, out: Outcome, today: dt.date | None = None) -> Result:
+def docker_base(ctx: Context, out: ProjectOutcome) -> Result:
     """No build stage starts from a retired image (mambaforge) or an end-of-life Debian."""
     dockerfile = _dockerfile(ctx, out)
     if isinstance(dockerfile, Result):
         return dockerfile
-    today = today or dt.date.today()
+    today = ctx.facts.today
     findings = Findings()
     aliases: set[str] = set()
     stages = dockerfile.stages()
@@ -56,7 +55,7 @@ def docker_base(ctx: Context, out: Outcome, today: dt.date | None = None) -> Res
     )
 
 
-def docker_env_name(ctx: Context, out: Outcome) -> Result:
+def docker_env_name(ctx: Context, out: ProjectOutcome) -> Result:
     """``conda-pack -n`` packs the env the Dockerfile created (environment.yml's ``name:``)."""
     dockerfile = _dockerfile(ctx, out)
     if isinstance(dockerfile, Result):
@@ -69,7 +68,7 @@ def docker_env_name(ctx: Context, out: Outcome) -> Result:
         expected, line = created[-1]
         source = f"`env create -n` at {where(ctx, dockerfile.path, line)}"
     else:
-        spec = ctx.spec(project_of(out))
+        spec = ctx.spec(out.project)
         if isinstance(spec, FileFormatError) or spec.name is None:
             return out.skip("environment.yml gives no env name")
         expected = spec.name
@@ -88,7 +87,7 @@ def docker_env_name(ctx: Context, out: Outcome) -> Result:
     )
 
 
-def docker_platform(ctx: Context, out: Outcome) -> Result:
+def docker_platform(ctx: Context, out: ProjectOutcome) -> Result:
     """Every stage builds for linux/amd64 (Cloud Run's platform), noted on ARM machines."""
     dockerfile = _dockerfile(ctx, out)
     if isinstance(dockerfile, Result):
@@ -120,10 +119,10 @@ def docker_platform(ctx: Context, out: Outcome) -> Result:
     return findings.result(out, ok, hint="write `FROM --platform=linux/amd64 …` on every stage")
 
 
-def entrypoint(ctx: Context, out: Outcome) -> Result:
+def entrypoint(ctx: Context, out: ProjectOutcome) -> Result:
     """entrypoint.sh exists, is executable (for git too), has LF endings and serves on $PORT,
     defaulting to the port ``devkit run`` uses."""
-    project = project_of(out)
+    project = out.project
     script = ctx.project_file(project, ENTRYPOINT)
     dockerfile = ctx.project_file(project, DOCKERFILE)
     path = project.path / ENTRYPOINT
@@ -198,9 +197,9 @@ def _runs_entrypoint(dockerfile: Dockerfile) -> bool:
     )
 
 
-def images(ctx: Context, out: Outcome) -> Result:
+def images(ctx: Context, out: ProjectOutcome) -> Result:
     """The image the deploy builds is the one it deploys, and cloudbuild.yaml names it too."""
-    project = project_of(out)
+    project = out.project
     deploys = deploy_workflows(ctx, project)
     if not deploys:
         return out.skip("no deploy workflow (see files.workflow_missing)")
@@ -268,11 +267,11 @@ def _listed(ctx: Context, path: Path, names: list[projectfiles.ImageName]) -> st
     return ", ".join(f"`{n}`" for n in unique) + f" ({where(ctx, path, names[0].line)})"
 
 
-def deploy_env_vars(ctx: Context, out: Outcome) -> Result:
+def deploy_env_vars(ctx: Context, out: ProjectOutcome) -> Result:
     """The deploy's ``env_vars`` parse into KEY=value pairs (as deploy-cloudrun splits them, and
     the variable checks read them), none reserved by Cloud Run. Messages name keys and lines,
     never values."""
-    project = project_of(out)
+    project = out.project
     deploys = deploy_workflows(ctx, project)
     if not deploys:
         return out.skip("no deploy workflow (see files.workflow_missing)")

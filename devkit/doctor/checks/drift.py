@@ -12,22 +12,13 @@ from typing import Any
 from devkit import paths
 from devkit.conda import lockfile, solve
 from devkit.conda.envspec import EnvSpec
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import Outcome, Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.drift import cache, document, targets
 from devkit.drift.project import Options, plan, solved_report
 from devkit.errors import DevkitError, FileFormatError
-from devkit.repo.monorepo import Project
 
 _SHOWN = 3
-
-
-def _inputs(ctx: Context, out: Outcome) -> tuple[Project, EnvSpec] | Result:
-    assert out.project is not None and ctx.monorepo is not None
-    spec = ctx.spec(out.project)
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
-    return out.project, spec
 
 
 def _listing(items: list[str]) -> str:
@@ -58,15 +49,11 @@ def _findings(report: dict[str, Any]) -> list[str]:
     return found
 
 
-def platforms(ctx: Context, out: Outcome) -> Result:
+def platforms(ctx: Context, out: SpecOutcome) -> Result:
     """The environment file solves the same way on every target platform (cached solve)."""
-    inputs = _inputs(ctx, out)
-    if isinstance(inputs, Result):
-        return inputs
-    project, spec = inputs
-    assert ctx.monorepo is not None
+    project, spec = out.project, out.spec
     try:
-        request = plan(ctx.monorepo, project, spec, Options(pins=False), ctx.root_prefix)
+        request = plan(out.monorepo, project, spec, Options(pins=False), ctx.root_prefix)
     except DevkitError as exc:
         return out.fail(exc.message, hint=exc.hint)
     cache_dir = paths.cache_dir()
@@ -77,7 +64,7 @@ def platforms(ctx: Context, out: Outcome) -> Result:
         except DevkitError as exc:
             # Offline or a channel down: the machine may still be fine, so no failure.
             return out.warn(f"cannot check drift: {exc.message}", hint=exc.hint)
-        solved = solved_report(project, spec, request, solves, ctx.monorepo.root)
+        solved = solved_report(project, spec, request, solves, out.monorepo.root)
         report = document.report_dict(solved)
         key, remote = cache.key(spec, request, cache_dir)
         cache.store(cache_dir, spec, key, remote, report)
@@ -110,12 +97,9 @@ def _lock(out: Outcome, spec: EnvSpec) -> lockfile.Lock | Result | None:
         return out.fail(exc.message, hint=f"re-create it: `devkit lock {spec.path.parent.name}`")
 
 
-def lock_stale(ctx: Context, out: Outcome) -> Result:
+def lock_stale(ctx: Context, out: SpecOutcome) -> Result:
     """The project's conda-lock.yml still satisfies its environment file (no solve)."""
-    inputs = _inputs(ctx, out)
-    if isinstance(inputs, Result):
-        return inputs
-    project, spec = inputs
+    project, spec = out.project, out.spec
     lock = _lock(out, spec)
     if lock is None:
         return out.skip(f"no {lockfile.LOCK_NAME} (optional: `devkit lock {project.name}`)")
@@ -140,20 +124,16 @@ def lock_stale(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"{lockfile.LOCK_NAME} matches {project.env_file.name}")
 
 
-def lock_platforms(ctx: Context, out: Outcome) -> Result:
+def lock_platforms(ctx: Context, out: SpecOutcome) -> Result:
     """The lockfile covers every target platform, this machine's first."""
-    inputs = _inputs(ctx, out)
-    if isinstance(inputs, Result):
-        return inputs
-    project, spec = inputs
-    assert ctx.monorepo is not None
+    project, spec = out.project, out.spec
     lock = _lock(out, spec)
     if lock is None:
         return out.skip(f"no {lockfile.LOCK_NAME}")
     if isinstance(lock, Result):
         return lock
     locked = [p for p in lock.platforms if lock.packages.get(p)]
-    wanted = targets.choose_platforms((), spec, project, ctx.monorepo.config)
+    wanted = targets.choose_platforms((), spec, project, out.monorepo.config)
     missing = [p for p in wanted if p not in locked]
     here = ctx.build_platform
     hint = f"`devkit lock {project.name}` locks every target platform"

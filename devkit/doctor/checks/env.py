@@ -5,30 +5,16 @@ from __future__ import annotations
 import re
 
 from devkit.conda import envbuild, envs, envspec
-from devkit.conda.envspec import EnvSpec
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
-from devkit.repo.monorepo import Project
 
 _PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
 
-def _project(out: Outcome) -> Project:
-    assert out.project is not None  # per-project checks always get one
-    return out.project
-
-
-def _spec_or_skip(ctx: Context, out: Outcome) -> EnvSpec | Result:
-    spec = ctx.spec(_project(out))
-    if isinstance(spec, FileFormatError):
-        return out.skip("environment file does not parse")
-    return spec
-
-
-def spec_valid(ctx: Context, out: Outcome) -> Result:
+def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
     """The environment file parses and every dependency is a valid conda MatchSpec."""
-    project = _project(out)
+    project = out.project
     spec = ctx.spec(project)
     if isinstance(spec, FileFormatError):
         return out.fail(spec.message, hint="fix that line; `devkit doctor` re-reads the file")
@@ -42,23 +28,21 @@ def spec_valid(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"{len(spec.dependencies)} conda specs, {len(spec.pip)} pip requirements")
 
 
-def env_exists(ctx: Context, out: Outcome) -> Result:
+def env_exists(ctx: Context, out: SpecOutcome) -> Result:
     """The project's env has been created."""
-    location = ctx.location(_project(out))
-    if location is None:
-        return out.skip("environment file does not parse")
+    location = out.location
     if not location.prefix.exists():
         return out.fail(
             f"env `{location.name}` is not created ({location.prefix})",
-            hint=f"devkit setup --projects {_project(out).name} (or `devkit doctor --fix`)",
+            hint=f"devkit setup --projects {out.project.name} (or `devkit doctor --fix`)",
         )
     return out.ok(f"env `{location.name}` at {location.prefix}")
 
 
-def env_broken(ctx: Context, out: Outcome) -> Result:
+def env_broken(ctx: Context, out: SpecOutcome) -> Result:
     """The env is whole: conda-meta readable, python present if installed."""
-    location = ctx.location(_project(out))
-    if location is None or not location.prefix.exists():
+    location = out.location
+    if not location.prefix.exists():
         return out.skip("no env")
     status = envs.status(location.prefix)
     records = ctx.installed(location.prefix) if status.state is envs.EnvState.PRESENT else []
@@ -71,14 +55,12 @@ def env_broken(ctx: Context, out: Outcome) -> Result:
     return out.ok("conda-meta readable, python present")
 
 
-def env_stale(ctx: Context, out: Outcome) -> Result:
+def env_stale(ctx: Context, out: SpecOutcome) -> Result:
     """The env was built from the current environment file (fingerprint, no solve)."""
-    project = _project(out)
-    spec = _spec_or_skip(ctx, out)
-    if isinstance(spec, Result):
-        return spec
-    location = ctx.location(project)
-    if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    project = out.project
+    spec = out.spec
+    location = out.location
+    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     recorded = envbuild.read_fingerprint(location.prefix)
     if recorded is None:
@@ -118,15 +100,13 @@ def fix_env(ctx: Context, result: Result) -> str:
     return built.describe(f"env `{location.name}`")
 
 
-def env_pins(ctx: Context, out: Outcome) -> Result:
+def env_pins(ctx: Context, out: SpecOutcome) -> Result:
     """Installed packages satisfy every pinned spec of the environment file."""
     from rattler import MatchSpec
 
-    spec = _spec_or_skip(ctx, out)
-    if isinstance(spec, Result):
-        return spec
-    location = ctx.location(_project(out))
-    if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    spec = out.spec
+    location = out.location
+    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):
@@ -158,15 +138,13 @@ def env_pins(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"{len(spec.dependencies)} specs satisfied by {len(installed)} packages")
 
 
-def env_pip(ctx: Context, out: Outcome) -> Result:
+def env_pip(ctx: Context, out: SpecOutcome) -> Result:
     """Packages of the `pip:` section are installed, at the pinned versions."""
-    spec = _spec_or_skip(ctx, out)
-    if isinstance(spec, Result):
-        return spec
+    spec = out.spec
     if not spec.pip:
         return out.ok("no pip section")
-    location = ctx.location(_project(out))
-    if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    location = out.location
+    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     installed = envs.pip_installed(location.prefix)
     problems: list[str] = []
@@ -193,12 +171,10 @@ def env_pip(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"{len(spec.pip) - skipped} pip requirements satisfied{note}")
 
 
-def env_name_clash(ctx: Context, out: Outcome) -> Result:
+def env_name_clash(ctx: Context, out: SpecOutcome) -> Result:
     """No two projects claim the same env name (one would overwrite the other's env)."""
-    project = _project(out)
-    spec = _spec_or_skip(ctx, out)
-    if isinstance(spec, Result):
-        return spec
+    project = out.project
+    spec = out.spec
     name = envs.env_name(project, spec)
     others = [other for other in ctx.env_name_claims.get(name, []) if other != project.name]
     if others:

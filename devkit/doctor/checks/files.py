@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from devkit.doctor.base import Outcome, Result, Status
+from devkit.doctor.base import Outcome, ProjectOutcome, Result, Status
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
 from devkit.repo import projectfiles
@@ -23,12 +23,6 @@ from devkit.repo.monorepo import Project
 _TEXT_SUFFIXES = {".py", ".sh", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".md", ".txt", ".json"}
 BUILD_FILES = (projectfiles.DOCKERFILE, projectfiles.ENTRYPOINT, projectfiles.CLOUDBUILD)
 _TEXT_NAMES = {".pylintrc", ".env.example", ".dockerignore", ".gcloudignore"}
-
-
-def project_of(out: Outcome) -> Project:
-    """The project a per-project check runs for."""
-    assert out.project is not None
-    return out.project
 
 
 def rel(ctx: Context, path: Path) -> str:
@@ -111,9 +105,9 @@ def _named_folder(ctx: Context, value: str) -> str | None:
     return queries.named_folder(value, rel(ctx, ctx.monorepo.projects_dir))
 
 
-def placeholder(ctx: Context, out: Outcome) -> Result:
+def placeholder(ctx: Context, out: ProjectOutcome) -> Result:
     """No template placeholder (``<project-name>``, ``<GCLOUD-PROJECT-NAME>``…) is left."""
-    project = project_of(out)
+    project = out.project
     files = [
         p
         for p in sorted(project.path.iterdir())
@@ -133,9 +127,9 @@ def placeholder(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"no placeholders in {len(files)} files")
 
 
-def workflow_missing(ctx: Context, out: Outcome) -> Result:
+def workflow_missing(ctx: Context, out: ProjectOutcome) -> Result:
     """The project has a checks workflow and a deploy workflow."""
-    project = project_of(out)
+    project = out.project
     checks, deploys = checks_workflows(ctx, project), deploy_workflows(ctx, project)
     missing = [kind for kind, found in (("checks", checks), ("deploy", deploys)) if not found]
     if not missing:
@@ -152,9 +146,9 @@ def workflow_missing(ctx: Context, out: Outcome) -> Result:
     )
 
 
-def workflow_paths(ctx: Context, out: Outcome) -> Result:
+def workflow_paths(ctx: Context, out: ProjectOutcome) -> Result:
     """``paths:`` filters and ``working-directory`` point at this project's folder."""
-    project = project_of(out)
+    project = out.project
     mine = folder_of(ctx, project)
     found = project_workflows(ctx, project)
     if not found:
@@ -199,9 +193,9 @@ def workflow_paths(ctx: Context, out: Outcome) -> Result:
     )
 
 
-def parse(ctx: Context, out: Outcome) -> Result:
+def parse(ctx: Context, out: ProjectOutcome) -> Result:
     """The project's Dockerfile, entrypoint.sh and cloudbuild.yaml can be read."""
-    project = project_of(out)
+    project = out.project
     parsed = {name: ctx.project_file(project, name) for name in BUILD_FILES}
     errors = [p for p in parsed.values() if isinstance(p, FileFormatError)]
     if errors:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from devkit import ports
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import ProjectOutcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import PreflightError
 from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
 
 
-def main_module(ctx: Context, out: Outcome) -> Result:
+def main_module(ctx: Context, out: ProjectOutcome) -> Result:
     """`main.py` exists where the default run command (`uvicorn main:app`) expects it."""
-    assert out.project is not None
     project = out.project
     if project.settings.run is not None:
         return out.skip("devkit.yaml sets the run command")
@@ -24,11 +23,9 @@ def main_module(ctx: Context, out: Outcome) -> Result:
     return out.ok("main.py present")
 
 
-def port_free(ctx: Context, out: Outcome) -> Result:
+def port_free(ctx: Context, out: ProjectOutcome) -> Result:
     """The port `devkit run` would use is free on 127.0.0.1."""
-    assert out.project is not None
     project = out.project
-    assert ctx.monorepo is not None
     # The same files, in the same order, as `devkit run` reads.
     values = ctx.dotenv(project).values
     raw = ctx.facts.environ.get("PORT") or values.get("PORT") or str(DEFAULT_PORT)

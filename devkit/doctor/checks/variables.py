@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import os
 
-from devkit.doctor.base import Outcome, Result
+from devkit.doctor.base import ProjectOutcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
 from devkit.repo import dotenv_file
 from devkit.repo.monorepo import Project
 
 
-def _project(out: Outcome) -> Project:
-    assert out.project is not None
-    return out.project
-
-
-def dotenv_present(ctx: Context, out: Outcome) -> Result:
+def dotenv_present(ctx: Context, out: ProjectOutcome) -> Result:
     """A project with a `.env.example` has its own `.env`."""
-    project = _project(out)
+    project = out.project
     path = project.path / ".env"
     if path.is_file():
         return out.ok(".env present")
@@ -59,9 +54,9 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
     return f"copied .env.example to {target} (readable by you only): fill in the real values"
 
 
-def missing(ctx: Context, out: Outcome) -> Result:
+def missing(ctx: Context, out: ProjectOutcome) -> Result:
     """Every variable production sets has a non-empty value locally (shell or `.env`)."""
-    project = _project(out)
+    project = out.project
     required = ctx.production_variables(project)
     if not required:
         return out.ok("production sets no variables devkit knows of")
@@ -85,9 +80,9 @@ def missing(ctx: Context, out: Outcome) -> Result:
     return out.ok(f"all {len(required)} production variables are set")
 
 
-def unused(ctx: Context, out: Outcome) -> Result:
+def unused(ctx: Context, out: ProjectOutcome) -> Result:
     """Every key in `.env` is used: listed for production or named in the project's code."""
-    project = _project(out)
+    project = out.project
     path = project.path / ".env"
     # From the one read of this run (a pipe cannot be read twice).
     keys = [key for key, source in ctx.dotenv(project).sources.items() if source == path]
@@ -119,9 +114,9 @@ def _project_code(project: Project) -> str:
     return "\n".join(texts)
 
 
-def tracked(ctx: Context, out: Outcome) -> Result:
+def tracked(ctx: Context, out: ProjectOutcome) -> Result:
     """`.env` is not committed to git (it holds secrets)."""
-    project = _project(out)
+    project = out.project
     path = (project.path / ".env").resolve()
     if ctx.which("git") is None:
         # Not "not tracked": without git nobody can say, and this is the secrets check.
