@@ -5,40 +5,59 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from devkit.redaction import redact
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from devkit.errors import DevkitError
 
 LOG = logging.getLogger("devkit")
 
 
+class _RedactingStream:
+    """stdout or stderr with every secret devkit has seen scrubbed from what is written.
+
+    The stream is looked up at each write, so a redirected ``sys.stdout`` is honoured.
+    """
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def _stream(self) -> TextIO:
+        return sys.stderr if self._stderr else sys.stdout
+
+    def write(self, text: str) -> int:
+        return self._stream().write(redact(text))
+
+    def __getattr__(self, name: str) -> Any:
+        # isatty, fileno, encoding, flush: rich asks them to size and colour its output.
+        return getattr(self._stream(), name)
+
+
 def _console(*, stderr: bool) -> Console:
     from rich.console import Console
-    from rich.table import Table
 
-    class RedactingConsole(Console):
-        """A console that scrubs secrets from every string and table cell it prints."""
+    return Console(
+        file=_RedactingStream(stderr=stderr),  # type: ignore[arg-type]  # a TextIO by duck type
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=True,
+    )
 
-        def print(self, *objects: Any, **kwargs: Any) -> None:
-            super().print(*(_scrub(o) for o in objects), **kwargs)
 
-    def _scrub(obj: Any) -> Any:
-        if isinstance(obj, str):
-            return redact(obj)
-        if isinstance(obj, Table):
-            for column in obj.columns:
-                # rich keeps cells in Column._cells (stable since rich 10); there is no public
-                # way to map over them.
-                column._cells = [_scrub(cell) for cell in column._cells]
-        return obj
+def add_row(table: Table, *cells: str) -> None:
+    """Add a table row with secrets scrubbed before rich lays it out.
 
-    return RedactingConsole(stderr=stderr, highlight=False, soft_wrap=True)
+    Scrubbing what is written is not enough for tables: rich may wrap a cell across lines, and
+    a secret split in two would match nothing.
+    """
+    table.add_row(*(redact(cell) for cell in cells))
 
 
 @functools.cache
@@ -55,8 +74,6 @@ def err() -> Console:
 
 def print_json(text: str) -> None:
     """Write machine-readable output to stdout, untouched by rich's markup."""
-    import sys
-
     sys.stdout.write(redact(text))
     if not text.endswith("\n"):
         sys.stdout.write("\n")

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+
+# Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted,
+# 128+N stopped by signal N (as a shell reports it).
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+# A bug in devkit itself: distinct from the failures above so scripts can tell them apart.
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+
+def exit_code_for_signal(signum: int) -> int:
+    """The shell's exit status for a process stopped by signal ``signum`` (130 for Ctrl-C)."""
+    return 128 + signum
+
+
+def exit_code_of(returncode: int) -> int:
+    """Map Popen's ``-N`` (killed by signal N) to the shell's ``128+N``."""
+    return exit_code_for_signal(-returncode) if returncode < 0 else returncode
 
 
 class DevkitError(Exception):
     """An expected failure: shown without a traceback, mapped to ``exit_code``."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILURE
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -19,7 +39,7 @@ class DevkitError(Exception):
 class UsageError(DevkitError):
     """The command line itself is wrong (exit 2, like argument parsing errors)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class FileFormatError(DevkitError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from devkit.console import LOG
-from devkit.errors import CommandError, Terminated, ToolNotFoundError
+from devkit.errors import CommandError, Terminated, ToolNotFoundError, exit_code_of
 
 # Variables an activated conda/mamba shell leaks into children. micromamba reads them and they
 # would point it at the wrong prefix or root, so every child starts without them.
@@ -126,11 +126,6 @@ def stop_children(signum: int) -> None:
     for child in children:
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)
-
-
-def exit_code_of(returncode: int) -> int:
-    """Map Popen's ``-N`` (killed by signal N) to the shell's ``128+N``."""
-    return 128 - returncode if returncode < 0 else returncode
 
 
 def run_attached(

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from devkit import proc
+from devkit import errors, proc
 from devkit.errors import CommandError, ToolNotFoundError
 
 PY = sys.executable
@@ -51,7 +51,7 @@ def test_clean_env_drops_conda_activation_but_keeps_overrides(
 
 @pytest.mark.parametrize(("code", "expected"), [(0, 0), (3, 3), (-15, 143), (-9, 137)])
 def test_exit_code_mapping(code: int, expected: int) -> None:
-    assert proc.exit_code_of(code) == expected
+    assert errors.exit_code_of(code) == expected
 
 
 def test_attached_passes_the_exit_code_through() -> None:

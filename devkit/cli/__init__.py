@@ -15,15 +15,17 @@ from types import FrameType
 import typer
 
 from devkit import console
-from devkit.cli.app import (
+from devkit.cli.app import app
+from devkit.errors import (
     EXIT_FAILURE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    app,
+    DevkitError,
+    Terminated,
+    exit_code_for_signal,
 )
-from devkit.errors import DevkitError, Terminated
 
 # Imported for their side effect: each registers its commands on `app`, and the order here
 # is the order `devkit --help` lists them in (set up, run, then check, then create).
@@ -56,7 +58,7 @@ def _invoke(argv: list[str] | None) -> int:
     except Terminated as exc:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone (EIO)
             console.err().print("Terminated.")
-        return 128 + exc.signum
+        return exit_code_for_signal(exc.signum)
     except BrokenPipeError:
         # stdout closed by a pager or `head`: nothing left to say to anyone.
         _silence_stdout()
@@ -113,9 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     _on_termination()
     code = _invoke(argv)
-    runtime = sys.modules.get("devkit.runtime")
+    runtime = sys.modules.get("devkit.conda.rattler_runtime")
     if runtime is not None and runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
-        # without it (see devkit/conda/rattler_runtime.py). Commands that never solve exit normally.
+        # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.
         runtime.exit_now(code)
     sys.exit(code)

@@ -15,14 +15,6 @@ if TYPE_CHECKING:
     from devkit.repo.monorepo import Monorepo
     from devkit.userconfig import UserConfig
 
-# Exit codes, in one place: 0 ok, 1 a failure the user can act on, 2 usage, 130 interrupted.
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-# A bug in devkit itself: distinct from the failures above so scripts can tell them apart.
-EXIT_INTERNAL = 3
-
 app = typer.Typer(
     name="devkit",
     help=(
@@ -49,7 +41,7 @@ class State:
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"devkit {__version__}")
-        raise typer.Exit(EXIT_OK)
+        raise typer.Exit(0)
 
 
 @app.callback()

@@ -77,7 +77,7 @@ def list_checks() -> int:
 
     table = Table("id", "section", "checks that", "fix", box=None, pad_edge=False)
     for check in registry.CHECKS:
-        table.add_row(check.id, check.section, check.summary, "yes" if check.fix else "")
+        console.add_row(table, check.id, check.section, check.summary, "yes" if check.fix else "")
     console.out().print(table)
     return 0
 
@@ -190,8 +190,13 @@ def ls(root: Path | None, as_json: bool) -> int:
 
     table = Table("project", "env", "state", "python", "lock", box=None, pad_edge=False)
     for row in rows:
-        table.add_row(
-            row.name, row.env_name or "-", row.env, row.python or "-", "yes" if row.lock else "-"
+        console.add_row(
+            table,
+            row.name,
+            row.env_name or "-",
+            row.env,
+            row.python or "-",
+            "yes" if row.lock else "-",
         )
     console.out().print(table)
     return 0

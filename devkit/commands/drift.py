@@ -162,7 +162,7 @@ def _add(table: Table, *cells: str) -> None:
     # Specs carry brackets (`numpy[channel=…]`, `fastapi[version='>=1']`): text, not markup.
     from rich.markup import escape
 
-    table.add_row(*(escape(cell) for cell in cells))
+    console.add_row(table, *(escape(cell) for cell in cells))
 
 
 def _render(report: Report) -> list[RenderableType]:

@@ -85,7 +85,6 @@ def resolve(
     )
     for bad in loaded.bad_lines:
         console.warn(str(bad))
-    dotenv_file.register_secret_values(environ.items())
 
     env = proc.clean_env()
     shown: list[Variable] = []
@@ -146,7 +145,7 @@ def print_env(resolved: Resolved) -> None:
             value = "(unset)"
         else:
             value = dotenv_file.masked(var.name, var.value, from_file=var.masked)
-        table.add_row(var.name, value, var.source)
+        console.add_row(table, var.name, value, var.source)
     console.out().print(table)
 
 
@@ -154,6 +153,8 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Preflight, then run the project's command attached to this terminal."""
     project = monorepo.project(request.project)
     spec = envspec.parse(project.env_file, dependencies=False)
+    # The shell's own secret-looking values are masked like .env's (load() registers those).
+    dotenv_file.register_secret_values(os.environ.items())
     resolved = resolve(monorepo, project, spec, request, os.environ)
     if request.print_env:
         print_env(resolved)

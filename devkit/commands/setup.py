@@ -206,7 +206,7 @@ def _print_summary(summary: envsetup.Summary, chosen: list[monorepo.Project]) ->
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)
     for step, status, detail in summary.rows:
-        table.add_row(step, status, detail)
+        console.add_row(table, step, status, detail)
     console.out().print(table)
     # Next steps name only envs that can be used: pointing at one that failed would mislead.
     failed = {step for step, status, _ in summary.rows if status == "failed"}

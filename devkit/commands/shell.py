@@ -10,6 +10,7 @@ from devkit import console, facts, proc
 from devkit.commands.run import RunRequest, require_env, resolve
 from devkit.conda import envspec, micromamba
 from devkit.errors import DevkitError
+from devkit.repo import dotenv_file
 from devkit.repo.monorepo import Monorepo
 from devkit.userconfig import UserConfig
 
@@ -38,6 +39,8 @@ def shell(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Replace devkit with the user's shell, activated; ``exit`` returns to the old shell."""
     project = monorepo.project(request.project)
     spec = envspec.parse(project.env_file, dependencies=False)
+    # The shell's own secret-looking values are masked like .env's (load() registers those).
+    dotenv_file.register_secret_values(os.environ.items())
     resolved = resolve(monorepo, project, spec, request, os.environ)
     mm = micromamba.from_config(config)
     location = require_env(mm, project, spec)

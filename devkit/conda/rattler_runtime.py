@@ -20,7 +20,8 @@ import sys
 from collections.abc import Iterator
 from types import FrameType
 
-EXIT_INTERRUPTED = 130
+from devkit.errors import exit_code_for_signal
+
 _started = False
 
 
@@ -36,7 +37,7 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
             stream.flush()
     with contextlib.suppress(OSError):
         os.write(2, b"Interrupted.\n" if signum == signal.SIGINT else b"Terminated.\n")
-    os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum)
+    os._exit(exit_code_for_signal(signum))
 
 
 @contextlib.contextmanager
