@@ -16,6 +16,7 @@ import typer
 
 from devkit import console
 from devkit.cli.app import app
+from devkit.conda import rattler_runtime  # stdlib only: cheap to import
 from devkit.errors import (
     EXIT_FAILURE,
     EXIT_INTERNAL,
@@ -115,9 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     _on_termination()
     code = _invoke(argv)
-    runtime = sys.modules.get("devkit.conda.rattler_runtime")
-    if runtime is not None and runtime.async_runtime_started():
+    if rattler_runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.
-        runtime.exit_now(code)
+        rattler_runtime.exit_now(code)
     sys.exit(code)
