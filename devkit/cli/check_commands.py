@@ -74,9 +74,9 @@ def ls_command(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON document on stdout.")] = False,
 ) -> int:
     """List projects."""
-    from devkit.commands import doctor as doctor_cmd
+    from devkit.commands import ls as ls_cmd
 
-    return doctor_cmd.ls(ctx.obj.root, as_json)
+    return ls_cmd.ls(ctx.obj.root, as_json)
 
 
 _DRIFT_HELP = (

@@ -1,4 +1,4 @@
-"""``devkit doctor`` and ``devkit ls``: run the checks, show them, fix what is safe."""
+"""``devkit doctor``: run the checks, show them, fix what is safe."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from devkit import console, facts, paths, runlock, userconfig
 from devkit.doctor import registry, render
-from devkit.doctor.base import AnyCheck, Result, Status
+from devkit.doctor.base import AnyCheck, Result
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report, run_checks
 from devkit.errors import DevkitError, UsageError
@@ -155,88 +155,3 @@ def _fix_each(
         except DevkitError as exc:
             console.error(exc)
     return done
-
-
-@dataclass(frozen=True)
-class ProjectRow:
-    """One line of ``devkit ls``."""
-
-    name: str
-    env_name: str | None
-    env: str
-    python: str | None
-    lock: bool
-
-
-_LS_CHECKS = ("env.spec", "env.exists", "env.broken", "env.stale")
-
-
-def ls(root: Path | None, as_json: bool) -> int:
-    """List projects with what doctor knows of their envs (the same checks, summarised)."""
-    ctx = build_context(root, ())
-    if ctx.monorepo is None:
-        assert ctx.monorepo_error is not None
-        raise ctx.monorepo_error
-    report = run_checks(ctx, select_checks(_LS_CHECKS))
-    rows = [_row(ctx, project.name, report) for project in ctx.projects]
-    if as_json:
-        import json
-
-        console.print_json(
-            json.dumps({"schema_version": 1, "projects": [r.__dict__ for r in rows]}, indent=2)
-        )
-        return 0
-    from rich.table import Table
-
-    table = Table("project", "env", "state", "python", "lock", box=None, pad_edge=False)
-    for row in rows:
-        console.add_row(
-            table,
-            row.name,
-            row.env_name or "-",
-            row.env,
-            row.python or "-",
-            "yes" if row.lock else "-",
-        )
-    console.out().print(table)
-    return 0
-
-
-def _row(ctx: Context, name: str, report: Report) -> ProjectRow:
-    from devkit.errors import FileFormatError
-
-    assert ctx.monorepo is not None
-    project = ctx.monorepo.project(name)
-    results = {r.check_id: r for r in report.results if r.project == name}
-    spec = ctx.spec(project)
-    location = ctx.location(project)
-    python = None
-    if not isinstance(spec, FileFormatError):
-        dep = spec.dependency("python")
-        python = dep.version if dep and dep.version else ("any" if dep else None)
-    return ProjectRow(
-        name=name,
-        env_name=location.name if location else None,
-        env=_env_state(results),
-        python=python,
-        lock=(project.path / "conda-lock.yml").is_file(),
-    )
-
-
-def _env_state(results: dict[str, Result]) -> str:
-    def failed(check_id: str) -> bool:
-        result = results.get(check_id)
-        return result is not None and result.status in (Status.FAIL, Status.WARN)
-
-    if failed("env.spec") and results["env.spec"].status is Status.FAIL:
-        return "invalid file"
-    if failed("env.exists"):
-        return "missing"
-    if failed("env.broken"):
-        return "broken"
-    stale = results.get("env.stale")
-    if stale is not None and stale.status is Status.FAIL:
-        return "stale"
-    if stale is not None and stale.status is Status.WARN:
-        return "unverified"
-    return "ok"

@@ -1,0 +1,25 @@
+"""``devkit ls``: every project with what doctor knows of its env, its Python pin and its lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devkit import console
+from devkit.commands.doctor import build_context, select_checks
+from devkit.doctor import listing
+from devkit.doctor.runner import run_checks
+
+
+def ls(root: Path | None, as_json: bool) -> int:
+    """List projects with what doctor knows of their envs (the same checks, summarised)."""
+    ctx = build_context(root, ())
+    if ctx.monorepo is None:
+        assert ctx.monorepo_error is not None
+        raise ctx.monorepo_error
+    report = run_checks(ctx, select_checks(listing.CHECK_IDS))
+    rows = [listing.row(ctx, project.name, report) for project in ctx.projects]
+    if as_json:
+        console.print_json(listing.to_json(rows))
+    else:
+        listing.show(rows)
+    return 0

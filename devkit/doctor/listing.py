@@ -1,0 +1,82 @@
+"""``devkit ls``'s rows: each project's env summarised from doctor's env checks, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from devkit import console
+from devkit.doctor.base import Result, Status
+from devkit.doctor.context import Context
+from devkit.doctor.runner import Report
+from devkit.errors import FileFormatError
+
+# The checks whose results make up a row.
+CHECK_IDS = ("env.spec", "env.exists", "env.broken", "env.stale")
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One line of ``devkit ls``."""
+
+    name: str
+    env_name: str | None
+    env: str
+    python: str | None
+    lock: bool
+
+
+def row(ctx: Context, name: str, report: Report) -> ProjectRow:
+    """One project's line, from the ls checks' results."""
+    assert ctx.monorepo is not None
+    project = ctx.monorepo.project(name)
+    results = {r.check_id: r for r in report.results if r.project == name}
+    spec = ctx.spec(project)
+    location = ctx.location(project)
+    python = None
+    if not isinstance(spec, FileFormatError):
+        dep = spec.dependency("python")
+        python = dep.version if dep and dep.version else ("any" if dep else None)
+    return ProjectRow(
+        name=name,
+        env_name=location.name if location else None,
+        env=_env_state(results),
+        python=python,
+        lock=(project.path / "conda-lock.yml").is_file(),
+    )
+
+
+def _env_state(results: dict[str, Result]) -> str:
+    def failed(check_id: str) -> bool:
+        result = results.get(check_id)
+        return result is not None and result.status in (Status.FAIL, Status.WARN)
+
+    if failed("env.spec") and results["env.spec"].status is Status.FAIL:
+        return "invalid file"
+    if failed("env.exists"):
+        return "missing"
+    if failed("env.broken"):
+        return "broken"
+    stale = results.get("env.stale")
+    if stale is not None and stale.status is Status.FAIL:
+        return "stale"
+    if stale is not None and stale.status is Status.WARN:
+        return "unverified"
+    return "ok"
+
+
+def to_json(rows: list[ProjectRow]) -> str:
+    """The versioned document of ``devkit ls --json`` (docs/doctor.md)."""
+    return json.dumps({"schema_version": 1, "projects": [asdict(r) for r in rows]}, indent=2)
+
+
+def show(rows: list[ProjectRow]) -> None:
+    """The table people read."""
+    from rich.table import Table  # rich's table machinery only when a table is printed
+
+    table = Table("project", "env", "state", "python", "lock", box=None, pad_edge=False)
+    for r in rows:
+        console.add_row(
+            table, r.name, r.env_name or "-", r.env, r.python or "-", "yes" if r.lock else "-"
+        )
+    console.out().print(table)
