@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from devkit import proc
+from devkit.errors import CommandError
 
 
 def toplevel(folder: Path) -> Path | None:
@@ -104,8 +105,6 @@ def auth_hint(url: str) -> str:
 
 def clone(url: str, dest: Path) -> None:
     """``git clone``; an authentication failure gets a hint on fixing it."""
-    from devkit.errors import CommandError
-
     # No prompt: devkit may run without a terminal; a missing credential must fail, not hang.
     env = proc.clean_env({"GIT_TERMINAL_PROMPT": "0"})
     result = proc.run(["git", "clone", "--quiet", url, dest], env=env, check=False, timeout=3600)

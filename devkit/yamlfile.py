@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from devkit import atomic
 from devkit.errors import FileFormatError
 
 
@@ -89,8 +90,6 @@ def load(path: Path) -> Any:
 def dump_atomic(path: Path, data: Any, *, private: bool = False) -> None:
     """Write YAML so a crash mid-write never leaves a half file behind."""
     import yaml
-
-    from devkit import atomic
 
     atomic.write_text(path, yaml.safe_dump(data, sort_keys=False), private=private)
 

@@ -27,6 +27,7 @@ from devkit.errors import (
     Terminated,
     exit_code_for_signal,
 )
+from devkit.redaction import redact
 
 # Imported for their side effect: each registers its commands on `app`, and the order here
 # is the order `devkit --help` lists them in (set up, run, then check, then create).
@@ -73,8 +74,6 @@ def _invoke(argv: list[str] | None) -> int:
 
 def _internal_error(exc: BaseException) -> int:
     import traceback
-
-    from devkit.redaction import redact
 
     text = "".join(traceback.format_exception(exc))
     if console.LOG.isEnabledFor(10):

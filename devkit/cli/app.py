@@ -75,6 +75,7 @@ def _global(
 
 def monorepo_of(state: State) -> tuple[Monorepo, UserConfig]:
     """The monorepo the global options point at, and the user config."""
+    # Loaded by the commands that need a monorepo, not by --help.
     from devkit import userconfig
     from devkit.repo import monorepo
 

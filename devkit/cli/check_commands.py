@@ -47,6 +47,7 @@ def doctor(
     ] = False,
 ) -> int:
     """Diagnose (see _DOCTOR_HELP)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import doctor as doctor_cmd
 
     if list_:
@@ -74,6 +75,7 @@ def ls_command(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON document on stdout.")] = False,
 ) -> int:
     """List projects."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import ls as ls_cmd
 
     return ls_cmd.ls(ctx.obj.root, as_json)
@@ -128,6 +130,7 @@ def drift_command(
     ] = None,
 ) -> int:
     """Report drift (see _DRIFT_HELP)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import drift as drift_cmd
     from devkit.drift import targets
 
@@ -161,6 +164,7 @@ def lock_command(
     channel_priority: _PriorityOption = None,
 ) -> int:
     """Write lockfiles (see the help text)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import lock as lock_cmd
     from devkit.drift import targets
 

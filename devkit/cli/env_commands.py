@@ -54,6 +54,7 @@ def setup(
     ] = None,
 ) -> int:
     """Set up (see _SETUP_HELP)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import setup as setup_cmd
 
     request = setup_cmd.SetupRequest(
@@ -111,6 +112,7 @@ def run_command(
     ] = False,
 ) -> int:
     """Start a project's service (see _RUN_HELP)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import run as run_cmd
 
     monorepo, user = monorepo_of(ctx.obj)
@@ -144,6 +146,7 @@ def shell_command(
     ] = False,
 ) -> int:
     """Open a shell (see the help text)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import run as run_cmd
     from devkit.commands import shell as shell_cmd
 

@@ -48,6 +48,7 @@ def new_command(
     ] = False,
 ) -> int:
     """Create a project (see _NEW_HELP)."""
+    # Loaded when the command runs, so --help and other commands skip its imports.
     from devkit.commands import new as new_cmd
 
     monorepo, _ = monorepo_of(ctx.obj)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import console, facts, paths, runlock, userconfig
-from devkit.doctor import registry, render
+from devkit.doctor import bundle, registry, render
 from devkit.doctor.base import AnyCheck, Result
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report, run_checks
@@ -94,8 +94,6 @@ def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int
         report = run_checks(ctx, checks)
         console.info("after fixing:")
     if request.bundle is not None:
-        from devkit.doctor import bundle
-
         written = bundle.write(request.bundle, ctx, report)
         console.info(f"wrote a shareable report to {written} (secrets and home path redacted)")
     _show(ctx, report, request)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devkit import atomic, console, paths, userconfig
-from devkit.conda import envs, envspec
+from devkit.conda import envs, envspec, lockfile, lockinstall, micromamba
 from devkit.drift import cache, document, snapshot
 from devkit.drift.analysis import analyse
 from devkit.drift.project import Options, Report, lock_report, solve_project
@@ -88,8 +88,6 @@ def _monorepo(root: Path | None) -> monorepo.Monorepo:
 
 
 def _lock(request: DriftRequest) -> Report:
-    from devkit.conda import lockfile
-
     assert request.lock is not None
     lock = lockfile.read(request.lock)
     spec = None
@@ -118,8 +116,6 @@ def _compare(first: Path, second: Path) -> Report:
 
 
 def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) -> int:
-    from devkit.conda import lockinstall, micromamba
-
     spec = envspec.parse(project.env_file)
     location = envs.locate(micromamba.root_prefix(userconfig.load_user_config()), project, spec)
     status = envs.status(location.prefix)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from devkit import yamlfile
 from devkit.conda import channels
 from devkit.conda.envspec import EnvSpec, applies
 from devkit.conda.package import Package, parse_file_name, split_url
@@ -50,8 +51,6 @@ def lock_path(project_dir: Path) -> Path:
 
 def read(path: Path) -> Lock:
     """Parse a conda-lock v1 file (devkit's or conda-lock's); errors name the file and line."""
-    from devkit import yamlfile
-
     data = yamlfile.load(path)
     if not isinstance(data, dict) or data.get("version") != 1:
         raise FileFormatError(
@@ -123,16 +122,12 @@ _RELOCK = "a merge or a hand edit broke it: `devkit lock <project>` writes it ag
 
 
 def _line(data: object, key: str | None = None) -> int | None:
-    from devkit import yamlfile
-
     if isinstance(data, yamlfile.YamlMap):
         return data.line_of(key) if key else data.line
     return None
 
 
 def _item_line(items: object, index: int) -> int | None:
-    from devkit import yamlfile
-
     if isinstance(items, yamlfile.YamlList) and index < len(items.item_lines):
         return items.item_lines[index]
     return None

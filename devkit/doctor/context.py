@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import yamlfile
+from devkit import git, yamlfile
 from devkit.conda import envs, envspec, micromamba
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -145,8 +145,6 @@ class Context:
         """``.env`` files git tracks in the monorepo (one git call for every project)."""
         if self.monorepo is None:
             return set()
-        from devkit import git
-
         top = git.toplevel(self.monorepo.root)
         if top is None:
             return set()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit import paths, userconfig
-from devkit.conda import channels, micromamba
+from devkit.conda import channels, micromamba, solve
 from devkit.conda.channels import Channel
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.lockfile import Lock
@@ -118,8 +118,6 @@ def solve_project(
     monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options
 ) -> tuple[Report, SolveRequest, dict[str, PlatformSolve]]:
     """Solve a project for its targets and analyse the result (with pins when asked)."""
-    from devkit.conda import solve
-
     request = plan(monorepo, project, spec, options, root_prefix())
     cache = paths.cache_dir()
     solves = solve.solve(request, cache)

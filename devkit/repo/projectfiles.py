@@ -12,8 +12,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import yamlfile
-from devkit.errors import FileFormatError
+from devkit import proc, yamlfile
+from devkit.errors import DevkitError, FileFormatError
 
 DOCKERFILE = "Dockerfile"
 ENTRYPOINT = "entrypoint.sh"
@@ -286,9 +286,6 @@ def git_modes(root: Path, name: str) -> dict[Path, str]:
     The image is built from a checkout, so git's mode is the one the container gets, whatever
     the working tree says.
     """
-    from devkit import proc
-    from devkit.errors import DevkitError
-
     try:
         done = proc.run(
             ["git", "-C", root, "ls-files", "-s", "--full-name", "--", f":(glob)**/{name}"],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from devkit.conda import envbuild, envs, envspec
+from devkit.conda import envbuild, envs, envspec, micromamba
 from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.context import Context
-from devkit.errors import FileFormatError
+from devkit.errors import DevkitError, FileFormatError
 
 _PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
@@ -80,8 +80,6 @@ def env_stale(ctx: Context, out: SpecOutcome) -> Result:
 
 def fix_env(ctx: Context, result: Result) -> str:
     """Create, re-create or update the env from its environment file."""
-    from devkit.conda import micromamba
-
     assert ctx.monorepo is not None and result.project is not None
     project = ctx.monorepo.project(result.project)
     spec = ctx.spec(project)
@@ -91,8 +89,6 @@ def fix_env(ctx: Context, result: Result) -> str:
     mm = micromamba.Micromamba(micromamba.locate(ctx.config), ctx.root_prefix)
     built = envbuild.build(mm, spec, location)
     if not built.ok:
-        from devkit.errors import DevkitError
-
         lines = [*built.problems, *([built.note] if built.note else [])]
         raise DevkitError(
             f"micromamba could not build env `{location.name}`:\n  " + "\n  ".join(lines)

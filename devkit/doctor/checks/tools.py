@@ -7,6 +7,7 @@ from pathlib import Path
 
 from devkit import proc
 from devkit.conda import micromamba, shellrc
+from devkit.conda.channels import rc_files
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError
@@ -183,6 +184,4 @@ def condarc(ctx: Context, out: Outcome) -> Result:
 
 
 def _rc_files(ctx: Context) -> list[Path]:
-    from devkit.conda.channels import rc_files
-
     return rc_files(ctx.root_prefix, ctx.facts.environ, ctx.facts.home)

@@ -9,6 +9,7 @@ from typing import Any
 
 from devkit import yamlfile
 from devkit.errors import FileFormatError
+from devkit.repo import dotenv_file
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -104,8 +105,6 @@ def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
 def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:
     """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
     with the file that says so, relative to the monorepo root."""
-    from devkit.repo import dotenv_file
-
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
     for workflow in found:
