@@ -152,7 +152,7 @@ def rollback(ctx: Context, prefix: Path, original: list[PrefixRecord]) -> None:
 
 
 def _key(record: RepoDataRecord) -> tuple[str, str, str, str]:
-    return (record.name.normalized, str(record.version), record.build, record.subdir)
+    return (record.name.normalized, str(record.version), str(record.build), record.subdir)
 
 
 def _link(
