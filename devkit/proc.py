@@ -87,6 +87,14 @@ def run(
 _live: set[subprocess.Popen[str]] = set()
 _live_lock = threading.RLock()
 _stopping: list[int] = []  # the signal that stopped devkit; no child starts after it
+# How long a child that got devkit's signal too may take to finish on its own before it is
+# killed: micromamba rolls an interrupted transaction back before it exits.
+_STOP_GRACE = 5.0
+
+
+def _stopped(signum: int) -> BaseException:
+    """What a stop looks like to the code that ran the child: Ctrl-C, or a termination."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
 
 
 def _run_tracked(
@@ -94,7 +102,7 @@ def _run_tracked(
 ) -> subprocess.CompletedProcess[str]:
     with _live_lock:
         if _stopping:
-            raise Terminated(_stopping[0])  # a worker thread must not start what is stopping
+            raise _stopped(_stopping[0])  # a worker thread must not start what is stopping
         child = subprocess.Popen(  # argv is a list, never a shell string
             args,
             cwd=cwd,
@@ -108,14 +116,36 @@ def _run_tracked(
         _live.add(child)
     try:
         stdout, stderr = child.communicate(timeout=timeout)
-    except BaseException:  # a timeout, Ctrl-C, Terminated: never leave the child running
-        child.kill()
-        child.communicate()
+    except BaseException as exc:  # a timeout, Ctrl-C, Terminated: never leave the child running
+        _end(child, grace=_STOP_GRACE if isinstance(exc, KeyboardInterrupt | Terminated) else 0)
         raise
     finally:
         with _live_lock:
             _live.discard(child)
+    if _stopping:
+        # devkit was stopped while the child ran, and the child, stopped too, may still have
+        # exited 0: micromamba rolls an interrupted transaction back and reports success. Its
+        # result says nothing of what it was asked to do, so the caller unwinds like Ctrl-C.
+        raise _stopped(_stopping[0])
     return subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
+
+
+def _end(child: subprocess.Popen[str], grace: float) -> None:
+    try:
+        if grace:
+            child.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+
+
+def note_stop(signum: int) -> None:
+    """devkit is stopping on ``signum``: start no child, and trust none that ends after this."""
+    with _live_lock:
+        _stopping.append(signum)
 
 
 def stop_children(signum: int) -> None:

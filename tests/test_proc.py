@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -120,3 +121,78 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _python(code: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [PY, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+WORKER_AFTER_A_STOP = """
+import signal, sys, threading, time
+from devkit import proc
+seen = []
+def build():
+    try:
+        proc.run([sys.executable, "-c", "import time; time.sleep(1)"])  # exits 0
+        seen.append("trusted")
+    except KeyboardInterrupt:
+        seen.append("interrupted")
+    try:
+        proc.run([sys.executable, "-c", "pass"])
+        seen.append("started")
+    except KeyboardInterrupt:
+        seen.append("not started")
+worker = threading.Thread(target=build)
+worker.start()
+time.sleep(0.3)
+proc.note_stop(signal.SIGINT)  # what devkit's Ctrl-C handler does, in the main thread
+worker.join()
+print(" ".join(seen))
+"""
+
+
+def test_a_child_that_exits_0_after_devkit_was_stopped_is_not_trusted() -> None:
+    # micromamba rolls an interrupted transaction back and exits 0: the worker thread that ran
+    # it must unwind like Ctrl-C, not take the exit code for a build, and start nothing more.
+    # In a child interpreter: a noted stop lasts for the rest of the process.
+    stdout, stderr = _python(WORKER_AFTER_A_STOP).communicate(timeout=30)
+    assert stdout.split() == ["interrupted", "not", "started"], stderr
+
+
+ROLLS_BACK_ON_SIGINT = """
+import pathlib, signal, sys, time
+def roll_back(*_):
+    time.sleep(0.8)  # undoing what was linked
+    pathlib.Path(sys.argv[1]).write_text("rolled back")
+    sys.exit(0)
+signal.signal(signal.SIGINT, roll_back)
+pathlib.Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(30)
+"""
+RUNS_IT = f"""
+import sys
+from devkit import proc
+try:
+    proc.run([sys.executable, "-c", {ROLLS_BACK_ON_SIGINT!r}, sys.argv[1]])
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_ctrl_c_lets_the_child_finish_rolling_back(tmp_path: Path) -> None:
+    marker = tmp_path / "child"
+    runner = _python(RUNS_IT, str(marker))
+    deadline = time.monotonic() + 30
+    while not Path(f"{marker}.ready").exists():
+        assert runner.poll() is None and time.monotonic() < deadline, runner.communicate()
+        time.sleep(0.02)
+    os.killpg(runner.pid, signal.SIGINT)  # the terminal's Ctrl-C: devkit and its child
+    stdout, stderr = runner.communicate(timeout=30)
+    assert stdout.strip() == "interrupted", stderr
+    assert marker.read_text() == "rolled back"

@@ -317,6 +317,60 @@ def test_named_env_update_and_remove(root: Path) -> None:
     assert str(prefix) not in mamba_json("env", "list")["envs"]
 
 
+def _paused(args: list[str], step: str, mark: Path) -> subprocess.Popen[str]:
+    """The stand-in running `args`, paused at `step` (its pid in `mark`) until signalled."""
+    env = {**os.environ, "STANDIN_PAUSE": step, "STANDIN_PAUSE_MARK": str(mark)}
+    proc = subprocess.Popen(
+        ["micromamba", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not (mark.is_file() and mark.read_text()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    return proc
+
+
+def test_an_interrupted_create_rolls_back_and_exits_0(tmp_path: Path, root: Path) -> None:
+    # micromamba 2.x: the step finishes, the transaction is undone, and it reports success.
+    prefix = tmp_path / "env"
+    args = ["create", "-y", "-r", str(root), "-p", str(prefix), "python", "pins"]
+    proc = _paused([*args, "--json", "--log-level", "error"], "linked:1", tmp_path / "mark")
+    assert len(list((prefix / "conda-meta").glob("*.json"))) == 1
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "Transaction interrupted, rollbacking" in stderr
+    result = json.loads(stdout)
+    assert result["success"] is True and {"python", "pins"} <= {
+        e["name"] for e in result["actions"]["LINK"]
+    }
+    assert [p.relative_to(prefix) for p in prefix.rglob("*")] == [
+        Path("conda-meta"),
+        Path("conda-meta/history"),
+    ]
+
+    before = tmp_path / "before"
+    proc = _paused([*args[:-3], str(before), "python", "pins"], "solved", tmp_path / "mark2")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "Interrupted by user - stopped before transaction." in stderr
+    assert [p.name for p in before.rglob("*")] == ["conda-meta", "history"]
+
+
+def test_an_interrupted_install_puts_the_env_back(tmp_path: Path, root: Path) -> None:
+    prefix = tmp_path / "env"
+    mamba_json("create", "-y", "-r", root, "-p", prefix, "tzdata")
+    records = sorted(p.name for p in (prefix / "conda-meta").iterdir())
+    args = ["install", "-y", "-r", str(root), "-p", str(prefix), "python", "pins"]
+    proc = _paused(args, "linked:2", tmp_path / "mark")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Transaction interrupted, rollbacking" in stderr
+    assert sorted(p.name for p in (prefix / "conda-meta").iterdir()) == records
+    assert not (prefix / "bin" / "python").exists()
+
+
 def test_env_export_formats(tmp_path: Path, root: Path) -> None:
     prefix = tmp_path / "env"
     mamba_json("create", "-y", "-r", root, "-p", prefix, "tzdata")

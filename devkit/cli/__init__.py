@@ -104,11 +104,24 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    # Ctrl-C, as Python's default handler, and noted for the subprocess wrapper: the terminal
+    # sent it to micromamba too, which rolls the transaction back and exits 0, so a build in a
+    # worker thread learns of the interrupt from devkit, not from micromamba's exit code. The
+    # children already have it from the terminal: passing it on again is not needed.
+    proc = sys.modules.get("devkit.proc")
+    if proc is not None:
+        proc.note_stop(signum)
+    raise KeyboardInterrupt
+
+
 def _on_termination() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         # Left alone when ignored (nohup ignores SIGHUP) or already handled by an embedder.
         if signal.getsignal(signum) is signal.SIG_DFL:
             signal.signal(signum, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
 
 
 def main(argv: list[str] | None = None) -> None:

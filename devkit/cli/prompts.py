@@ -33,6 +33,8 @@ def confirm(question: str) -> bool:
 class TerminalPrompter:
     """Questions on the terminal, with questionary."""
 
+    interactive = True
+
     def text(self, question: str, default: str | None, flag: str) -> str:
         """Ask for text; an empty answer takes the default."""
         import questionary
@@ -62,6 +64,8 @@ class TerminalPrompter:
 
 class DefaultsPrompter:
     """No terminal (or --yes): defaults where there are some, never a prompt, never a hang."""
+
+    interactive = False
 
     def __init__(self, *, yes: bool) -> None:
         self.yes = yes

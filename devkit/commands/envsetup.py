@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devkit import console
-from devkit.conda import envbuild, envs, envspec
+from devkit.conda import envbuild, envs, envspec, lockfile
 from devkit.conda.micromamba import Micromamba
 from devkit.errors import DevkitError, FileFormatError
 from devkit.repo.monorepo import Project
@@ -48,8 +49,14 @@ def build_envs(
     jobs: int,
     summary: Summary,
     confirm: Callable[[str], bool],
+    interactive: bool,
+    rerun: str = "devkit setup",
 ) -> None:
-    """Create or update each env; one failure does not stop the others."""
+    """Create or update each env; one failure does not stop the others.
+
+    An env that is left unusable, or not current because there was no terminal to ask (not
+    ``interactive``) is a failure, with the command that repairs it (``rerun`` + options).
+    """
     plans: list[tuple[Project, envspec.EnvSpec]] = []
     for project in projects:
         try:
@@ -61,52 +68,90 @@ def build_envs(
     todo: list[tuple[Project, envspec.EnvSpec, envs.EnvLocation]] = []
     for project, spec in plans:
         location = envs.locate(mm.root_prefix, project, spec)
-        present = envs.status(location.prefix).state is envs.EnvState.PRESENT
+        status = envs.status(location.prefix)
+        present = status.state is envs.EnvState.PRESENT
         if present and envbuild.is_current(location.prefix, spec, mm):
             summary.add(f"env {project.name}", "skipped", f"`{location.name}` is up to date")
-        elif location.prefix.exists() and not confirm(_rebuild_question(location, project)):
-            # Rebuilding replaces the env: never without a yes.
+            continue
+        if not location.prefix.exists():
+            todo.append((project, spec, location))
+            continue
+        why = _not_current(location, spec, status)
+        # Rebuilding replaces the env: never without a yes.
+        if confirm(f"Rebuild env `{location.name}`? It {why}."):
+            todo.append((project, spec, location))
+            continue
+        repair = f"{rerun} --projects {project.name} --yes"
+        if present and interactive:  # usable, and the user chose to keep it
             summary.add(
                 f"env {project.name}",
                 "skipped",
-                f"`{location.name}` left as is (not current; rebuild: --yes, or answer yes)",
+                f"`{location.name}` left as is: it {why} (rebuild: `{repair}`)",
             )
         else:
-            todo.append((project, spec, location))
+            summary.add(
+                f"env {project.name}",
+                "failed",
+                f"`{location.name}` left as is: it {why}; repair: `{repair}`",
+            )
     if not todo:
         return
     console.info(f"building {len(todo)} env(s), {max(1, jobs)} at a time…")
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: dict[concurrent.futures.Future[envbuild.BuildResult], tuple[Project, envs.EnvLocation]]
+    futures = {}
+    reported: set[concurrent.futures.Future[envbuild.BuildResult]] = set()
     try:
-        futures = {
-            pool.submit(envbuild.build, mm, spec, location): (project, location)
-            for project, spec, location in todo
-        }
+        for project, spec, location in todo:
+            futures[pool.submit(envbuild.build, mm, spec, location)] = (project, location)
         for future in concurrent.futures.as_completed(futures):
-            project, location = futures[future]
-            try:
-                result = future.result()
-            except DevkitError as exc:  # e.g. a malformed conda-lock.yml: this env only
-                summary.add(f"env {project.name}", "failed", exc.message)
-                continue
-            if result.ok:
-                summary.add(f"env {project.name}", "done", result.describe(f"`{location.name}`"))
-            else:
-                detail = "; ".join(p for p in (*result.problems, result.note) if p)
-                summary.add(f"env {project.name}", "failed", detail)
+            reported.add(future)
+            _report(summary, future, *futures[future])
     except BaseException:
         # Ctrl-C reached micromamba too (same process group); each build cleans up after itself
-        # (envbuild.build), so wait for them before leaving.
+        # (envbuild.build), so wait for them, then say what became of each env.
         pool.shutdown(wait=True, cancel_futures=True)
+        with contextlib.suppress(OSError):  # after a hangup the terminal is gone (EIO)
+            for future, (project, location) in futures.items():
+                if future not in reported:
+                    _report(summary, future, project, location)
         raise
     pool.shutdown(wait=True)
 
 
-def _rebuild_question(location: envs.EnvLocation, project: Project) -> str:
-    if envbuild.read_fingerprint(location.prefix) is None:
-        # Not built by devkit, or its build never finished: nothing says the file changed.
-        return (
-            f"Rebuild env `{location.name}` from {project.env_file.name}? "
-            "(devkit has no record of building it)"
+def _report(
+    summary: Summary,
+    future: concurrent.futures.Future[envbuild.BuildResult],
+    project: Project,
+    location: envs.EnvLocation,
+) -> None:
+    step = f"env {project.name}"
+    if future.cancelled():
+        summary.add(step, "failed", "not built: interrupted before its build started")
+        return
+    exc = future.exception()
+    if isinstance(exc, DevkitError):  # e.g. a malformed conda-lock.yml: this env only
+        summary.add(step, "failed", exc.message)
+    elif exc is not None:  # Ctrl-C or SIGTERM: the build put things back as they were
+        kept = (
+            "the previous env is kept as it was"
+            if location.prefix.exists()
+            else (f"nothing is left at {location.prefix}")
         )
-    return f"Rebuild env `{location.name}` from the changed {project.env_file.name}?"
+        summary.add(step, "failed", f"interrupted; {kept}")
+    else:
+        result = future.result()
+        if result.ok:
+            summary.add(step, "done", result.describe(f"`{location.name}`"))
+        else:
+            summary.add(step, "failed", "; ".join(p for p in (*result.problems, result.note) if p))
+
+
+def _not_current(location: envs.EnvLocation, spec: envspec.EnvSpec, status: envs.EnvStatus) -> str:
+    """Why an existing env is not current, as the rest of "It …": the real reason, not a guess."""
+    if status.state is not envs.EnvState.PRESENT:
+        return f"is broken: {status.reason}"
+    if envbuild.read_fingerprint(location.prefix) is None:
+        return "has no build record: devkit did not build it, or its build did not finish"
+    lock = " (or its conda-lock.yml)" if lockfile.lock_path(spec.path.parent).is_file() else ""
+    return f"was built before {spec.path.name}{lock} last changed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,11 @@ from devkit.repo import monorepo
 
 class Prompter(Protocol):
     """How setup asks questions; the CLI supplies a terminal one or a non-interactive one."""
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a person answers (a terminal), rather than defaults and flags."""
+        ...
 
     def text(self, question: str, default: str | None, flag: str) -> str:
         """A free-text answer (``flag`` names the option that answers it without asking)."""
@@ -60,6 +66,8 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             jobs=request.jobs,
             summary=summary,
             confirm=lambda question: ask.confirm(question, "--yes"),
+            interactive=ask.interactive,
+            rerun=_rerun(request, root),
         )
         _shell(request, mm, machine, ask, summary)
         saved = userconfig.save_user_config(
@@ -70,6 +78,13 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
         summary.add("config", "done", f"saved to {saved}")
         _print_summary(summary, chosen)
         return 1 if summary.failed else 0
+
+
+def _rerun(request: SetupRequest, root: Path) -> str:
+    """``devkit setup`` as the user must type it to reach this monorepo again."""
+    if request.root is None:
+        return "devkit setup"  # the clone and repo URL are in the config by then
+    return f"devkit --root {shlex.quote(str(root))} setup"
 
 
 def _micromamba(

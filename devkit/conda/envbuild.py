@@ -1,7 +1,8 @@
 """Creating and updating a project's env with micromamba, and remembering what it was built from.
 
 The fingerprint (a sha256 of the environment file and the lockfile used, if any) is written
-only after micromamba succeeds, so an interrupted or failed create never looks up to date.
+only once devkit has checked the build (``buildcheck``): micromamba exits 0 after rolling back
+an interrupted transaction, so its exit code alone would let an empty env look up to date.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit import atomic, proc
+from devkit.conda import buildcheck, lockfile, lockinstall
 from devkit.conda.envs import EnvLocation
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.micromamba import Micromamba
@@ -47,8 +49,6 @@ def source_sha256(spec: EnvSpec, platform: Callable[[], str | None]) -> str:
     Re-locking changes what `setup` installs, so it must make the env stale too. ``platform``
     (micromamba's) is asked only when there is a lock: asking costs a process.
     """
-    from devkit.conda import lockinstall
-
     if not _has_lock(spec):
         return spec.fingerprint  # the common case: no lock to parse, no micromamba to ask
     lock, _ = lockinstall.usable_lock(spec, platform())
@@ -92,22 +92,25 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     put back if the new one fails (a typo in the file, a pip error) or is interrupted: a
     rebuild never costs a working env. A ``conda-lock.yml`` beside the file pins every package
     (see docs/drift.md); one that no longer satisfies the file is skipped, with the reason in
-    ``note``.
+    ``note``. micromamba exiting 0 is not enough: the build is done only once ``buildcheck``
+    finds the env asked for, and only then is the fingerprint written.
     """
     prefix = location.prefix
     # Taken before micromamba reads the files: a `devkit lock` or an edit during the build then
     # leaves the env stale (rebuilt next time), never current with content it was not built from.
     lock, note = _lock_for(mm, spec)
     sha256 = _sha256(spec, lock)
+    locked = _locked(mm, lock)
     _recover_previous(prefix)
     in_place = prefix.is_symlink() and prefix.exists()
     previous: Path | None = None
     try:
         previous = _move_aside(prefix)
-        result = _build(mm, spec, prefix, lock, note)
+        result = _build(mm, spec, prefix, locked, note)
     except BaseException:
-        # Ctrl-C reached micromamba too (same process group): what this build started is
-        # removed, so nothing half-built can pass for an env, and the old env comes back.
+        # Ctrl-C or SIGTERM while micromamba ran (``proc`` raises it even when micromamba,
+        # interrupted too, exited 0): what this build started is removed, so nothing
+        # half-built can pass for an env, and the old env comes back.
         remove_partial(prefix)
         _put_back(previous, prefix)
         raise
@@ -116,7 +119,8 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
         return replace(result, action="recreated" if previous or in_place else "created")
-    # e.g. pip failed after the conda part was linked: `run` must not start that env.
+    # e.g. pip failed after the conda part was linked, or micromamba rolled an interrupted
+    # transaction back: `run` must not start that env.
     remove_partial(prefix)
     if previous is not None:
         _put_back(previous, prefix)
@@ -166,9 +170,14 @@ def _recover_previous(prefix: Path) -> None:
 
 
 def _lock_for(mm: Micromamba, spec: EnvSpec) -> tuple[Path | None, str]:
-    from devkit.conda import lockinstall
-
     return lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
+
+
+def _locked(mm: Micromamba, lock: Path | None) -> buildcheck.Locked | None:
+    if lock is None:
+        return None
+    packages = lockfile.read(lock).packages.get(mm.platform(), {})
+    return buildcheck.Locked(lock, tuple(packages.values()))
 
 
 def _sha256(spec: EnvSpec, lock: Path | None) -> str:
@@ -178,26 +187,26 @@ def _sha256(spec: EnvSpec, lock: Path | None) -> str:
 
 
 def _build(
-    mm: Micromamba, spec: EnvSpec, prefix: Path, lock: Path | None, note: str
+    mm: Micromamba, spec: EnvSpec, prefix: Path, locked: buildcheck.Locked | None, note: str
 ) -> BuildResult:
-    from devkit.conda import lockinstall
-
-    source = lock or spec.path
+    source = locked.path if locked is not None else spec.path
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
     result = proc.run(argv, cwd=spec.path.parent, check=False)
     if result.returncode != 0:
         return BuildResult(False, "failed", _problems(result), source=source.name, note=note)
-    if lock is not None:
+    if locked is not None:
         problems = lockinstall.complete(mm, spec, prefix)
         if problems:
             return BuildResult(False, "failed", problems, source=source.name)
-    packages = _linked_count(result.stdout)
+    # Exit 0 is not a built env (an interrupted transaction is rolled back and exits 0 too).
+    problems = buildcheck.problems(prefix, spec, result.stdout, locked, mm.platform)
+    if problems:
+        return BuildResult(False, "failed", problems, source=source.name, note=note)
+    packages = len(buildcheck.linked_packages(result.stdout))
     return BuildResult(True, "created", packages=packages, source=source.name, note=note)
 
 
 def _has_lock(spec: EnvSpec) -> bool:
-    from devkit.conda import lockfile
-
     return lockfile.lock_path(spec.path.parent).is_file()
 
 
@@ -220,13 +229,3 @@ def _problems(result: proc.Result) -> tuple[str, ...]:
     # pip and micromamba say what went wrong on their ERROR lines; the rest is progress.
     errors = [line for line in lines if re.match(r"(?i)(error|critical)\b", line)]
     return tuple(errors or lines) or (error.message,)
-
-
-def _linked_count(stdout: str) -> int:
-    try:
-        data = json.loads(stdout)
-    except ValueError:
-        return 0
-    actions = data.get("actions") if isinstance(data, dict) else None
-    link = actions.get("LINK") if isinstance(actions, dict) else None
-    return len(link) if isinstance(link, list) else 0

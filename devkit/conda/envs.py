@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from devkit.conda import envspec
 from devkit.conda.envspec import EnvSpec
 from devkit.errors import FileFormatError
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from rattler import PrefixRecord
 
 _PYTHON_RECORD = re.compile(r"^python-\d")
+_PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
 
 class Project(Protocol):
@@ -128,3 +130,60 @@ def pip_installed(prefix: Path) -> dict[str, str]:
 def normalise_dist_name(name: str) -> str:
     """PEP 503 name normalisation (``Foo_Bar.baz`` -> ``foo-bar-baz``)."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class UnmetSpec:
+    """A spec of the environment file that the env's packages do not satisfy."""
+
+    text: str
+    installed: str | None  # "<version> <build>" of the package by that name, None if absent
+
+
+def unmet_specs(
+    spec: EnvSpec, records: Iterable[PrefixRecord], platform: str | None
+) -> list[UnmetSpec]:
+    """The file's specs in force on ``platform`` (all, if None) that ``records`` do not meet."""
+    from rattler import MatchSpec
+
+    installed = {r.name.normalized: r for r in records}
+    unmet: list[UnmetSpec] = []
+    for dep in spec.dependencies:
+        if platform is not None and not envspec.applies(dep, platform):
+            continue
+        record = installed.get(dep.name)
+        if record is None:
+            unmet.append(UnmetSpec(dep.text, None))
+            continue
+        # The channel a spec names is a URL that mirrors rewrite; compare versions and builds.
+        text = dep.text.split("::", 1)[-1]
+        if not MatchSpec(text, strict=dep.lenient_note is None).matches(record):
+            unmet.append(UnmetSpec(dep.text, f"{record.version} {record.build}"))
+    return unmet
+
+
+@dataclass(frozen=True)
+class PipCheck:
+    """The ``pip:`` requirements not installed as pinned, and how many devkit cannot check."""
+
+    problems: tuple[str, ...]
+    unchecked: int  # options, paths and URLs: pip knows what they install, devkit does not
+
+
+def check_pip(spec: EnvSpec, prefix: Path) -> PipCheck:
+    """Each named ``pip:`` requirement against the env's site-packages (``==`` pins exactly)."""
+    installed = pip_installed(prefix) if spec.pip else {}
+    problems: list[str] = []
+    unchecked = 0
+    for req in spec.pip:
+        match = _PIP_PIN.match(req.text)
+        if req.text.startswith(("-", ".", "/", "git+", "http")) or not match:
+            unchecked += 1
+            continue
+        name, pinned = normalise_dist_name(match.group(1)), match.group(2)
+        have = installed.get(name)
+        if have is None:
+            problems.append(f"{req.text} not installed")
+        elif pinned and have != pinned:
+            problems.append(f"{req.text} (installed {have})")
+    return PipCheck(tuple(problems), unchecked)

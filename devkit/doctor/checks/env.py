@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
-from devkit.conda import envbuild, envs, envspec, micromamba
+from devkit.conda import envbuild, envs, micromamba
 from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
-
-_PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
 
 def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
@@ -90,16 +86,12 @@ def fix_env(ctx: Context, result: Result) -> str:
     built = envbuild.build(mm, spec, location)
     if not built.ok:
         lines = [*built.problems, *([built.note] if built.note else [])]
-        raise DevkitError(
-            f"micromamba could not build env `{location.name}`:\n  " + "\n  ".join(lines)
-        )
+        raise DevkitError(f"env `{location.name}` was not built:\n  " + "\n  ".join(lines))
     return built.describe(f"env `{location.name}`")
 
 
 def env_pins(ctx: Context, out: SpecOutcome) -> Result:
     """Installed packages satisfy every pinned spec of the environment file."""
-    from rattler import MatchSpec
-
     spec = out.spec
     location = out.location
     if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
@@ -107,20 +99,9 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):
         return out.skip("a package record does not parse (see env.broken)")
-    installed = {r.name.normalized: r for r in records}
-    wrong: list[str] = []
-    missing: list[str] = []
-    for dep in spec.dependencies:
-        if ctx.facts.subdir is not None and not envspec.applies(dep, ctx.facts.subdir):
-            continue
-        record = installed.get(dep.name)
-        if record is None:
-            missing.append(dep.text)
-            continue
-        # The channel a spec names is a URL that mirrors rewrite; compare versions and builds.
-        text = dep.text.split("::", 1)[-1]
-        if not MatchSpec(text, strict=dep.lenient_note is None).matches(record):
-            wrong.append(f"{dep.text} (installed {record.version} {record.build})")
+    unmet = envs.unmet_specs(spec, records, ctx.facts.subdir)
+    missing = [u.text for u in unmet if u.installed is None]
+    wrong = [f"{u.text} (installed {u.installed})" for u in unmet if u.installed is not None]
     if missing or wrong:
         parts = []
         if missing:
@@ -131,7 +112,8 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
             f"env `{location.name}` does not match its file: " + "; ".join(parts),
             hint="update the env: `devkit doctor --fix`",
         )
-    return out.ok(f"{len(spec.dependencies)} specs satisfied by {len(installed)} packages")
+    packages = len({r.name.normalized for r in records})
+    return out.ok(f"{len(spec.dependencies)} specs satisfied by {packages} packages")
 
 
 def env_pip(ctx: Context, out: SpecOutcome) -> Result:
@@ -142,20 +124,8 @@ def env_pip(ctx: Context, out: SpecOutcome) -> Result:
     location = out.location
     if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
-    installed = envs.pip_installed(location.prefix)
-    problems: list[str] = []
-    skipped = 0
-    for req in spec.pip:
-        match = _PIP_PIN.match(req.text)
-        if req.text.startswith(("-", ".", "/", "git+", "http")) or not match:
-            skipped += 1  # paths, URLs and options: pip knows, devkit cannot map them
-            continue
-        name, pinned = envs.normalise_dist_name(match.group(1)), match.group(2)
-        have = installed.get(name)
-        if have is None:
-            problems.append(f"{req.text} not installed")
-        elif pinned and have != pinned:
-            problems.append(f"{req.text} (installed {have})")
+    checked = envs.check_pip(spec, location.prefix)
+    problems, skipped = checked.problems, checked.unchecked
     if problems:
         return out.fail(
             "pip section not satisfied: " + "; ".join(problems),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +119,49 @@ def install(
     records: Sequence[RepoDataRecord],
     installed: list[PrefixRecord],
     requested: list[str],
+    stop_after: Callable[[int], bool] = lambda linked: False,
+) -> bool:
+    """Link `records` into `prefix` (removing what is no longer wanted), cache in pkgs dir.
+
+    Package by package, as libmamba's transaction goes: `stop_after(n)` is asked once n packages
+    are linked (their conda-meta records written) and ends the transaction early when it says
+    so (Ctrl-C). Returns whether every step ran. A transaction that also unlinks (a version
+    change relinks noarch packages) runs as one step.
+    """
+    wanted = {_key(record) for record in records}
+    have = {_key(record) for record in installed}
+    link = [record for record in records if _key(record) not in have]
+    if have - wanted or not link:
+        _link(ctx, prefix, list(records), installed, requested)
+        return not stop_after(len(link))
+    # Binaries first: a noarch python package links against the python already in the prefix.
+    link.sort(key=lambda record: record.subdir == "noarch")
+    kept = [record for record in records if _key(record) in have]
+    current = list(installed)
+    for count in range(1, len(link) + 1):
+        _link(ctx, prefix, [*kept, *link[:count]], current, requested)
+        current = installed_records(prefix)
+        if stop_after(count):
+            return False
+    return True
+
+
+def rollback(ctx: Context, prefix: Path, original: list[PrefixRecord]) -> None:
+    """Put the prefix's packages back to `original` (unlink what was linked, relink the rest)."""
+    _link(ctx, prefix, list(original), installed_records(prefix), [])
+
+
+def _key(record: RepoDataRecord) -> tuple[str, str, str, str]:
+    return (record.name.normalized, str(record.version), str(record.build), record.subdir)
+
+
+def _link(
+    ctx: Context,
+    prefix: Path,
+    records: Sequence[RepoDataRecord],
+    installed: list[PrefixRecord],
+    requested: list[str],
 ) -> None:
-    """Link `records` into `prefix` (removing what is no longer wanted), cache in pkgs dir."""
     from rattler import MatchSpec, Subdir
     from rattler import install as rattler_install
 

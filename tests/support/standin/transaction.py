@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.standin import interrupt
 from tests.support.standin.context import Context, StandinError
 from tests.support.standin.records import (
     action_entry,
@@ -37,7 +38,11 @@ def _confirm(ctx: Context, question: str, default: bool) -> bool:
         return True
     hint = "[Y/n]" if default else "[y/N]"
     print(f"{question}: {hint} ", end="", flush=True)
-    answer = sys.stdin.readline()
+    try:
+        with interrupt.prompting():
+            answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        return False
     if not answer:
         return False
     answer = answer.strip().lower()
@@ -174,6 +179,7 @@ def transact(ctx: Context, kind: str) -> int:
     """Run create, install, update or remove; return the exit code."""
     from tests.support.standin import lockfile, solver
 
+    interrupt.watch()
     inv = ctx.invocation
     lock = lockfile.find(inv.all("--file"))
     if lock is not None and kind != "create":
@@ -260,9 +266,25 @@ def transact(ctx: Context, kind: str) -> int:
         if not _confirm(ctx, "Confirm changes", default=True):
             ctx.out("Aborted.")
             return 1
+        if kind == "create":
+            # libmamba makes the target directory just before executing the transaction.
+            (prefix / "conda-meta").mkdir(parents=True, exist_ok=True)
+            (prefix / "conda-meta" / "history").touch()
+        if interrupt.checkpoint(ctx.env, "solved"):
+            print("Interrupted by user - stopped before transaction.", file=sys.stderr, flush=True)
+            return _interrupted(ctx, actions)
         ctx.out("Transaction starting")
         current = solver.installed_records(prefix) if installed else []
-        solver.install(ctx, prefix, solved, current, requested)
+
+        def stop_after(linked: int) -> bool:
+            return interrupt.checkpoint(ctx.env, f"linked:{linked}")
+
+        if not solver.install(ctx, prefix, solved, current, requested, stop_after):
+            print("Transaction interrupted, rollbacking", file=sys.stderr, flush=True)
+            solver.rollback(ctx, prefix, current)
+            if kind == "create":
+                _keep_only_history(prefix)
+            return _interrupted(ctx, actions)
         _write_history(ctx, prefix, link, unlink, kind, logged_specs)
         _finish(ctx, prefix, kind, files)
         ctx.out("Transaction finished")
@@ -278,6 +300,26 @@ def transact(ctx: Context, kind: str) -> int:
             }
         )
     return code
+
+
+def _interrupted(ctx: Context, actions: dict[str, Any]) -> int:
+    """2.x reports a user interrupt as success: the transaction's JSON, and exit 0."""
+    if ctx.json:
+        dump({"actions": actions, "dry_run": False, "prefix": actions["PREFIX"], "success": True})
+    return 0
+
+
+def _keep_only_history(prefix: Path) -> None:
+    """A rolled-back create leaves the prefix holding conda-meta/history alone."""
+    for entry in prefix.iterdir():
+        if entry.name == "conda-meta":
+            for meta in entry.iterdir():
+                if meta.name != "history":
+                    shutil.rmtree(meta) if meta.is_dir() else meta.unlink()
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _finish(ctx: Context, prefix: Path, kind: str, files: SpecFile) -> None:
