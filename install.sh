@@ -165,7 +165,7 @@ esac
 source_spec="${DEVKIT_SOURCE:-$DEFAULT_SOURCE}"
 if [ -z "$source_spec" ]; then
   here="${BASH_SOURCE[0]:-}"
-  if [ -n "$here" ] && [ -f "$here" ] && grep -qs '^name = "devkit"' "$(dirname "$here")/pyproject.toml"; then
+  if [ -n "$here" ] && [ -f "$here" ] && grep -qs '^name = "devkit-monorepo"' "$(dirname "$here")/pyproject.toml"; then
     source_spec="$(cd "$(dirname "$here")" && pwd)"
   else
     die "set DEVKIT_SOURCE to where your team publishes devkit (a git URL, a path or a pip spec)"

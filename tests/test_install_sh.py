@@ -31,7 +31,7 @@ def devkit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         env=_pip_env(dict(os.environ)),
     )
-    (wheel,) = out.glob("devkit-*.whl")
+    (wheel,) = out.glob("devkit_monorepo-*.whl")
     return wheel
 
 
@@ -181,7 +181,7 @@ def test_bad_checksum_in_the_fallback_installs_nothing(
     server = FileServer(mirror).start()
     try:
         env = {
-            "DEVKIT_SOURCE": "devkit",
+            "DEVKIT_SOURCE": "devkit-monorepo",
             "DEVKIT_PYTHON": "none",
             "DEVKIT_MICROMAMBA_URL": server.base_url,
         }
