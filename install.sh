@@ -8,12 +8,20 @@
 # It needs no sudo and is safe to re-run. It installs devkit into its own environment (a venv
 # from a Python >= 3.10 already on the machine, or, when there is none, a small micromamba env),
 # links `devkit` into ~/.local/bin, then runs `devkit setup`. See docs/setup.md.
+#
+# Everything below is one { ... } group closed on the last line. bash reads a whole group before
+# it runs any of it, so a download cut short anywhere is a syntax error and nothing runs. (Run
+# statement by statement, a script cut inside its `ln` line once installed devkit, linked it
+# nowhere, left a stray `devkit` link in the current folder, and exited 0.)
+{
 set -euo pipefail
 
 # A team that forks devkit puts where its copy lives here (a git URL, a path or a pip spec), so
 # the one-liner needs no variables. DEVKIT_SOURCE overrides it.
 DEFAULT_SOURCE=""
 MIN_PYTHON="3.10"
+# Read here, not in a function: there bash names a piped script "main", not "".
+here="${BASH_SOURCE[0]:-}"
 
 say() { printf 'devkit-install: %s\n' "$*" >&2; }
 die() {
@@ -35,6 +43,7 @@ Installs devkit into its own environment, links it into ~/.local/bin, then runs 
 
 Environment:
   DEVKIT_SOURCE          where devkit comes from: a git URL, a local path, or a pip spec
+                         (the package is devkit-monorepo: `devkit` on PyPI is another project)
   DEVKIT_PIP_ARGS        extra pip arguments (e.g. --index-url for a company mirror)
   DEVKIT_PYTHON          the Python to build devkit's venv with ("none": use micromamba)
   DEVKIT_HOME            where devkit keeps its files (default: the platform's data folder)
@@ -42,60 +51,62 @@ Environment:
 EOF
 }
 
-run_setup=1
-check_only=0
-bin_dir="${DEVKIT_BIN_DIR:-$HOME/.local/bin}"
-setup_args=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-setup) run_setup=0 ;;
-    --check) check_only=1 ;;
-    --bin-dir)
-      [ $# -ge 2 ] || die "--bin-dir needs a folder"
-      bin_dir="$2"
-      shift
-      ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    --)
-      shift
-      setup_args=("$@")
-      break
-      ;;
-    *) die "unknown option $1 (see --help)" ;;
+parse_args() {
+  run_setup=1
+  check_only=0
+  bin_dir="${DEVKIT_BIN_DIR:-$HOME/.local/bin}"
+  setup_args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --no-setup) run_setup=0 ;;
+      --check) check_only=1 ;;
+      --bin-dir)
+        [ $# -ge 2 ] || die "--bin-dir needs a folder"
+        bin_dir="$2"
+        shift
+        ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      --)
+        shift
+        setup_args=("$@")
+        break
+        ;;
+      *) die "unknown option $1 (see --help)" ;;
+    esac
+    shift
+  done
+}
+
+detect_platform() {
+  local os_name arch rosetta=0
+  os_name="$(uname -s)"
+  arch="$(uname -m)"
+  case "$os_name" in
+    Linux) os_part=linux ;;
+    Darwin) os_part=osx ;;
+    *) die "unsupported system $os_name: devkit supports macOS and Linux (on Windows, use WSL2)" ;;
   esac
-  shift
-done
+  if [ "$os_part" = osx ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
+    rosetta=1
+    say "warning: this shell runs under Rosetta (x86_64 on an Apple Silicon Mac)."
+    say "  envs built from it would be osx-64, unlike your teammates' osx-arm64 ones."
+    say "  Open a native terminal (uname -m should say arm64); installing for osx-arm64."
+    arch=arm64
+  fi
+  case "$os_part-$arch" in
+    linux-x86_64 | linux-amd64) subdir=linux-64 ;;
+    linux-aarch64 | linux-arm64) subdir=linux-aarch64 ;;
+    linux-ppc64le) subdir=linux-ppc64le ;;
+    osx-x86_64) subdir=osx-64 ;;
+    osx-arm64) subdir=osx-arm64 ;;
+    *) die "unsupported machine $os_name $arch" ;;
+  esac
+  say "platform: $os_name $arch ($subdir)$([ "$rosetta" = 1 ] && echo ', under Rosetta')"
+}
 
-# --- platform -------------------------------------------------------------------------------
-os_name="$(uname -s)"
-arch="$(uname -m)"
-case "$os_name" in
-  Linux) os_part=linux ;;
-  Darwin) os_part=osx ;;
-  *) die "unsupported system $os_name: devkit supports macOS and Linux (on Windows, use WSL2)" ;;
-esac
-rosetta=0
-if [ "$os_part" = osx ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
-  rosetta=1
-  say "warning: this shell runs under Rosetta (x86_64 on an Apple Silicon Mac)."
-  say "  envs built from it would be osx-64, unlike your teammates' osx-arm64 ones."
-  say "  Open a native terminal (uname -m should say arm64); installing for osx-arm64."
-  arch=arm64
-fi
-case "$os_part-$arch" in
-  linux-x86_64 | linux-amd64) subdir=linux-64 ;;
-  linux-aarch64 | linux-arm64) subdir=linux-aarch64 ;;
-  linux-ppc64le) subdir=linux-ppc64le ;;
-  osx-x86_64) subdir=osx-64 ;;
-  osx-arm64) subdir=osx-arm64 ;;
-  *) die "unsupported machine $os_name $arch" ;;
-esac
-say "platform: $os_name $arch ($subdir)$([ "$rosetta" = 1 ] && echo ', under Rosetta')"
-
-# --- prerequisites --------------------------------------------------------------------------
 missing=0
 need() {
   # $1 program, $2 how to get it
@@ -104,83 +115,90 @@ need() {
     missing=1
   fi
 }
-if [ "$os_part" = osx ]; then
-  need git "install the Xcode Command Line Tools: xcode-select --install"
-else
-  need git "install it with your package manager, e.g. sudo apt-get install git"
-fi
-if command -v curl >/dev/null 2>&1; then
-  fetch() { curl -fsSL --retry 3 -o "$2" "$1"; }
-elif command -v wget >/dev/null 2>&1; then
-  fetch() { wget -q -O "$2" "$1"; }
-else
-  say "missing: curl or wget — install one (macOS ships curl; Linux: sudo apt-get install curl)"
-  missing=1
-fi
-if command -v sha256sum >/dev/null 2>&1; then
-  sha256() { sha256sum "$1" | cut -d' ' -f1; }
-elif command -v shasum >/dev/null 2>&1; then
-  sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
-else
-  say "missing: sha256sum or shasum — needed to verify downloads (coreutils or perl)"
-  missing=1
-fi
-[ "$missing" = 0 ] || die "install what is missing above, then run this again"
+
+check_prerequisites() {
+  if [ "$os_part" = osx ]; then
+    need git "install the Xcode Command Line Tools: xcode-select --install"
+  else
+    need git "install it with your package manager, e.g. sudo apt-get install git"
+  fi
+  if command -v curl >/dev/null 2>&1; then
+    fetch() { curl -fsSL --retry 3 -o "$2" "$1"; }
+  elif command -v wget >/dev/null 2>&1; then
+    fetch() { wget -q -O "$2" "$1"; }
+  else
+    say "missing: curl or wget — install one (macOS ships curl; Linux: sudo apt-get install curl)"
+    missing=1
+  fi
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256() { sha256sum "$1" | cut -d' ' -f1; }
+  elif command -v shasum >/dev/null 2>&1; then
+    sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
+  else
+    say "missing: sha256sum or shasum — needed to verify downloads (coreutils or perl)"
+    missing=1
+  fi
+  [ "$missing" = 0 ] || die "install what is missing above, then run this again"
+}
 
 python_ok() {
   "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1
 }
-python=""
-if [ -n "${DEVKIT_PYTHON:-}" ]; then
-  if [ "$DEVKIT_PYTHON" != none ]; then
-    python_ok "$DEVKIT_PYTHON" || die "DEVKIT_PYTHON=$DEVKIT_PYTHON is not a Python >= $MIN_PYTHON with venv"
-    python="$DEVKIT_PYTHON"
-  fi
-else
-  for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && python_ok "$(command -v "$candidate")"; then
-      python="$(command -v "$candidate")"
-      break
+
+find_python() {
+  local candidate
+  python=""
+  if [ -n "${DEVKIT_PYTHON:-}" ]; then
+    if [ "$DEVKIT_PYTHON" != none ]; then
+      python_ok "$DEVKIT_PYTHON" || die "DEVKIT_PYTHON=$DEVKIT_PYTHON is not a Python >= $MIN_PYTHON with venv"
+      python="$DEVKIT_PYTHON"
     fi
-  done
-fi
-say "python: ${python:-none >= $MIN_PYTHON found; devkit will get its own through micromamba}"
-
-# Where devkit keeps its files: the same folders platformdirs gives devkit itself.
-if [ -n "${DEVKIT_HOME:-}" ]; then
-  data_dir="$DEVKIT_HOME/data"
-elif [ "$os_part" = osx ]; then
-  data_dir="$HOME/Library/Application Support/devkit"
-else
-  data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/devkit"
-fi
-say "devkit's files: $data_dir"
-case ":$PATH:" in
-  *":$bin_dir:"*) say "command: $bin_dir/devkit (on PATH)" ;;
-  *) say "command: $bin_dir/devkit (not on PATH yet: the install says how to add it)" ;;
-esac
-[ "$check_only" = 0 ] || exit 0
-
-# --- where devkit comes from ----------------------------------------------------------------
-source_spec="${DEVKIT_SOURCE:-$DEFAULT_SOURCE}"
-if [ -z "$source_spec" ]; then
-  here="${BASH_SOURCE[0]:-}"
-  if [ -n "$here" ] && [ -f "$here" ] && grep -qs '^name = "devkit-monorepo"' "$(dirname "$here")/pyproject.toml"; then
-    source_spec="$(cd "$(dirname "$here")" && pwd)"
   else
-    die "set DEVKIT_SOURCE to where your team publishes devkit (a git URL, a path or a pip spec)"
+    for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
+      if command -v "$candidate" >/dev/null 2>&1 && python_ok "$(command -v "$candidate")"; then
+        python="$(command -v "$candidate")"
+        break
+      fi
+    done
   fi
-fi
-case "$source_spec" in
-  git+*) pip_spec="$source_spec" ;;
-  git@* | ssh://* | *.git | *.git@*) pip_spec="git+$source_spec" ;;
-  *) pip_spec="$source_spec" ;;
-esac
-say "devkit from: $pip_spec"
+  say "python: ${python:-none >= $MIN_PYTHON found; devkit will get its own through micromamba}"
+}
 
-# --- devkit's own environment ---------------------------------------------------------------
-mkdir -p "$data_dir"
-if [ -n "$python" ]; then
+find_data_dir() {
+  # Where devkit keeps its files: the same folders platformdirs gives devkit itself.
+  if [ -n "${DEVKIT_HOME:-}" ]; then
+    data_dir="$DEVKIT_HOME/data"
+  elif [ "$os_part" = osx ]; then
+    data_dir="$HOME/Library/Application Support/devkit"
+  else
+    data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/devkit"
+  fi
+  say "devkit's files: $data_dir"
+  case ":$PATH:" in
+    *":$bin_dir:"*) say "command: $bin_dir/devkit (on PATH)" ;;
+    *) say "command: $bin_dir/devkit (not on PATH yet: the install says how to add it)" ;;
+  esac
+}
+
+find_source() {
+  local source_spec="${DEVKIT_SOURCE:-$DEFAULT_SOURCE}"
+  if [ -z "$source_spec" ]; then
+    if [ -n "$here" ] && [ -f "$here" ] && grep -qs '^name = "devkit-monorepo"' "$(dirname "$here")/pyproject.toml"; then
+      source_spec="$(cd "$(dirname "$here")" && pwd)"
+    else
+      die "set DEVKIT_SOURCE to where your team publishes devkit (a git URL, a path or a pip spec)"
+    fi
+  fi
+  case "$source_spec" in
+    git+*) pip_spec="$source_spec" ;;
+    git@* | ssh://* | *.git | *.git@*) pip_spec="git+$source_spec" ;;
+    *) pip_spec="$source_spec" ;;
+  esac
+  say "devkit from: $pip_spec"
+}
+
+# --- devkit's own environment -----------------------------------------------------------------
+make_venv() {
   env_dir="$data_dir/venv"
   if [ ! -x "$env_dir/bin/python" ] || ! python_ok "$env_dir/bin/python"; then
     rm -rf "$env_dir.new"
@@ -188,8 +206,11 @@ if [ -n "$python" ]; then
     rm -rf "$env_dir"
     mv "$env_dir.new" "$env_dir"
   fi
-else
-  mm_dir="$data_dir/bin"
+}
+
+tmp=""
+make_micromamba_env() {
+  local mm_dir="$data_dir/bin" mm base expected actual
   mm="$mm_dir/micromamba"
   if [ ! -x "$mm" ]; then
     base="${DEVKIT_MICROMAMBA_URL:-https://github.com/mamba-org/micromamba-releases/releases/latest/download}"
@@ -218,34 +239,60 @@ else
     "$mm" create -y -q -r "${MAMBA_ROOT_PREFIX:-$HOME/micromamba}" -p "$env_dir" \
       -c conda-forge "python>=3.11" pip >/dev/null || die "micromamba could not create $env_dir"
   fi
-fi
-say "installing devkit into $env_dir"
-# shellcheck disable=SC2086  # DEVKIT_PIP_ARGS is a list of words on purpose
-"$env_dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
-  ${DEVKIT_PIP_ARGS:-} "$pip_spec" || die "pip could not install devkit from $pip_spec"
+}
 
-mkdir -p "$bin_dir"
-ln -sfn "$env_dir/bin/devkit" "$bin_dir/devkit"
-"$bin_dir/devkit" --version >/dev/null || die "the installed devkit does not run"
-say "installed $("$bin_dir/devkit" --version) at $bin_dir/devkit"
-case ":$PATH:" in
-  *":$bin_dir:"*) ;;
-  *)
-    rc="$HOME/.bashrc"
-    case "${SHELL:-}" in *zsh) rc="$HOME/.zshrc" ;; *fish) rc="$HOME/.config/fish/config.fish" ;; esac
-    say "$bin_dir is not on your PATH; add it with:"
-    say "  echo 'export PATH=\"$bin_dir:\$PATH\"' >> $rc   # then open a new terminal"
-    ;;
-esac
+# --- devkit into it -----------------------------------------------------------------------------
+install_devkit() {
+  say "installing devkit into $env_dir"
+  # shellcheck disable=SC2086  # DEVKIT_PIP_ARGS is a list of words on purpose
+  "$env_dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade \
+    ${DEVKIT_PIP_ARGS:-} "$pip_spec" || die "pip could not install devkit from $pip_spec"
+}
 
-# --- devkit setup ---------------------------------------------------------------------------
-if [ "$run_setup" = 0 ]; then
-  say "done; next: devkit setup"
-  exit 0
-fi
-# Piped through curl, our stdin is the script itself: talk to the terminal directly if there
-# is one, otherwise accept the defaults.
-if [ -z "${CI:-}" ] && [ -t 2 ] && { : </dev/tty; } 2>/dev/null; then
-  exec "$bin_dir/devkit" setup ${setup_args[@]+"${setup_args[@]}"} </dev/tty
-fi
-exec "$bin_dir/devkit" setup --yes ${setup_args[@]+"${setup_args[@]}"} </dev/null
+link_devkit() {
+  mkdir -p "$bin_dir"
+  ln -sfn "$env_dir/bin/devkit" "$bin_dir/devkit"
+  "$bin_dir/devkit" --version >/dev/null || die "the installed devkit does not run"
+  say "installed $("$bin_dir/devkit" --version) at $bin_dir/devkit"
+  local rc
+  case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *)
+      rc="$HOME/.bashrc"
+      case "${SHELL:-}" in *zsh) rc="$HOME/.zshrc" ;; *fish) rc="$HOME/.config/fish/config.fish" ;; esac
+      say "$bin_dir is not on your PATH; add it with:"
+      say "  echo 'export PATH=\"$bin_dir:\$PATH\"' >> $rc   # then open a new terminal"
+      ;;
+  esac
+}
+
+run_devkit_setup() {
+  if [ "$run_setup" = 0 ]; then
+    say "done; next: devkit setup"
+    exit 0
+  fi
+  # Piped through curl, our stdin is the script itself: talk to the terminal directly if there
+  # is one, otherwise accept the defaults.
+  if [ -z "${CI:-}" ] && [ -t 2 ] && { : </dev/tty; } 2>/dev/null; then
+    exec "$bin_dir/devkit" setup ${setup_args[@]+"${setup_args[@]}"} </dev/tty
+  fi
+  exec "$bin_dir/devkit" setup --yes ${setup_args[@]+"${setup_args[@]}"} </dev/null
+}
+
+main() {
+  parse_args "$@"
+  detect_platform
+  check_prerequisites
+  find_python
+  find_data_dir
+  [ "$check_only" = 0 ] || exit 0
+  find_source
+  mkdir -p "$data_dir"
+  if [ -n "$python" ]; then make_venv; else make_micromamba_env; fi
+  install_devkit
+  link_devkit
+  run_devkit_setup
+}
+
+main "$@"
+}
