@@ -12,9 +12,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.fixtures import Isolation
 from tests.support.http_server import FileServer
-from tests.support.install_sh import INSTALL_SH, install
+from tests.support.install_sh import INSTALL_SH, install, path_with_uv, path_without_uv
 from tests.support.world import World
 
 
@@ -22,6 +24,24 @@ def test_help_and_unknown_option() -> None:
     assert "Usage: install.sh" in install("--help").stdout
     bad = install("--bogus")
     assert bad.returncode == 1 and "unknown option --bogus" in bad.stderr
+    bad = install("--check", "--installer", "conda")
+    assert bad.returncode == 1 and "unknown installer conda" in bad.stderr
+
+
+def test_uv_is_the_installer_when_it_is_on_path(tmp_path: Path) -> None:
+    auto = {"DEVKIT_INSTALLER": "auto"}
+    with_uv = install("--check", env={**auto, "PATH": path_with_uv(tmp_path / "uv-bin")})
+    assert with_uv.returncode == 0, with_uv.stderr
+    assert re.search(r"installer: uv \(uv \d+\.\d+", with_uv.stderr)
+    assert f" at {tmp_path / 'uv-bin' / 'uv'})" in with_uv.stderr
+    without = install("--check", env={**auto, "PATH": path_without_uv()})
+    assert "installer: pip (no uv on PATH)" in without.stderr
+    # Asked for by name, uv must be there: no quiet fallback to pip.
+    for asked in (["--installer", "uv-tool"], []):
+        env = {"PATH": path_without_uv(), "DEVKIT_INSTALLER": "uv"}
+        missing = install("--check", *asked, env=env)
+        assert missing.returncode == 1
+        assert "uv is not on PATH (or use --installer pip)" in missing.stderr
 
 
 def test_check_reports_platform_and_prerequisites(isolate: Isolation) -> None:
@@ -173,19 +193,26 @@ def test_without_a_terminal_setup_runs_with_yes(devkit_wheel: Path, isolate: Iso
     assert "pass --repo" in result.stderr
 
 
+@pytest.mark.parametrize("installer", ["pip", "uv"])
 def test_no_python_falls_back_to_micromamba(
-    devkit_wheel: Path, test_world: World, http_server: FileServer, isolate: Isolation
+    installer: str,
+    devkit_wheel: Path,
+    test_world: World,
+    http_server: FileServer,
+    isolate: Isolation,
+    tmp_path: Path,
 ) -> None:
+    path = path_with_uv(tmp_path / "uv-bin") if installer == "uv" else path_without_uv()
     env = {
+        "DEVKIT_INSTALLER": installer,
         "DEVKIT_SOURCE": str(devkit_wheel),
         "DEVKIT_PYTHON": "none",
         "DEVKIT_MICROMAMBA_URL": http_server.base_url,
-        "PATH": os.pathsep.join(
-            p for p in os.environ["PATH"].split(os.pathsep) if p != str(test_world.bin_dir)
-        ),
+        "PATH": os.pathsep.join(p for p in path.split(os.pathsep) if p != str(test_world.bin_dir)),
     }
     result = install("--no-setup", env=env)
     assert result.returncode == 0, result.stderr
+    assert f"/env with {installer}\n" in result.stderr  # uv installs into micromamba's env too
     data = isolate.devkit_home / "data"
     assert (data / "bin" / "micromamba").is_file()  # where `devkit setup` will find it
     assert (data / "env" / "conda-meta").is_dir()

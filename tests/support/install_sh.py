@@ -1,4 +1,4 @@
-"""Running install.sh in tests: devkit's wheel, and the script under bash."""
+"""Running install.sh in tests: devkit's wheel, the script under bash, uv on PATH or not."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_SH = REPO / "install.sh"
+# Where a machine may already name a CA bundle (some set them all to the system's).
+CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT")
+# The uv of the test extra, next to this interpreter.
+UV = Path(sys.executable).parent / "uv"
 
 
 def machine_pip_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -30,17 +34,21 @@ def install(
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
     machine_pip: bool = True,
+    without: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """bash install.sh ARGS (or the script piped as `stdin` to `bash -s -- ARGS`).
 
-    With `machine_pip`, pip reads the machine's index and config; without, the isolation
-    fixture's empty config, so only the indexes `env` names exist.
+    pip is used unless `env` names DEVKIT_INSTALLER, whatever uv the developer's PATH has. With
+    `machine_pip`, pip reads the machine's index and config; without, the isolation fixture's
+    empty config, so only the indexes `env` names exist. `without`: variables to unset.
     """
-    full = dict(os.environ)
+    full = {**os.environ, "DEVKIT_INSTALLER": "pip"}
     full.pop("PIP_NO_INDEX", None)
     if machine_pip:
         full.pop("PIP_CONFIG_FILE", None)
     full.pop("CI", None)
+    for name in without:
+        full.pop(name, None)
     full.update(env or {})
     command = ["bash", "-s", "--", *args] if stdin is not None else ["bash", str(INSTALL_SH), *args]
     return subprocess.run(
@@ -53,3 +61,16 @@ def install(
         check=False,
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )
+
+
+def path_with_uv(folder: Path) -> str:
+    """PATH with a folder holding only uv in front (no other tool of the test venv with it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "uv").symlink_to(UV)
+    return os.pathsep.join([str(folder), path_without_uv()])
+
+
+def path_without_uv() -> str:
+    """PATH without any folder that holds a uv."""
+    folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(f for f in folders if not os.access(Path(f) / "uv", os.X_OK))
