@@ -152,3 +152,10 @@ def test_install_completion_writes_to_this_home(isolate: Isolation) -> None:
     assert "bash completion installed in" in result.stdout
     assert ".bash_completions/devkit.sh" in (isolate.home / ".bashrc").read_text()
     assert (isolate.home / ".bash_completions" / "devkit.sh").is_file()
+
+
+def test_setup_help_names_the_micromamba_mirror() -> None:
+    # Behind a company network GitHub's releases may be out of reach: the help says what to set.
+    result = devkit("setup", "--help")
+    assert result.returncode == 0
+    assert "DEVKIT_MICROMAMBA_URL" in result.stdout
