@@ -26,7 +26,7 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 [server]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
+keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1
 subjectKeyIdentifier = hash
@@ -68,14 +68,16 @@ def make_certificates(folder: Path) -> Certificates:
     def run(*args: str) -> None:
         subprocess.run([command, *args], cwd=folder, check=True, capture_output=True)
 
-    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    rsa = ("-newkey", "rsa:2048", "-nodes")  # RSA: every openssl and LibreSSL makes it alike
     ca_config = config("devkit test CA")
     run(
-        "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "req", "-x509", *rsa, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
         "-config", ca_config, "-extensions", "ca",
     )  # fmt: skip
-    server_config = config("127.0.0.1")
-    run("req", "-new", *ec, "-keyout", "server.key", "-out", "server.csr", "-config", server_config)
+    run(
+        "req", "-new", *rsa, "-keyout", "server.key", "-out", "server.csr",
+        "-config", config("127.0.0.1"),
+    )  # fmt: skip
     run(
         "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
         "-set_serial", "2", "-days", "2", "-out", "server.pem",
