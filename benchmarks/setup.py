@@ -1,12 +1,17 @@
-"""Time `devkit setup --all --jobs J` on N projects against the stand-in's own `micromamba create`.
+"""Time `devkit setup --all --jobs J` on N projects, and install.sh through pip and through uv.
 
 Builds the test world (local channels, the micromamba stand-in on PATH, so no download), a
 monorepo of N api-like projects pushed to a bare git origin, then for each J sets up from a clean
 root prefix and DEVKIT_HOME, and re-runs setup (nothing left to do). Separately times the same N
 `micromamba create` calls one after another; devkit's overhead is the difference at J=1. Every
-create shares one warm package cache. Prints figures, asserts nothing:
+create shares one warm package cache.
 
-    .venv/bin/python benchmarks/setup.py --projects 8 --jobs 1,2,4 --runs 3
+Then times `install.sh --no-setup` with pip and with uv (the test extra's), each from a new home
+and again, against package indexes on 127.0.0.1 holding devkit's wheel and its dependencies
+(fetched once through the machine's pip; see install_timing.py). Prints figures, asserts nothing:
+
+    .venv/bin/python benchmarks/setup.py --projects 8 --jobs 1,2,4 --runs 3 --install-runs 3
+    .venv/bin/python benchmarks/setup.py --only install
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import install_timing
 from harness import (
     create_env,
     devkit_exe,
@@ -49,6 +55,7 @@ from tests.support.world import World, build_world
 DEFAULT_PROJECTS = 8
 DEFAULT_JOBS = (1, 2, 4)
 DEFAULT_RUNS = 3
+DEFAULT_INSTALL_RUNS = 3
 API_DEPENDENCIES = (
     f"python={PYTHON_RUNNING_MINOR}",
     f"fastapi={FASTAPI_VERSION}",
@@ -57,7 +64,8 @@ API_DEPENDENCIES = (
 )
 # Setup clones from a bare file:// origin: its default branch, and git's file transport allowed.
 GIT_CONFIG_EXTRA = '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
-JSON_SCHEMA_VERSION = 1
+# 2: install.sh's timings (`install_sh`); the setup fields are absent with --only install.
+JSON_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -206,13 +214,12 @@ def render(
     return table, figures
 
 
-def to_json(
+def setup_json(
     timings: Sequence[JobsTiming], mm_samples: Sequence[float], projects: int, runs: int
-) -> str:
+) -> dict[str, object]:
     baseline = timings[0]
     mm_ms = statistics.median(mm_samples)
-    return json_report(
-        JSON_SCHEMA_VERSION,
+    return dict(
         projects=projects,
         runs=runs,
         micromamba_sequential={
@@ -250,46 +257,98 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="--jobs values, e.g. 1,2,4",
     )
     parser.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="timed runs each")
+    parser.add_argument(
+        "--install-runs",
+        type=positive_int,
+        default=DEFAULT_INSTALL_RUNS,
+        help="timed install.sh runs per installer",
+    )
+    parser.add_argument(
+        "--only", choices=("setup", "install"), help="time devkit setup or install.sh alone"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser.parse_args(argv)
 
 
+@dataclass(frozen=True)
+class SetupFigures:
+    """The setup part's results: per --jobs timings and the sequential micromamba baseline."""
+
+    timings: list[JobsTiming]
+    mm_samples: list[float]
+
+
+def bench_setup(args: argparse.Namespace, base: Path, console: Console) -> SetupFigures:
+    projects: int = args.projects
+    with console.status("building the test world…"):
+        world = build_world(base / "world")
+        git_config = write_git_config(base / "gitconfig", GIT_CONFIG_EXTRA)
+        env = isolated_env(base, world, git_config)
+        url, env_files = make_origin(base, projects, env)
+        # Warm the shared package cache, so no measured create pays for extraction.
+        micromamba_sequential(world, env, env_files[:1], base / "warm")
+    mm_samples: list[float] = []
+    by_jobs: dict[int, list[SetupRun]] = {jobs: [] for jobs in args.jobs}
+    # Round by round, so a change in the machine's load hits the baseline and each J alike.
+    for run in range(args.runs):
+        with console.status(f"round {run + 1}/{args.runs}: {projects} × micromamba create…"):
+            mm_dir = base / f"mm{run}"
+            mm_samples.append(micromamba_sequential(world, env, env_files, mm_dir))
+            shutil.rmtree(mm_dir, ignore_errors=True)
+        for jobs in args.jobs:
+            with console.status(f"round {run + 1}/{args.runs}: devkit setup --jobs {jobs}…"):
+                run_dir = base / f"jobs{jobs}-run{run}"
+                by_jobs[jobs].append(setup_once(url, jobs, env, run_dir, console))
+    return SetupFigures([summarise(jobs, runs) for jobs, runs in by_jobs.items()], mm_samples)
+
+
+def bench_install(
+    args: argparse.Namespace, base: Path, console: Console
+) -> list[install_timing.InstallTiming]:
+    with console.status("building package indexes (devkit and its dependencies)…"):
+        indexes = install_timing.build_indexes(base / "indexes")
+        world = build_world(base / "install-world")  # isolated_env wants its condarc
+        env = isolated_env(base / "install-env", world)
+    with console.status(f"install.sh × {args.install_runs} per installer…"):
+        timings, failures = install_timing.time_installs(
+            env, indexes, args.install_runs, base / "installs"
+        )
+    for failure in failures:
+        console.print(failure, markup=False)
+    return timings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    projects: int = args.projects
     console = Console(stderr=True)
     with scratch_dir("setup") as base:
-        with console.status("building the test world…"):
-            world = build_world(base / "world")
-            git_config = write_git_config(base / "gitconfig", GIT_CONFIG_EXTRA)
-            env = isolated_env(base, world, git_config)
-            url, env_files = make_origin(base, projects, env)
-            # Warm the shared package cache, so no measured create pays for extraction.
-            micromamba_sequential(world, env, env_files[:1], base / "warm")
-        mm_samples: list[float] = []
-        by_jobs: dict[int, list[SetupRun]] = {jobs: [] for jobs in args.jobs}
-        # Round by round, so a change in the machine's load hits the baseline and each J alike.
-        for run in range(args.runs):
-            with console.status(f"round {run + 1}/{args.runs}: {projects} × micromamba create…"):
-                mm_dir = base / f"mm{run}"
-                mm_samples.append(micromamba_sequential(world, env, env_files, mm_dir))
-                shutil.rmtree(mm_dir, ignore_errors=True)
-            for jobs in args.jobs:
-                with console.status(f"round {run + 1}/{args.runs}: devkit setup --jobs {jobs}…"):
-                    run_dir = base / f"jobs{jobs}-run{run}"
-                    by_jobs[jobs].append(setup_once(url, jobs, env, run_dir, console))
-        timings = [summarise(jobs, runs) for jobs, runs in by_jobs.items()]
+        setup = None if args.only == "install" else bench_setup(args, base, console)
+        installs = [] if args.only == "setup" else bench_install(args, base, console)
     if args.json:
-        print(to_json(timings, mm_samples, projects, args.runs))
+        fields: dict[str, object] = {}
+        if setup is not None:
+            fields |= setup_json(setup.timings, setup.mm_samples, args.projects, args.runs)
+        if installs:
+            fields["install_sh"] = install_timing.to_json(installs)
+        print(json_report(JSON_SCHEMA_VERSION, **fields))
         return 0
-    print_report(
-        render(timings, statistics.median(mm_samples), projects, args.runs),
-        [
+    tables: list[Table] = []
+    notes: list[str] = []
+    if setup is not None:
+        timings = setup.timings
+        tables += render(timings, statistics.median(setup.mm_samples), args.projects, args.runs)
+        notes.append(
             f"speed-up: setup ms at jobs={timings[0].jobs} / setup ms at jobs=J; "
             f"this machine has {os.cpu_count()} CPUs, so jobs beyond that cannot help much; "
             "exit: setup/re-run; envs: envs with a devkit fingerprint after setup"
-        ],
-    )
+        )
+    if installs:
+        tables.append(install_timing.render(installs, args.install_runs))
+        notes.append(
+            "install.sh: cold = a new home (no venv, empty pip/uv caches); re-run = the same "
+            "again; vs pip: pip's cold ms / this installer's"
+        )
+    print_report(tables, notes)
     return 0
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from devkit import __version__
+from tests.support.fixtures import Isolation
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "monorepo"
@@ -115,3 +116,46 @@ def test_verbose_logs_go_to_stderr_only() -> None:
     assert result.returncode == 0
     assert "PORT" in result.stdout
     assert "debug:" not in result.stdout
+
+
+def in_bash(script: str) -> subprocess.CompletedProcess[str]:
+    """`script` run by `bash -c` with $0 = the devkit executable."""
+    # typer names the shell to complete for from the processes devkit runs under (shellingham),
+    # so devkit runs from bash, as a user's would; `$(...)` keeps a bash process between them
+    # (bash would exec a lone command in its place).
+    return subprocess.run(
+        ["bash", "-c", script, str(DEVKIT)],
+        env={**os.environ, "SHELL": "/bin/bash"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_show_completion_prints_a_bash_script_that_completes() -> None:
+    shown = in_bash('out=$("$0" --show-completion) && printf "%s\\n" "$out"')
+    assert shown.returncode == 0, shown.stderr
+    assert "complete -o default -F _devkit_completion devkit" in shown.stdout
+    # Loaded the way a .bashrc would, the script completes devkit's own commands.
+    completed = in_bash(
+        'eval "$("$0" --show-completion)"; COMP_WORDS=(devkit s); COMP_CWORD=1; '
+        '_devkit_completion "$0"; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    assert completed.stdout.split() == ["setup", "shell"], completed.stderr
+
+
+def test_install_completion_writes_to_this_home(isolate: Isolation) -> None:
+    result = in_bash('out=$("$0" --install-completion) && printf "%s\\n" "$out"')
+    assert result.returncode == 0, result.stderr
+    assert "bash completion installed in" in result.stdout
+    assert ".bash_completions/devkit.sh" in (isolate.home / ".bashrc").read_text()
+    assert (isolate.home / ".bash_completions" / "devkit.sh").is_file()
+
+
+def test_setup_help_names_the_micromamba_mirror() -> None:
+    # Behind a company network GitHub's releases may be out of reach: the help says what to set.
+    result = devkit("setup", "--help")
+    assert result.returncode == 0
+    assert "DEVKIT_MICROMAMBA_URL" in result.stdout

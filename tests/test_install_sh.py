@@ -7,66 +7,41 @@ would (through the machine's package index or its configured mirror); everything
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.fixtures import Isolation
 from tests.support.http_server import FileServer
+from tests.support.install_sh import INSTALL_SH, install, path_with_uv, path_without_uv
 from tests.support.world import World
-
-REPO = Path(__file__).resolve().parents[1]
-INSTALL_SH = REPO / "install.sh"
-
-
-@pytest.fixture(scope="session")
-def devkit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """devkit built once per run, as a package spec install.sh can be pointed at."""
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
-        check=True,
-        env=_pip_env(dict(os.environ)),
-    )
-    (wheel,) = out.glob("devkit-*.whl")
-    return wheel
-
-
-def _pip_env(env: dict[str, str]) -> dict[str, str]:
-    # The isolation fixture forbids indexes for test envs; a real install uses the machine's.
-    for name in ("PIP_NO_INDEX", "PIP_CONFIG_FILE"):
-        env.pop(name, None)
-    return env
-
-
-def install(
-    *args: str,
-    env: dict[str, str] | None = None,
-    stdin: str | None = None,
-    script: Path = INSTALL_SH,
-) -> subprocess.CompletedProcess[str]:
-    full = _pip_env({**os.environ, **(env or {})})
-    full.pop("CI", None)
-    command = ["bash", "-s", "--", *args] if stdin is not None else ["bash", str(script), *args]
-    return subprocess.run(
-        command,
-        input=stdin,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
 
 
 def test_help_and_unknown_option() -> None:
     assert "Usage: install.sh" in install("--help").stdout
     bad = install("--bogus")
     assert bad.returncode == 1 and "unknown option --bogus" in bad.stderr
+    bad = install("--check", "--installer", "conda")
+    assert bad.returncode == 1 and "unknown installer conda" in bad.stderr
+
+
+def test_uv_is_the_installer_when_it_is_on_path(tmp_path: Path) -> None:
+    auto = {"DEVKIT_INSTALLER": "auto"}
+    with_uv = install("--check", env={**auto, "PATH": path_with_uv(tmp_path / "uv-bin")})
+    assert with_uv.returncode == 0, with_uv.stderr
+    assert re.search(r"installer: uv \(uv \d+\.\d+", with_uv.stderr)
+    assert f" at {tmp_path / 'uv-bin' / 'uv'})" in with_uv.stderr
+    without = install("--check", env={**auto, "PATH": path_without_uv()})
+    assert "installer: pip (no uv on PATH)" in without.stderr
+    # Asked for by name, uv must be there: no quiet fallback to pip.
+    for asked in (["--installer", "uv-tool"], []):
+        env = {"PATH": path_without_uv(), "DEVKIT_INSTALLER": "uv"}
+        missing = install("--check", *asked, env=env)
+        assert missing.returncode == 1
+        assert "uv is not on PATH (or use --installer pip)" in missing.stderr
 
 
 def test_check_reports_platform_and_prerequisites(isolate: Isolation) -> None:
@@ -78,6 +53,73 @@ def test_check_reports_platform_and_prerequisites(isolate: Isolation) -> None:
     assert f"command: {bin_dir}/devkit (not on PATH yet" in result.stderr
     on_path = install("--check", env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
     assert f"command: {bin_dir}/devkit (on PATH)" in on_path.stderr
+
+
+def tree(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Every path below `root` (links not followed) with its mode, size and mtime."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            info = path.lstat()
+            found[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns)
+    return found
+
+
+def cuts(script: str) -> list[tuple[str, str]]:
+    """(where, prefix): the script cut before every line, and halfway through each statement."""
+    found = []
+    offset = 0
+    for number, line in enumerate(script.splitlines(keepends=True), 1):
+        found.append((f"before line {number}", script[:offset]))
+        if len(line.strip()) > 1 and not line.lstrip().startswith("#"):
+            found.append((f"halfway through line {number}", script[: offset + len(line) // 2]))
+        offset += len(line)
+    # Where a cut once left `ln -sfn <target>` as a whole command: a stray link in the cwd.
+    link = re.search(r'ln -sfn "[^"]+"', script)
+    assert link is not None, "install.sh no longer links with ln -sfn: update this test"
+    found.append(("inside the ln -sfn line, after its target", script[: link.end()]))
+    return found
+
+
+PARSE_ERROR = re.compile(r"^bash: line \d+: (syntax error|unexpected EOF)", re.MULTILINE)
+
+
+def only_comments(prefix: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in prefix.splitlines())
+
+
+def test_a_cut_off_download_runs_nothing(isolate: Isolation, tmp_path: Path) -> None:
+    # `curl | bash` runs what has arrived when the connection drops. Every cut must change
+    # nothing and fail, and fail while bash parses (a syntax error), before any statement runs:
+    # so these runs are quick, and no cut can start half an install. A cut that leaves only the
+    # leading comments is the one exception: it is an empty script, which runs nothing, exit 0.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DEVKIT_HOME"}  # files under HOME
+    # Were a cut to run, it would get this far fast: folders made, then a refused download.
+    env |= {
+        "DEVKIT_SOURCE": str(tmp_path / "devkit.whl"),
+        "DEVKIT_PYTHON": "none",
+        "DEVKIT_MICROMAMBA_URL": "http://127.0.0.1:9",
+        "LC_ALL": "C",  # bash's messages in English
+    }
+    before = (tree(isolate.home), tree(cwd))
+    script = INSTALL_SH.read_text()
+    for where, prefix in cuts(script):
+        run = subprocess.run(
+            ["bash"], input=prefix, cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
+        assert (tree(isolate.home), tree(cwd)) == before, f"cut {where} changed files"
+        if only_comments(prefix):
+            assert (run.returncode, run.stderr) == (0, ""), where
+        else:
+            assert run.returncode != 0, f"cut {where} exited 0"
+            # bash 5 says "unexpected EOF while looking for matching `}'", bash 3.2 (macOS)
+            # "syntax error: unexpected end of file"; a statement that ran would have said more.
+            assert PARSE_ERROR.search(run.stderr), f"cut {where} ran: {run.stderr}"
+            assert "devkit-install:" not in run.stderr and run.stdout == "", where
+    assert subprocess.run(["bash", "-n", str(INSTALL_SH)], check=False).returncode == 0
 
 
 def fake_bin(tmp_path: Path, programs: dict[str, str], keep: tuple[str, ...]) -> str:
@@ -151,19 +193,26 @@ def test_without_a_terminal_setup_runs_with_yes(devkit_wheel: Path, isolate: Iso
     assert "pass --repo" in result.stderr
 
 
+@pytest.mark.parametrize("installer", ["pip", "uv"])
 def test_no_python_falls_back_to_micromamba(
-    devkit_wheel: Path, test_world: World, http_server: FileServer, isolate: Isolation
+    installer: str,
+    devkit_wheel: Path,
+    test_world: World,
+    http_server: FileServer,
+    isolate: Isolation,
+    tmp_path: Path,
 ) -> None:
+    path = path_with_uv(tmp_path / "uv-bin") if installer == "uv" else path_without_uv()
     env = {
+        "DEVKIT_INSTALLER": installer,
         "DEVKIT_SOURCE": str(devkit_wheel),
         "DEVKIT_PYTHON": "none",
         "DEVKIT_MICROMAMBA_URL": http_server.base_url,
-        "PATH": os.pathsep.join(
-            p for p in os.environ["PATH"].split(os.pathsep) if p != str(test_world.bin_dir)
-        ),
+        "PATH": os.pathsep.join(p for p in path.split(os.pathsep) if p != str(test_world.bin_dir)),
     }
     result = install("--no-setup", env=env)
     assert result.returncode == 0, result.stderr
+    assert f"/env with {installer}\n" in result.stderr  # uv installs into micromamba's env too
     data = isolate.devkit_home / "data"
     assert (data / "bin" / "micromamba").is_file()  # where `devkit setup` will find it
     assert (data / "env" / "conda-meta").is_dir()
@@ -181,7 +230,7 @@ def test_bad_checksum_in_the_fallback_installs_nothing(
     server = FileServer(mirror).start()
     try:
         env = {
-            "DEVKIT_SOURCE": "devkit",
+            "DEVKIT_SOURCE": "devkit-monorepo",
             "DEVKIT_PYTHON": "none",
             "DEVKIT_MICROMAMBA_URL": server.base_url,
         }

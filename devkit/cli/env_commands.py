@@ -14,7 +14,10 @@ _SETUP_HELP = (
     "From a bare machine to working envs: install micromamba, clone the monorepo, create "
     "every chosen project's env from its environment.yml, and wire shell activation.\n\n"
     "Interactive on a terminal; fully scriptable with flags; safe to re-run (what is done is "
-    "skipped)."
+    "skipped).\n\n"
+    "micromamba comes from GitHub's releases unless DEVKIT_MICROMAMBA_URL names a mirror: a "
+    "folder URL holding micromamba-<platform> and micromamba-<platform>.sha256 (https, or "
+    "http to localhost)."
 )
 _RUN_HELP = (
     "Run a project's service in its env with the variables from its .env, like production."

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.home_guard import snapshot, touched
 from tests.support.http_server import FileServer
+from tests.support.install_sh import build_wheel
 from tests.support.monorepo import GitOrigin, Monorepo, build_sample_monorepo, make_origin
 from tests.support.world import World, build_world
 
@@ -46,6 +47,12 @@ class Isolation:
 def test_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """Channels, condarc, the micromamba launcher and release downloads, built once."""
     return build_world(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture(scope="session")
+def devkit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """devkit's wheel (devkit_monorepo-*.whl), built from this checkout once per run."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="session")

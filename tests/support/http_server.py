@@ -1,8 +1,9 @@
-"""A loopback HTTP file server (stdlib), standing in for GitHub releases or a company mirror."""
+"""A loopback HTTP(S) file server (stdlib), standing in for GitHub releases or a company mirror."""
 
 from __future__ import annotations
 
 import functools
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -26,18 +27,22 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @dataclass
 class FileServer:
-    """Serves `directory` on 127.0.0.1 at an ephemeral port; `requests` logs each path asked."""
+    """Serves `directory` on 127.0.0.1 at an ephemeral port; `requests` logs each path asked.
+
+    With `tls` (a server context, see tls.py) it speaks HTTPS only.
+    """
 
     directory: Path
     requests: list[str] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None
     _server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
-        """http://127.0.0.1:<port> (no trailing slash)."""
+        """http(s)://127.0.0.1:<port> (no trailing slash)."""
         assert self._server is not None, "server not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         """The URL of a file below `directory`."""
@@ -49,6 +54,10 @@ class FileServer:
         bound = type("_BoundHandler", (_QuietHandler,), {"requests": self.requests})
         handler = functools.partial(bound, directory=str(self.directory))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if self.tls is not None:
+            # A client that rejects the certificate fails the handshake in accept(), which the
+            # server shrugs off (an OSError there just drops that connection).
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
