@@ -35,6 +35,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import math
 import os
 import platform
 import pstats
@@ -82,6 +83,8 @@ DEFAULT_SAMPLE = 20
 DEFAULT_TIMEOUT_S = 900.0
 DEFAULT_PROFILE_SIZE = 100
 PROFILE_TOP = 15
+# devkit's entry chain every call goes through: left out of the cumulative list.
+ENTRY_CHAIN = ("devkit/__main__.py", "devkit/cli/__init__.py")
 TARGET_MS_AT_100 = 1000.0
 TARGET_SPEEDUP = 20.0
 # Linear growth: the cost of each project added from 100 to 1000 stays within this factor of
@@ -363,13 +366,19 @@ def load_examples() -> list[Example]:
     return [load_example(name, config) for name in EXAMPLES]
 
 
-def dotenv_text(example_text: str, project: str) -> str:
-    """A filled-in .env from .env.example: each `changeme` becomes a per-project value."""
+def dotenv_text(example: Example, example_text: str, project: str) -> str:
+    """A filled-in .env from .env.example: each `changeme` becomes the value the deploy
+    workflow gives the variable (PROJECT_ID=acme-data), else a token of this project's own."""
+    deployed: dict[str, str] = {}
+    for kind, text in example.workflows:
+        if kind == "deploy.yml":
+            deployed = dict(re.findall(r"(?:^|[\s,])([A-Z_][A-Z0-9_]*)=([\w.-]+)(?=[,\s])", text))
     lines = []
     for line in example_text.splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#") and value.strip() == "changeme":
-            line = f"{key}={key.lower().replace('_', '-')}-{project}-0123456789"
+            fallback = f"{key.lower().replace('_', '-')}-{project}-0123456789"
+            line = f"{key}={deployed.get(key, fallback)}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -417,7 +426,8 @@ def generate_monorepo(
             target.write_text(text if relative.endswith(".py") else example.rename(text, name))
             if executable:
                 target.chmod(0o755)
-        (folder / ".env").write_text(dotenv_text((folder / ".env.example").read_text(), name))
+        env_example = (folder / ".env.example").read_text()
+        (folder / ".env").write_text(dotenv_text(example, env_example, name))
         for kind, text in example.workflows:
             (workflows / f"{name}-{kind}").write_text(example.rename(text, name))
         if example.run:
@@ -563,18 +573,33 @@ def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) ->
 
 
 def profile_doctor(repo: Path, env: dict[str, str], out: Path, timeout: float) -> str:
-    """Run one doctor under cProfile into `out`; its top functions by cumulative time."""
+    """Run one doctor under cProfile into `out`; the summary of its profile."""
     argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "devkit"]
     argv += ["--root", str(repo), "doctor", "--no-drift"]
     subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
+    return profile_summary(out)
+
+
+def profile_summary(out: Path) -> str:
+    """A profile's top devkit functions by cumulative time, and top functions by own time."""
     stats = pstats.Stats(str(out))
     rows: list[tuple[float, float, int, str]] = []
-    for (file, line, function), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+    entries = stats.stats.items()  # type: ignore[attr-defined]
+    for (file, line, function), (_, calls, own, cumulative, _) in entries:
         where = function if file == "~" else f"{shorten(file)}:{line}:{function}"
         rows.append((cumulative, own, calls, where))
-    rows.sort(reverse=True)
-    lines = [f"{'cumtime s':>10} {'tottime s':>10} {'calls':>9}  function"]
-    lines += [f"{c:10.3f} {t:10.3f} {n:9d}  {w}" for c, t, n, w in rows[:PROFILE_TOP]]
+    total = max(c for c, _, _, _ in rows)
+    header = f"{'cumtime s':>10} {'tottime s':>10} {'calls':>9}  function"
+    inner = [
+        r for r in rows if r[3].startswith("devkit/") and not any(p in r[3] for p in ENTRY_CHAIN)
+    ]
+    by_cumulative = sorted(inner, reverse=True)
+    by_own = sorted(rows, key=lambda r: r[1], reverse=True)
+    lines = [f"total {total:.2f} s under cProfile; devkit's functions by cumulative time:"]
+    lines.append(header)
+    lines += [f"{c:10.3f} {t:10.3f} {n:9d}  {w}" for c, t, n, w in by_cumulative[:PROFILE_TOP]]
+    lines += ["all functions by own time:", header]
+    lines += [f"{c:10.3f} {t:10.3f} {n:9d}  {w}" for c, t, n, w in by_own[:PROFILE_TOP]]
     return "\n".join(lines)
 
 
@@ -625,12 +650,10 @@ def scaling_rows(timings: Sequence[Timing], command: str, cpu: bool) -> list[tup
         intercept = value(a) - a.projects * (value(b) - value(a)) / (b.projects - a.projects)
         rows.append((f"intercept from {a.projects}→{b.projects}", f"{intercept:.0f} ms"))
     for a, b in itertools.pairwise(done):
-        rows.append(
-            (
-                f"t({b.projects})/t({a.projects}) ({b.projects // a.projects}× projects)",
-                f"{value(b) / value(a):.2f}×",
-            )
-        )
+        growth = value(b) / value(a)
+        exponent = math.log(growth) / math.log(b.projects / a.projects)
+        label = f"t({b.projects})/t({a.projects}), as N^k"
+        rows.append((label, f"{growth:.2f}×, k={exponent:.2f}"))
     return rows
 
 
