@@ -3,7 +3,8 @@
 The generator mirrors `examples/monorepo` (itself built from the team's setup write-up). Project
 i is a copy of `address-api` (the write-up's environment.yml: pinned, conda-forge mixed with
 anaconda and defaults, a `pip:` section) or of `ingest` (conda-forge only, a `pip:` section),
-alternately, named `<example>-<i>`: environment.yml, .env.example and a filled-in .env, Dockerfile,
+alternately, named `<example>-<i>`: environment.yml, .env.example and a filled-in .env (the
+deploy's values where it sets them, a token of the project's own otherwise), Dockerfile,
 entrypoint.sh (executable), cloudbuild.yaml, .pylintrc, main.py, pkg/, tests/, plus its two
 workflows `.github/workflows/<name>-checks.yml` and `<name>-deploy.yml` with their `paths:`
 filters and `working-directory`. The example's name is replaced by the project's in every file
