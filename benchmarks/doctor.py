@@ -1,33 +1,62 @@
-"""Time `devkit doctor --json` on 10, 100 and 1000 projects against `micromamba list` per env.
+"""Time `devkit doctor --no-drift` and `devkit ls` on monorepos laid out as the team's.
 
-Builds the test world (local channels, the micromamba stand-in) in a temp dir, creates one real
-env for the sample `api` project and copies its prefix once per generated project, so every
-project has a current env (fingerprint written: no drift). Prints figures, asserts nothing:
+The generator mirrors `examples/monorepo` (itself built from the team's setup write-up). Project
+i is a copy of `address-api` (the write-up's environment.yml: pinned, conda-forge mixed with
+anaconda and defaults, a `pip:` section) or of `ingest` (conda-forge only, a `pip:` section),
+alternately, named `<example>-<i>`: environment.yml, .env.example and a filled-in .env (the
+deploy's values where it sets them, a token of the project's own otherwise), Dockerfile,
+entrypoint.sh (executable), cloudbuild.yaml, .pylintrc, main.py, pkg/, tests/, plus its two
+workflows `.github/workflows/<name>-checks.yml` and `<name>-deploy.yml` with their `paths:`
+filters and `working-directory`. The example's name is replaced by the project's in every file
+but the Python ones; devkit.yaml gives each `address-api` copy the example's run command. The
+repo is committed and pushed to a bare origin (upstream set), as a clone would be.
 
-    .venv/bin/python benchmarks/doctor.py --sizes 10,100,1000 --runs 3
+A share of the projects (--env-share) have an env. Envs are written, not solved (the test world's
+channels lack most of the write-up's packages): one template prefix per example holds a
+conda-meta record for every conda pin of its file plus the packages such a solve brings in
+(~210 records for address-api, ~120 for ingest, with file lists), bin/python and the pip
+dist-infos. Each project's prefix hard-links those records and gets devkit's fingerprint of its
+own environment.yml, so doctor sees envs built by devkit, current and matching their pins.
+
+Every command runs as a whole process in an isolated home (HOME, XDG_*, DEVKIT_HOME,
+MAMBA_ROOT_PREFIX, CONDARC and git config under a temp dir; the test world's micromamba stand-in
+on PATH). Prints wall and CPU medians (CPU: user+sys of the finished children, git included),
+the least-squares slope (ms per project) and intercept (fixed cost), the slopes between sizes
+and the growth from one size to the next. Prints figures, asserts nothing:
+
+    .venv/bin/python benchmarks/doctor.py --sizes 10,100,1000 --runs 3 --large-runs 1
+
+`--profile FILE` also runs one doctor at --profile-size projects under cProfile and prints its
+top functions by cumulative time.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
+import math
+import os
+import platform
+import pstats
+import re
+import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from harness import (
-    create_env,
     devkit_exe,
     int_list,
     isolated_env,
     json_report,
-    ms_since,
     non_negative_int,
     positive_int,
     print_report,
@@ -37,42 +66,250 @@ from harness import (
 from rich.console import Console
 from rich.table import Table
 
-from tests.support.monorepo import build_sample_monorepo, environment_yml
+from tests.support.channel import base_interpreter
 from tests.support.world import World, build_world
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = REPO_ROOT / "examples" / "monorepo"
+EXAMPLES = ("address-api", "ingest")  # project i copies EXAMPLES[(i - 1) % 2]
+WORKFLOWS = ("checks.yml", "deploy.yml")
 DEFAULT_SIZES = (10, 100, 1000)
+LARGE_SIZE = 1000  # sizes from here on take --large-runs and --large-warmups
 DEFAULT_RUNS = 3
+DEFAULT_LARGE_RUNS = 1
 DEFAULT_WARMUPS = 1
+DEFAULT_LARGE_WARMUPS = 0
+DEFAULT_ENV_SHARE = 0.5
 DEFAULT_SAMPLE = 20
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 900.0
+DEFAULT_PROFILE_SIZE = 100
+PROFILE_TOP = 15
+# devkit's entry chain every call goes through: left out of the cumulative list.
+ENTRY_CHAIN = ("devkit/__main__.py", "devkit/cli/__init__.py")
 TARGET_MS_AT_100 = 1000.0
 TARGET_SPEEDUP = 20.0
 # Linear growth: the cost of each project added from 100 to 1000 stays within this factor of
 # the cost of each project added from 10 to 100.
 TARGET_SLOPE_RATIO = 1.5
-JSON_SCHEMA_VERSION = 1
-PROJECT_FILES = ("main.py", ".env.example", ".env")
+JSON_SCHEMA_VERSION = 2
+_SUMMARY = re.compile(r"Summary: (\d+) ok, (\d+) warnings?, (\d+) failed, (\d+) skipped")
+
+# ---------------------------------------------------------------------------------------------
+# The envs: what a solve of each example's file installs, written as conda-meta records.
+
+PYTHON_MINOR = "3.9"
+PYTHON_VERSION = "3.9.18"  # what `python=3.9` solves to
+# Conda packages of the address-api solve that come from `anaconda` rather than conda-forge
+# (its file lists both, and CI solves with channel-priority disabled).
+FROM_ANACONDA = frozenset({"pyarrow"})
+# Packages every solve of these files brings in (conda-forge names, linux-64 flavoured).
+_COMMON = """
+_libgcc_mutex=0.1 _openmp_mutex=4.5 bzip2=1.0.8 ca-certificates=2022.12.7
+ld_impl_linux-64=2.39 libblas=3.9.0 libcblas=3.9.0 libffi=3.4.2 libgcc-ng=12.2.0
+libgfortran-ng=12.2.0 libgfortran5=12.2.0 libgomp=12.2.0 liblapack=3.9.0 libnsl=2.0.0
+libopenblas=0.3.21 libsqlite=3.40.0 libstdcxx-ng=12.2.0 libuuid=2.32.1 libzlib=1.2.13
+ncurses=6.3 openssl=3.0.7 readline=8.1.2 tk=8.6.12 tzdata=2022g xz=5.2.6 setuptools=65.6.3
+wheel=0.38.4 six=1.16.0 python-dateutil=2.8.2 pytz=2022.7 python_abi=3.9 certifi=2022.12.7
+charset-normalizer=2.1.1 idna=3.4 requests=2.28.1 urllib3=1.26.13 aiohttp=3.8.3 attrs=22.2.0
+click=8.1.3 starlette=0.19.1 anyio=3.6.2 h11=0.14.0 typing_extensions=4.4.0
+google-auth=2.15.0 google-api-core=2.11.0 googleapis-common-protos=1.57.0 protobuf=4.21.12
+grpcio=1.51.1 cachetools=5.2.0 rsa=4.9 pyasn1=0.4.8 pyasn1-modules=0.2.7 astroid=2.9.3
+isort=5.11.4 mccabe=0.6.1 platformdirs=2.6.0 tomli=2.0.1 pluggy=1.0.0 iniconfig=1.1.1
+packaging=22.0 nodejs=18.12.1 arrow-cpp=8.0.0
+"""
+COMMON_PACKAGES = tuple(tuple(p.split("=", 1)) for p in _COMMON.split())
+# Records an env of each example holds in all (pins, common packages, then fillers named
+# `lib<example>-dep<k>` standing for the rest of the solve: gdal, proj, the arrow stack, ...).
+ENV_RECORDS = {"address-api": 210, "ingest": 120}
+# Files a record lists: real records list every file of the package (python's thousands).
+RECORD_FILES = {"python": 3000, "pandas": 1000, "numpy": 600, "nodejs": 400, "arrow-cpp": 400}
+DEFAULT_RECORD_FILES = 40
+NOT_PYTHON = re.compile(r"^(_|lib|ld_impl|ca-certificates|bzip2|ncurses|openssl|readline|tk$|xz$)")
+_PIN = re.compile(r"^([A-Za-z0-9_.-]+)\s*(==|=)\s*([^\s=]+)$")
 
 
 @dataclass(frozen=True)
-class SizeTiming:
-    """Doctor's wall times on one generated monorepo, and what its last run reported."""
+class Package:
+    """One conda package an env holds."""
 
-    projects: int
-    samples_ms: tuple[float, ...]
-    exit_code: int
-    env_not_ok: int  # env.* results that are not "ok" (should be 0: no drift)
-    timed_out: bool = False  # a run hit --timeout: no median, and larger sizes are not run
-
-    @property
-    def median_ms(self) -> float:
-        if self.timed_out or not self.samples_ms:
-            return float("inf")
-        return statistics.median(self.samples_ms)
+    name: str
+    version: str
+    channel: str
+    files: int
 
     @property
-    def ms_per_project(self) -> float:
-        return self.median_ms / self.projects
+    def is_python_lib(self) -> bool:
+        return self.name != "python" and not NOT_PYTHON.match(self.name)
+
+
+def native_subdir() -> str:
+    """This machine's conda platform (records say where they were built for)."""
+    system = {"Linux": "linux", "Darwin": "osx"}.get(platform.system(), "linux")
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64"):
+        return f"{system}-64"
+    return "osx-arm64" if system == "osx" else f"{system}-aarch64"
+
+
+def pinned_version(name: str, operator: str, version: str) -> str:
+    """A version a solve picks for `name=version` (fuzzy) or `name==version` (exact)."""
+    if name == "python":
+        return PYTHON_VERSION
+    if operator == "=" and version.count(".") < 2:
+        return f"{version}.0"  # `pandas-stubs=1.2` is 1.2.*
+    return version
+
+
+def env_packages(example: str, environment: dict[str, object]) -> list[Package]:
+    """Every conda package a solve of the example's file installs (its pins satisfied)."""
+    channels = environment.get("channels") or []
+    assert isinstance(channels, list)
+    mixed = "anaconda" in channels
+    found: dict[str, Package] = {}
+    deps = environment.get("dependencies") or []
+    assert isinstance(deps, list)
+    for dep in deps:
+        match = _PIN.match(dep) if isinstance(dep, str) else None
+        if match is None:
+            continue
+        name, operator, version = match.groups()
+        channel = "anaconda" if mixed and name in FROM_ANACONDA else "conda-forge"
+        files = RECORD_FILES.get(name, DEFAULT_RECORD_FILES)
+        found[name] = Package(name, pinned_version(name, operator, version), channel, files)
+    for name, version in COMMON_PACKAGES:
+        files = RECORD_FILES.get(name, DEFAULT_RECORD_FILES)
+        found.setdefault(name, Package(name, version, "conda-forge", files))
+    filler = 0
+    while len(found) < ENV_RECORDS[example]:
+        filler += 1
+        name = f"lib{example}-dep{filler}"
+        found[name] = Package(name, "1.0.0", "conda-forge", DEFAULT_RECORD_FILES)
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+def pip_requirements(environment: dict[str, object]) -> list[tuple[str, str]]:
+    """`name==version` requirements of the file's `pip:` section."""
+    found: list[tuple[str, str]] = []
+    for dep in environment.get("dependencies") or []:  # type: ignore[union-attr]
+        if isinstance(dep, dict):
+            for requirement in dep.get("pip") or []:
+                name, _, version = str(requirement).partition("==")
+                found.append((name.strip(), version.strip()))
+    return found
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def package_files(package: Package) -> list[str]:
+    """The paths a record lists, shaped like the package's kind."""
+    if package.name == "python":
+        site = f"lib/python{PYTHON_MINOR}"
+        return ["bin/python", "bin/python3", f"bin/python{PYTHON_MINOR}"] + [
+            f"{site}/stdlib{i // 100:02d}/module{i:04d}.py" for i in range(package.files - 3)
+        ]
+    if package.is_python_lib:
+        module = package.name.replace("-", "_")
+        site = f"lib/python{PYTHON_MINOR}/site-packages"
+        info = f"{site}/{module}-{package.version}.dist-info"
+        return [f"{info}/{n}" for n in ("INSTALLER", "METADATA", "RECORD")] + [
+            f"{site}/{module}/part{i:04d}.py" for i in range(package.files - 3)
+        ]
+    return [f"lib/{package.name}/file{i:04d}" for i in range(package.files - 1)] + [
+        f"lib/lib{package.name}.so"
+    ]
+
+
+def record_json(package: Package, subdir: str) -> tuple[str, str]:
+    """(file name, text) of the conda-meta record micromamba writes for `package`."""
+    py = PYTHON_MINOR.replace(".", "")
+    digest = _digest(package.name, package.version, package.channel)
+    if package.name == "python":
+        build = f"h{digest[:7]}_0_cpython"
+    elif package.is_python_lib:
+        build = f"py{py}h{digest[:7]}_0"
+    else:
+        build = f"h{digest[:7]}_0"
+    fn = f"{package.name}-{package.version}-{build}.tar.bz2"
+    channel = f"https://conda.anaconda.org/{package.channel}/{subdir}"
+    files = package_files(package)
+    depends = [f"python >={PYTHON_MINOR},<3.10.0a0", f"python_abi {PYTHON_MINOR}.* *_cp{py}"]
+    record = {
+        "build": build,
+        "build_number": 0,
+        "depends": depends if package.is_python_lib else ["libgcc-ng >=12"],
+        "license": "BSD-3-Clause",
+        "md5": digest[:32],
+        "name": package.name,
+        "sha256": digest,
+        "size": 1000 * package.files,
+        "subdir": subdir,
+        "timestamp": 1670000000000,
+        "version": package.version,
+        "fn": fn,
+        "url": f"{channel}/{fn}",
+        "channel": channel,
+        "extracted_package_dir": f"/opt/pkgs/{fn.removesuffix('.tar.bz2')}",
+        "requested_specs": [],
+        "files": files,
+        "paths_data": {
+            "paths_version": 1,
+            "paths": [
+                {
+                    "_path": path,
+                    "path_type": "hardlink",
+                    "sha256": _digest(fn, path),
+                    "size_in_bytes": 1000 + index,
+                }
+                for index, path in enumerate(files)
+            ],
+        },
+        "link": {"source": f"/opt/pkgs/{fn.removesuffix('.tar.bz2')}", "type": 1},
+    }
+    return f"{fn.removesuffix('.tar.bz2')}.json", json.dumps(record, indent=2)
+
+
+@dataclass(frozen=True)
+class EnvTemplate:
+    """What every env of one example holds: records to link, dist-info folders to make."""
+
+    meta: Path  # a conda-meta folder of records
+    dist_infos: tuple[str, ...]  # folder names under site-packages
+
+    def install(self, prefix: Path) -> None:
+        """Lay the env out at `prefix` (records hard-linked, copied across file systems)."""
+        meta = prefix / "conda-meta"
+        meta.mkdir(parents=True)
+        for record in self.meta.iterdir():
+            try:
+                os.link(record, meta / record.name)
+            except OSError:
+                shutil.copyfile(record, meta / record.name)
+        (prefix / "bin").mkdir()
+        (prefix / "bin" / "python").symlink_to(base_interpreter())
+        site = prefix / "lib" / f"python{PYTHON_MINOR}" / "site-packages"
+        for name in self.dist_infos:
+            (site / name).mkdir(parents=True)
+
+
+def build_env_template(dest: Path, example: str, environment: dict[str, object]) -> EnvTemplate:
+    """Write the records of the example's solve under `dest/conda-meta`."""
+    meta = dest / "conda-meta"
+    meta.mkdir(parents=True)
+    packages = env_packages(example, environment)
+    subdir = native_subdir()
+    for package in packages:
+        name, text = record_json(package, subdir)
+        (meta / name).write_text(text, encoding="utf-8")
+    dist_infos = [
+        f"{p.name.replace('-', '_')}-{p.version}.dist-info" for p in packages if p.is_python_lib
+    ]
+    dist_infos += [
+        f"{name.replace('-', '_')}-{version}.dist-info"
+        for name, version in pip_requirements(environment)
+    ]
+    return EnvTemplate(meta, tuple(dist_infos))
 
 
 def write_fingerprint(prefix: Path, env_file: Path) -> None:
@@ -84,72 +321,243 @@ def write_fingerprint(prefix: Path, env_file: Path) -> None:
     (prefix / "conda-meta" / "devkit-source").write_text(json.dumps(record), encoding="utf-8")
 
 
-def project_name(index: int) -> str:
-    return f"svc{index:04d}"
+# ---------------------------------------------------------------------------------------------
+# The monorepo: examples/monorepo's projects and workflows, once per generated project.
+
+
+@dataclass(frozen=True)
+class Example:
+    """One project of examples/monorepo: its files and workflows, ready to be renamed."""
+
+    name: str
+    files: tuple[tuple[str, str, bool], ...]  # relative path, text, executable
+    workflows: tuple[tuple[str, str], ...]  # "checks.yml"/"deploy.yml", text
+    environment: dict[str, object]
+    run: str | None  # the run command examples/monorepo/devkit.yaml gives it
+
+    def rename(self, text: str, project: str) -> str:
+        """The example's name replaced by `project` wherever it stands as a name."""
+        return re.sub(rf"(?<![\w.-]){re.escape(self.name)}(?![\w-])", project, text)
+
+
+def load_example(name: str, config: dict[str, object]) -> Example:
+    folder = SAMPLE / "projects" / name
+    files = tuple(
+        (
+            path.relative_to(folder).as_posix(),
+            path.read_text(encoding="utf-8"),
+            os.access(path, os.X_OK),
+        )
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    workflows = tuple(
+        (kind, (SAMPLE / ".github" / "workflows" / f"{name}-{kind}").read_text(encoding="utf-8"))
+        for kind in WORKFLOWS
+    )
+    environment = yaml.safe_load((folder / "environment.yml").read_text(encoding="utf-8"))
+    projects = config.get("projects") or {}
+    entry = projects.get(name) if isinstance(projects, dict) else None
+    run = entry.get("run") if isinstance(entry, dict) else None
+    return Example(name, files, workflows, environment, run)
+
+
+def load_examples() -> list[Example]:
+    config = yaml.safe_load((SAMPLE / "devkit.yaml").read_text(encoding="utf-8")) or {}
+    return [load_example(name, config) for name in EXAMPLES]
+
+
+def dotenv_text(example: Example, example_text: str, project: str) -> str:
+    """A filled-in .env from .env.example: each `changeme` becomes the value the deploy
+    workflow gives the variable (PROJECT_ID=acme-data), else a token of this project's own."""
+    deployed: dict[str, str] = {}
+    for kind, text in example.workflows:
+        if kind == "deploy.yml":
+            deployed = dict(re.findall(r"(?:^|[\s,])([A-Z_][A-Z0-9_]*)=([\w.-]+)(?=[,\s])", text))
+    lines = []
+    for line in example_text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and value.strip() == "changeme":
+            fallback = f"{key.lower().replace('_', '-')}-{project}-0123456789"
+            line = f"{key}={deployed.get(key, fallback)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def project_names(count: int, examples: Sequence[Example]) -> Iterator[tuple[str, Example]]:
+    for index in range(1, count + 1):
+        example = examples[(index - 1) % len(examples)]
+        yield f"{example.name}-{index:04d}", example
+
+
+def has_env(index: int, share: float) -> bool:
+    """Whether project `index` (from 1) has an env: about share × N of them, spread evenly
+    over pairs of projects, so each example gets its share."""
+    pair = (index - 1) // len(EXAMPLES) + 1
+    return int(pair * share) > int((pair - 1) * share)
+
+
+def git(repo: Path, env: dict[str, str], *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def generate_monorepo(
-    dest: Path, count: int, template: Path, root_prefix: Path, env: dict[str, str]
-) -> None:
-    """`count` copies of the api project, each naming its own env, plus that env; committed."""
-    data = yaml.safe_load((template / "environment.yml").read_text())
+    dest: Path,
+    count: int,
+    examples: Sequence[Example],
+    env_templates: dict[str, EnvTemplate],
+    share: float,
+    root_prefix: Path,
+    env: dict[str, str],
+) -> list[Path]:
+    """Write and push the monorepo of `count` projects; return the prefixes of its envs."""
     projects = dest / "projects"
+    workflows = dest / ".github" / "workflows"
     projects.mkdir(parents=True)
-    (dest / ".gitignore").write_text(".env\n__pycache__/\n")
-    template_prefix = root_prefix / "envs" / "api"
-    for index in range(1, count + 1):
-        name = project_name(index)
+    workflows.mkdir(parents=True)
+    shutil.copyfile(SAMPLE / ".gitignore", dest / ".gitignore")
+    (dest / "README.md").write_text(f"# Monorepo\n\n{count} services live in `projects/`.\n")
+    config: dict[str, object] = {"projects_dir": "projects", "projects": {}}
+    prefixes: list[Path] = []
+    for index, (name, example) in enumerate(project_names(count, examples), start=1):
         folder = projects / name
-        folder.mkdir()
-        for file_name in PROJECT_FILES:
-            shutil.copyfile(template / file_name, folder / file_name)
-        env_file = folder / "environment.yml"
-        env_file.write_text(environment_yml(name, data["dependencies"], data["channels"]))
-        prefix = root_prefix / "envs" / name
-        if not prefix.exists():
-            shutil.copytree(template_prefix, prefix, symlinks=True)
-        # Envs are shared across sizes; the fingerprint names this monorepo's file.
-        write_fingerprint(prefix, env_file)
-    for git_args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "gen")):
-        subprocess.run(["git", *git_args], cwd=dest, env=env, check=True, capture_output=True)
+        for relative, text, executable in example.files:
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text if relative.endswith(".py") else example.rename(text, name))
+            if executable:
+                target.chmod(0o755)
+        env_example = (folder / ".env.example").read_text()
+        (folder / ".env").write_text(dotenv_text(example, env_example, name))
+        for kind, text in example.workflows:
+            (workflows / f"{name}-{kind}").write_text(example.rename(text, name))
+        if example.run:
+            config["projects"][name] = {"run": example.run}  # type: ignore[index]
+        if has_env(index, share):
+            prefix = root_prefix / "envs" / name
+            if not prefix.exists():
+                env_templates[example.name].install(prefix)
+            # Envs are shared across sizes; the fingerprint names this monorepo's file.
+            write_fingerprint(prefix, folder / "environment.yml")
+            prefixes.append(prefix)
+    (dest / "devkit.yaml").write_text(
+        "# devkit.yaml — optional; every key has a default\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
+    origin = dest.parent / f"{dest.name}-origin.git"
+    git(dest.parent, env, "init", "-q", "--bare", "-b", "main", str(origin))
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("add", "-A"),
+        ("commit", "-q", "-m", "generated monorepo"),
+        ("remote", "add", "origin", str(origin)),
+        ("push", "-q", "-u", "origin", "main"),
+    ):
+        git(dest, env, *args)
+    return prefixes
 
 
-def time_doctor(
+# ---------------------------------------------------------------------------------------------
+# Timing.
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One whole-process run."""
+
+    wall_ms: float
+    cpu_ms: float  # user + sys of the process and the children it waited for
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Runs of one command on one monorepo, and what its last run said."""
+
+    command: str  # "doctor" or "ls"
+    projects: int
+    envs: int
+    samples: tuple[Sample, ...]
+    exit_code: int
+    outcome: str  # doctor: its summary counts; ls: the env states
+    timed_out: bool = False
+
+    @property
+    def wall_ms(self) -> float:
+        if self.timed_out or not self.samples:
+            return float("inf")
+        return statistics.median(s.wall_ms for s in self.samples)
+
+    @property
+    def cpu_ms(self) -> float:
+        if self.timed_out or not self.samples:
+            return float("inf")
+        return statistics.median(s.cpu_ms for s in self.samples)
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(
     argv: Sequence[str], env: dict[str, str], timeout: float
-) -> tuple[float, int, int] | None:
-    """One doctor run: wall ms, exit code, env.* results that are not ok; None on timeout."""
+) -> tuple[Sample, subprocess.CompletedProcess[str]] | None:
+    """One run, timed: wall and the CPU of the children it reaped; None on timeout."""
+    cpu = children_cpu_s()
     start = time.perf_counter()
     try:
-        done = subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, check=False, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return None
-    elapsed_ms = ms_since(start)
+    wall = time.perf_counter() - start
+    return Sample(wall * 1000.0, (children_cpu_s() - cpu) * 1000.0), done
+
+
+def doctor_outcome(stdout: str) -> str:
+    match = _SUMMARY.search(stdout)
+    if match is None:
+        return "no summary"
+    return "/".join(match.groups())
+
+
+def ls_outcome(stdout: str) -> str:
     try:
-        results = json.loads(done.stdout)["results"]
-        not_ok = sum(1 for r in results if r["id"].startswith("env.") and r["status"] != "ok")
+        states = [p["env"] for p in json.loads(stdout)["projects"]]
     except (ValueError, KeyError, TypeError):
-        not_ok = -1
-    return elapsed_ms, done.returncode, not_ok
+        return "unreadable"
+    counts = {state: states.count(state) for state in sorted(set(states))}
+    return ", ".join(f"{state} {n}" for state, n in counts.items())
 
 
-def measure_doctor(
+def measure(
+    command: str,
     repo: Path,
     count: int,
-    args: argparse.Namespace,
+    envs_built: int,
+    runs: int,
+    warmups: int,
     env: dict[str, str],
-    extra: Sequence[str],
-) -> SizeTiming:
-    argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--json", *extra]
-    samples: list[float] = []
-    exit_code, not_ok = 0, 0
-    for index in range(args.warmups + args.runs):
-        measured = time_doctor(argv, env, args.timeout)
+    timeout: float,
+) -> Timing:
+    if command == "doctor":
+        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift"]
+    else:
+        argv = [str(devkit_exe()), "--root", str(repo), "ls", "--json"]
+    samples: list[Sample] = []
+    exit_code, outcome = 0, ""
+    for index in range(warmups + runs):
+        measured = run_once(argv, env, timeout)
         if measured is None:
-            return SizeTiming(count, tuple(samples), exit_code, not_ok, timed_out=True)
-        if index >= args.warmups:
-            elapsed_ms, exit_code, not_ok = measured
-            samples.append(elapsed_ms)
-    return SizeTiming(count, tuple(samples), exit_code, not_ok)
+            return Timing(command, count, envs_built, tuple(samples), -1, "", timed_out=True)
+        sample, done = measured
+        if index >= warmups:
+            samples.append(sample)
+            exit_code = done.returncode
+            stdout = done.stdout
+            outcome = doctor_outcome(stdout) if command == "doctor" else ls_outcome(stdout)
+    return Timing(command, count, envs_built, tuple(samples), exit_code, outcome)
 
 
 def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) -> list[float]:
@@ -161,232 +569,380 @@ def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) ->
         start = time.perf_counter()
         subprocess.run(argv, env=env, capture_output=True, check=True)
         if index:
-            samples.append(ms_since(start))
+            samples.append((time.perf_counter() - start) * 1000.0)
     return samples
 
 
-def doctor_extra_flags(env: dict[str, str]) -> list[str]:
-    """`--no-drift` when this devkit has it: the drift checks may solve for other platforms."""
-    help_text = subprocess.run(
-        [str(devkit_exe()), "doctor", "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return ["--no-drift"] if "--no-drift" in help_text else []
+def profile_doctor(repo: Path, env: dict[str, str], out: Path, timeout: float) -> str:
+    """Run one doctor under cProfile into `out`; the summary of its profile."""
+    argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "devkit"]
+    argv += ["--root", str(repo), "doctor", "--no-drift"]
+    subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
+    return profile_summary(out)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One target: what it says, the figure measured, whether it is met (None: not measured)."""
+def profile_summary(out: Path) -> str:
+    """A profile's top devkit functions by cumulative time, and top functions by own time."""
+    stats = pstats.Stats(str(out))
+    rows: list[tuple[float, float, int, str]] = []
+    entries = stats.stats.items()  # type: ignore[attr-defined]
+    for (file, line, function), (_, calls, own, cumulative, _) in entries:
+        where = function if file == "~" else f"{shorten(file)}:{line}:{function}"
+        rows.append((cumulative, own, calls, where))
+    total = max(c for c, _, _, _ in rows)
+    header = f"{'cumtime s':>10} {'tottime s':>10} {'calls':>9}  function"
+    inner = [
+        r for r in rows if r[3].startswith("devkit/") and not any(p in r[3] for p in ENTRY_CHAIN)
+    ]
+    by_cumulative = sorted(inner, reverse=True)
+    by_own = sorted(rows, key=lambda r: r[1], reverse=True)
+    lines = [f"total {total:.2f} s under cProfile; devkit's functions by cumulative time:"]
+    lines.append(header)
+    lines += [f"{c:10.3f} {t:10.3f} {n:9d}  {w}" for c, t, n, w in by_cumulative[:PROFILE_TOP]]
+    lines += ["all functions by own time:", header]
+    lines += [f"{c:10.3f} {t:10.3f} {n:9d}  {w}" for c, t, n, w in by_own[:PROFILE_TOP]]
+    return "\n".join(lines)
 
-    target: str
-    figure: str
-    meets: bool | None
+
+def shorten(file: str) -> str:
+    """A profiled file's path from the package it belongs to (devkit/…, rattler/…)."""
+    parts = Path(file).parts
+    for anchor in ("site-packages", "lib"):
+        if anchor in parts:
+            return "/".join(parts[len(parts) - parts[::-1].index(anchor) :])
+    if str(REPO_ROOT) in file:
+        return Path(file).relative_to(REPO_ROOT).as_posix()
+    return file
 
 
-def slope(a: SizeTiming, b: SizeTiming) -> float:
-    """Milliseconds per project added between two sizes."""
-    return (b.median_ms - a.median_ms) / (b.projects - a.projects)
+# ---------------------------------------------------------------------------------------------
+# Figures.
 
 
-def median_text(timing: SizeTiming, timeout: float) -> str:
-    return f"> {timeout:g} s (timed out)" if timing.timed_out else f"{timing.median_ms:.0f} ms"
+def fit(points: Sequence[tuple[int, float]]) -> tuple[float, float] | None:
+    """Least-squares (slope, intercept) of ms against projects; None below two sizes."""
+    if len(points) < 2:
+        return None
+    xs, ys = [float(x) for x, _ in points], [y for _, y in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return slope, mean_y - slope * mean_x
 
 
-def verdicts(timings: Sequence[SizeTiming], list_ms: float, timeout: float) -> list[Verdict]:
-    by_size = {t.projects: t for t in timings}
-    found: list[Verdict] = []
-    at_100 = by_size.get(100)
-    found.append(
-        Verdict(
-            f"100 projects under {TARGET_MS_AT_100:.0f} ms",
-            median_text(at_100, timeout) if at_100 else "not measured",
-            at_100.median_ms < TARGET_MS_AT_100 and at_100.exit_code == 0 if at_100 else None,
-        )
-    )
-    small, mid, large = by_size.get(10), by_size.get(100), by_size.get(1000)
-    if small and mid and large and (mid.timed_out or large.timed_out):
-        found.append(Verdict("growth linear", "a size timed out", False))
-    elif small and mid and large:
-        low, high = slope(small, mid), slope(mid, large)
+def measured(timings: Sequence[Timing], command: str) -> list[Timing]:
+    return [t for t in timings if t.command == command and not t.timed_out]
+
+
+def scaling_rows(timings: Sequence[Timing], command: str, cpu: bool) -> list[tuple[str, str]]:
+    """Fit, segment slopes and growth factors of one command's wall (or CPU) medians."""
+    done = measured(timings, command)
+    value = (lambda t: t.cpu_ms) if cpu else (lambda t: t.wall_ms)
+    rows: list[tuple[str, str]] = []
+    line = fit([(t.projects, value(t)) for t in done])
+    if line is not None:
+        rows.append(("least-squares slope", f"{line[0]:.2f} ms/project"))
+        rows.append(("least-squares intercept (fixed cost)", f"{line[1]:.0f} ms"))
+    for a, b in itertools.pairwise(done):
+        slope = (value(b) - value(a)) / (b.projects - a.projects)
+        rows.append((f"slope {a.projects}→{b.projects}", f"{slope:.2f} ms/project"))
+    if len(done) >= 2:
+        a, b = done[0], done[1]
+        intercept = value(a) - a.projects * (value(b) - value(a)) / (b.projects - a.projects)
+        rows.append((f"intercept from {a.projects}→{b.projects}", f"{intercept:.0f} ms"))
+    for a, b in itertools.pairwise(done):
+        growth = value(b) / value(a)
+        exponent = math.log(growth) / math.log(b.projects / a.projects)
+        label = f"t({b.projects})/t({a.projects}), as N^k"
+        rows.append((label, f"{growth:.2f}×, k={exponent:.2f}"))
+    return rows
+
+
+def target_rows(timings: Sequence[Timing], list_ms: float | None) -> list[tuple[str, str, str]]:
+    doctor = {t.projects: t for t in timings if t.command == "doctor"}
+    rows: list[tuple[str, str, str]] = []
+    at_100 = doctor.get(100)
+    if at_100 is not None:
+        figure = "timed out" if at_100.timed_out else f"{at_100.wall_ms:.0f} ms"
+        meets = at_100.wall_ms < TARGET_MS_AT_100
+        rows.append((f"100 projects under {TARGET_MS_AT_100:.0f} ms", figure, yes_no(meets)))
+    small, mid, large = doctor.get(10), doctor.get(100), doctor.get(1000)
+    if small and mid and large and not (mid.timed_out or large.timed_out):
+        low = (mid.wall_ms - small.wall_ms) / 90
+        high = (large.wall_ms - mid.wall_ms) / 900
         ratio = high / low if low > 0 else float("inf")
-        found.append(
-            Verdict(
-                f"growth linear: ms/added project 100→1000 ≤ {TARGET_SLOPE_RATIO:g}× 10→100",
-                f"{high:.2f} vs {low:.2f} ms ({ratio:.2f}×)",
-                ratio <= TARGET_SLOPE_RATIO,
+        rows.append(
+            (
+                f"linear: ms/project 100→1000 ≤ {TARGET_SLOPE_RATIO:g}× 10→100",
+                f"{high:.2f} vs {low:.2f} ({ratio:.2f}×)",
+                yes_no(ratio <= TARGET_SLOPE_RATIO),
             )
         )
-    else:
-        found.append(Verdict("growth linear", "needs sizes 10, 100 and 1000", None))
-    if mid and large and not (mid.timed_out or large.timed_out):
-        found.append(
-            Verdict(
-                "growth factor 100→1000 (10 = proportional)",
-                f"{large.median_ms / mid.median_ms:.2f}×",
-                None,
+    if list_ms is not None:
+        for t in doctor.values():
+            if t.timed_out or not t.envs:
+                continue
+            speedup = list_ms * t.envs / t.wall_ms
+            rows.append(
+                (
+                    f"≥ {TARGET_SPEEDUP:g}× faster than `micromamba list` per env, N={t.projects}",
+                    f"{speedup:.1f}× ({t.envs} envs)",
+                    yes_no(speedup >= TARGET_SPEEDUP),
+                )
             )
-        )
-    for timing in timings:
-        label = f"≥ {TARGET_SPEEDUP:g}× faster than `micromamba list` per env, N={timing.projects}"
-        if timing.timed_out:
-            # Only a bound is known: the speed-up is below what the timeout would give.
-            bound = list_ms * timing.projects / (timeout * 1000.0)
-            found.append(
-                Verdict(label, f"< {bound:.1f}×", False if bound < TARGET_SPEEDUP else None)
-            )
-            continue
-        speedup = list_ms * timing.projects / timing.median_ms
-        found.append(Verdict(label, f"{speedup:.1f}×", speedup >= TARGET_SPEEDUP))
-    return found
+    return rows
 
 
-def verdict_text(meets: bool | None) -> str:
-    return "—" if meets is None else ("yes" if meets else "no")
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def render(
-    timings: Sequence[SizeTiming], list_ms: float, sample: int, runs: int, timeout: float
-) -> tuple[Table, Table]:
-    sizes = Table(title=f"devkit doctor --json (median of {runs} runs)")
-    for column in ("N", "median ms", "range ms", "ms/proj", "exit", "env !ok", "mm list×N", "×"):
+    timings: Sequence[Timing], list_ms: float | None, sample: int, timeout: float
+) -> list[Table]:
+    sizes = Table(title="devkit doctor --no-drift, devkit ls --json: whole processes")
+    for column in ("command", "N", "envs", "runs", "wall ms", "range", "CPU ms", "ms/proj"):
         sizes.add_column(column, justify="right")
+    outcomes = Table(title="what the last run of each reported")
+    for column in ("command", "N", "exit"):
+        outcomes.add_column(column, justify="right")
+    outcomes.add_column("doctor: ok/warn/fail/skip; ls: env states")
     for t in timings:
-        estimate = list_ms * t.projects
         if t.timed_out:
-            timed_out = f"> {timeout * 1000:.0f}"
-            sizes.add_row(str(t.projects), timed_out, "timed out", "—", "—", "—", f"{estimate:.0f}")
+            row = [t.command, str(t.projects), str(t.envs), "—", f"> {timeout * 1000:.0f}"]
+            sizes.add_row(*row, "timed out", "—", "—")
             continue
+        walls = [s.wall_ms for s in t.samples]
         sizes.add_row(
+            t.command,
             str(t.projects),
-            f"{t.median_ms:.0f}",
-            f"{min(t.samples_ms):.0f}–{max(t.samples_ms):.0f}",
-            f"{t.ms_per_project:.2f}",
-            str(t.exit_code),
-            str(t.env_not_ok),
-            f"{estimate:.0f}",
-            f"{estimate / t.median_ms:.1f}",
+            str(t.envs),
+            str(len(t.samples)),
+            f"{t.wall_ms:.0f}",
+            f"{min(walls):.0f}–{max(walls):.0f}",
+            f"{t.cpu_ms:.0f}",
+            f"{t.wall_ms / t.projects:.2f}",
         )
-    targets = Table(
-        title=f"targets (micromamba list: median {list_ms:.1f} ms/env over {sample} envs)"
-    )
-    targets.add_column("target")
-    targets.add_column("figure", justify="right")
-    targets.add_column("meets", justify="center")
-    for v in verdicts(timings, list_ms, timeout):
-        targets.add_row(v.target, v.figure, verdict_text(v.meets))
-    return sizes, targets
+        outcomes.add_row(t.command, str(t.projects), str(t.exit_code), t.outcome)
+    tables = [sizes, outcomes]
+    for command in ("doctor", "ls"):
+        wall, cpu = scaling_rows(timings, command, False), scaling_rows(timings, command, True)
+        if not wall:
+            continue
+        scaling = Table(title=f"devkit {command}: growth with N (medians)")
+        scaling.add_column("figure")
+        scaling.add_column("wall", justify="right")
+        scaling.add_column("CPU", justify="right")
+        for (label, w), (_, c) in zip(wall, cpu, strict=True):
+            scaling.add_row(label, w, c)
+        tables.append(scaling)
+    targets = target_rows(timings, list_ms)
+    if targets:
+        title = "targets (doctor wall)"
+        if list_ms is not None:
+            title += f"; micromamba list: median {list_ms:.1f} ms/env over {sample} envs"
+        table = Table(title=title)
+        table.add_column("target")
+        table.add_column("figure", justify="right")
+        table.add_column("meets", justify="center")
+        for row in targets:
+            table.add_row(*row)
+        tables.append(table)
+    return tables
 
 
 def to_json(
-    timings: Sequence[SizeTiming], list_samples: Sequence[float], args: argparse.Namespace
+    timings: Sequence[Timing],
+    list_samples: Sequence[float],
+    args: argparse.Namespace,
+    profile: str | None,
 ) -> str:
-    list_ms = statistics.median(list_samples)
-
     def figure(value: float) -> float | None:
-        return round(value, 4) if value != float("inf") else None  # timed out: no figure
+        return round(value, 3) if value != float("inf") else None
+
+    def fitted(command: str, cpu: bool) -> dict[str, float] | None:
+        done = measured(timings, command)
+        line = fit([(t.projects, t.cpu_ms if cpu else t.wall_ms) for t in done])
+        if line is None:
+            return None
+        return {"slope_ms": round(line[0], 4), "intercept_ms": round(line[1], 3)}
 
     return json_report(
         JSON_SCHEMA_VERSION,
         runs=args.runs,
+        large_runs=args.large_runs,
         warmups=args.warmups,
+        env_share=args.env_share,
         timeout_s=args.timeout,
-        micromamba_list={
-            "median_ms": round(list_ms, 3),
-            "samples_ms": [round(s, 3) for s in list_samples],
-        },
-        sizes=[
+        micromamba_list_ms=[round(s, 3) for s in list_samples],
+        timings=[
             {
+                "command": t.command,
                 "projects": t.projects,
+                "envs": t.envs,
                 "timed_out": t.timed_out,
-                "median_ms": figure(t.median_ms),
-                "samples_ms": [round(s, 3) for s in t.samples_ms],
-                "ms_per_project": figure(t.ms_per_project),
+                "wall_median_ms": figure(t.wall_ms),
+                "cpu_median_ms": figure(t.cpu_ms),
+                "wall_ms": [round(s.wall_ms, 3) for s in t.samples],
+                "cpu_ms": [round(s.cpu_ms, 3) for s in t.samples],
                 "exit_code": t.exit_code,
-                "env_results_not_ok": t.env_not_ok,
-                "micromamba_list_estimate_ms": round(list_ms * t.projects, 3),
-                "speedup": None if t.timed_out else round(list_ms * t.projects / t.median_ms, 3),
+                "outcome": t.outcome,
             }
             for t in timings
         ],
-        targets=[
-            {"target": v.target, "figure": v.figure, "meets": v.meets}
-            for v in verdicts(timings, list_ms, args.timeout)
-        ],
+        fits={
+            command: {"wall": fitted(command, False), "cpu": fitted(command, True)}
+            for command in ("doctor", "ls")
+        },
+        profile=profile,
     )
+
+
+def share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--sizes",
-        type=int_list("sizes"),
-        default=DEFAULT_SIZES,
-        help="projects per monorepo, e.g. 10,100",
+        "--sizes", type=int_list("sizes"), default=DEFAULT_SIZES, help="projects, e.g. 10,100"
     )
-    parser.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="timed runs/size")
     parser.add_argument(
-        "--warmups", type=non_negative_int, default=DEFAULT_WARMUPS, help="untimed runs per size"
+        "--runs", type=positive_int, default=DEFAULT_RUNS, help="timed runs per size under 1000"
     )
+    parser.add_argument(
+        "--large-runs",
+        type=positive_int,
+        default=DEFAULT_LARGE_RUNS,
+        help=f"timed runs per size from {LARGE_SIZE} projects",
+    )
+    parser.add_argument(
+        "--warmups",
+        type=non_negative_int,
+        default=DEFAULT_WARMUPS,
+        help=f"untimed runs per size under {LARGE_SIZE}",
+    )
+    parser.add_argument(
+        "--large-warmups",
+        type=non_negative_int,
+        default=DEFAULT_LARGE_WARMUPS,
+        help=f"untimed runs per size from {LARGE_SIZE}",
+    )
+    parser.add_argument(
+        "--env-share",
+        type=share,
+        default=DEFAULT_ENV_SHARE,
+        help="share of the projects that have an env (0 to 1)",
+    )
+    parser.add_argument("--no-ls", action="store_true", help="do not time `devkit ls`")
     parser.add_argument(
         "--sample",
-        type=positive_int,
+        type=non_negative_int,
         default=DEFAULT_SAMPLE,
-        help="envs to time `micromamba list` on (extrapolated to N)",
+        help="envs to time `micromamba list` on, for the speed-up target (0: skip)",
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT_S,
-        help="seconds one doctor run may take; a size that exceeds it ends the sizes",
+        help="seconds one run may take; a size that exceeds it ends the sizes",
     )
+    parser.add_argument("--profile", type=Path, help="also profile one doctor into this file")
+    parser.add_argument(
+        "--profile-size",
+        type=positive_int,
+        default=DEFAULT_PROFILE_SIZE,
+        help="projects in the profiled monorepo",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (path on stderr)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    sizes: tuple[int, ...] = args.sizes
     console = Console(stderr=True)
+    timings: list[Timing] = []
+    list_samples: list[float] = []
+    profile: str | None = None
     with scratch_dir("doctor") as base:
         with console.status("building the test world…"):
             world = build_world(base / "world")
             env = isolated_env(base, world, write_git_config(base / "gitconfig"))
-            template = build_sample_monorepo(base / "sample")
             root_prefix = Path(env["MAMBA_ROOT_PREFIX"])
-            create_env(world, env, template.env_file("api"), root_prefix / "envs" / "api")
-        extra = doctor_extra_flags(env)
-        timings: list[SizeTiming] = []
-        for count in sizes:
-            with console.status(f"{count} projects: generating…"):
-                repo = base / f"repo-{count}"
-                generate_monorepo(repo, count, template.api, root_prefix, env)
-            with console.status(f"{count} projects: timing devkit doctor…"):
-                timings.append(measure_doctor(repo, count, args, env, extra))
-            if timings[-1].timed_out:
+            examples = load_examples()
+            templates = {
+                e.name: build_env_template(base / "env-templates" / e.name, e.name, e.environment)
+                for e in examples
+            }
+        repos: dict[int, tuple[Path, list[Path]]] = {}
+
+        def repo_for(count: int) -> tuple[Path, list[Path]]:
+            if count not in repos:
+                with console.status(f"{count} projects: generating…"):
+                    repo = base / f"repo-{count}"
+                    prefixes = generate_monorepo(
+                        repo, count, examples, templates, args.env_share, root_prefix, env
+                    )
+                repos[count] = (repo, prefixes)
+            else:  # the fingerprints name the last monorepo generated
+                repo, prefixes = repos[count]
+                for prefix in prefixes:
+                    write_fingerprint(prefix, repo / "projects" / prefix.name / "environment.yml")
+            return repos[count]
+
+        for count in args.sizes:
+            repo, prefixes = repo_for(count)
+            large = count >= LARGE_SIZE
+            runs = args.large_runs if large else args.runs
+            warmups = args.large_warmups if large else args.warmups
+            commands = ("doctor",) if args.no_ls else ("doctor", "ls")
+            stop = False
+            for command in commands:
+                with console.status(f"{count} projects: timing devkit {command}…"):
+                    timing = measure(
+                        command, repo, count, len(prefixes), runs, warmups, env, args.timeout
+                    )
+                timings.append(timing)
+                console.print(f"{command} N={count}: {timing.wall_ms:.0f} ms", highlight=False)
+                stop = stop or timing.timed_out
+            if stop:
                 break  # a larger monorepo would only take longer
-        generated = timings[-1].projects
-        picked = min(args.sample, generated)
-        step = generated / picked
-        prefixes = [root_prefix / "envs" / project_name(int(i * step) + 1) for i in range(picked)]
-        with console.status("timing micromamba list…"):
-            list_samples = measure_list(world, env, prefixes)
-    list_ms = statistics.median(list_samples)
+        envs_dir = root_prefix / "envs"
+        built = sorted(p for p in envs_dir.iterdir() if p.is_dir()) if envs_dir.is_dir() else []
+        if args.sample and built:
+            step = max(1, len(built) // args.sample)
+            with console.status("timing micromamba list…"):
+                list_samples = measure_list(world, env, built[::step][: args.sample])
+        if args.profile is not None:
+            repo, _ = repo_for(args.profile_size)
+            with console.status(f"{args.profile_size} projects: profiling devkit doctor…"):
+                profile = profile_doctor(repo, env, args.profile, args.timeout)
+        if args.keep:
+            kept = base.with_name(base.name + "-kept")
+            base.rename(kept)  # the envs' fingerprints and records name paths under `base`
+            base.mkdir()
+            console.print(f"kept: {kept} (its paths moved: regenerate to time it again)")
+    list_ms = statistics.median(list_samples) if list_samples else None
     if args.json:
-        print(to_json(timings, list_samples, args))
+        print(to_json(timings, list_samples, args, profile))
         return 0
-    notes: list[str] = []
-    skipped = [str(n) for n in sizes if n > timings[-1].projects]
+    notes = [
+        f"devkit: {devkit_exe()} --root REPO doctor --no-drift | ls --json",
+        f"envs: {args.env_share:g} of the projects; records per env: "
+        + ", ".join(f"{k} {v}" for k, v in ENV_RECORDS.items()),
+        "CPU: user+sys of devkit and the children it waited for (git, micromamba --version)",
+    ]
+    skipped = [str(n) for n in args.sizes if n > max((t.projects for t in timings), default=0)]
     if skipped:
         notes.append(f"not run (a smaller size timed out): N={', '.join(skipped)}")
-    flags = " ".join(extra) or "(no --no-drift flag in this devkit)"
-    notes.append(f"devkit: {devkit_exe()} doctor --json {flags}")
-    notes.append(
-        f"micromamba list: the test-world stand-in ({world.micromamba_version}), a Python script"
-    )
-    print_report(render(timings, list_ms, len(list_samples), args.runs, args.timeout), notes)
+    if profile is not None:
+        notes.append(f"\ncProfile of one doctor at N={args.profile_size} ({args.profile}):")
+        notes.append(profile)
+    print_report(render(timings, list_ms, len(list_samples), args.timeout), notes)
     return 0
 
 
