@@ -1,0 +1,65 @@
+"""Hostile or mistaken files: one project's bad file is that project's finding, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from devkit.doctor.base import Status
+from tests.doctor.conftest import MakeCtx, run_check
+from tests.doctor.test_command import devkit
+from tests.support.monorepo import Monorepo
+
+DEEP = "name: deep\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+def add_env_file(repo: Monorepo, project: str, text: str) -> Path:
+    folder = repo.project(project)
+    folder.mkdir(parents=True)
+    (folder / "environment.yml").write_text(text)
+    return folder / "environment.yml"
+
+
+def test_a_deeply_nested_file_is_its_project_finding_only(sample_monorepo: Monorepo) -> None:
+    env_file = add_env_file(sample_monorepo, "deep", DEEP)
+    root = str(sample_monorepo.root)
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert report.returncode == 1, report.stderr
+    document = json.loads(report.stdout)
+    assert not [r for r in document["results"] if "crashed" in r["message"]]
+    [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "deep"]
+    assert spec["status"] == "fail"
+    assert f"{env_file}:2: nested more than 64 levels" in spec["message"]
+    for project in ("api", "etl"):
+        [clash] = [
+            r
+            for r in document["results"]
+            if r["id"] == "env.name_clash" and r["project"] == project
+        ]
+        assert clash["status"] == "ok"
+
+
+def test_ls_lists_every_project_when_one_file_is_bad(sample_monorepo: Monorepo) -> None:
+    add_env_file(sample_monorepo, "deep", DEEP)
+    root = str(sample_monorepo.root)
+    listing = devkit("--root", root, "ls", "--json")
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["name"]: row for row in json.loads(listing.stdout)["projects"]}
+    assert set(rows) == {"api", "deep", "etl"}
+    assert rows["deep"]["env"] == "invalid file" and rows["deep"]["env_name"] is None
+    table = devkit("--root", root, "ls")
+    assert table.returncode == 0 and "invalid file" in table.stdout
+
+
+def test_spec_warnings_show_as_env_spec_warnings(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_env_file(
+        sample_monorepo,
+        "sel",
+        "name: sel\ndependencies:\n  - python\n  - libgcc-ng  # [linux]\n  - extras:\n      - x\n",
+    )
+    result = run_check(make_ctx(sample_monorepo.root), "env.spec", "sel")
+    assert result.status is Status.WARN
+    assert "environment.yml:4: micromamba ignores `# [linux]`" in result.message
+    assert "environment.yml:5: `extras:` in dependencies" in result.message
