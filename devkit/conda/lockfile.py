@@ -50,9 +50,10 @@ def lock_path(project_dir: Path) -> Path:
 
 def read(path: Path) -> Lock:
     """Parse a conda-lock v1 file (devkit's or conda-lock's); errors name the file and line."""
-    from devkit import yamlfile
+    from devkit import limits, yamlfile
 
-    data = yamlfile.load(path)
+    # Locks of big envs on several platforms run to megabytes: their own, larger limits.
+    data = yamlfile.load(path, bounds=limits.LOCKFILE)
     if not isinstance(data, dict) or data.get("version") != 1:
         raise FileFormatError(
             path,

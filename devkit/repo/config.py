@@ -60,7 +60,9 @@ def load_repo_config(root: Path) -> RepoConfig:
     path = root / REPO_CONFIG_NAME
     if not path.is_file():
         return RepoConfig()
-    data = yamlfile.load(path)
+    # Every value here is text by meaning (a folder, project names, platforms, URLs, a command):
+    # `projects_dir: 2024` and a project called `yes` or `0755` keep the text written.
+    data = yamlfile.load(path, text=True)
     if data is None:
         return RepoConfig(path=path)
     if not isinstance(data, yamlfile.YamlMap):

@@ -365,3 +365,20 @@ def test_a_lock_without_optional_metadata_still_reads(tmp_path: Path) -> None:
     assert lockfile.read(REAL_LOCK).packages["osx-arm64"]["appnope"].build == "py39h2804cbe_2"
     path, _ = broken_lock(tmp_path, "  channels:\n  - conda-forge\n", "")
     assert lockfile.read(path).channels == ()
+
+
+def test_a_lock_bigger_than_other_yaml_files_still_reads(tmp_path: Path) -> None:
+    # Locks of big envs on several platforms run to megabytes; the YAML limit of other files
+    # (1 MiB) is not theirs.
+    path = tmp_path / "conda-lock.yml"
+    path.write_text(REAL_LOCK.read_text() + "# padding\n" * 150_000)
+    assert path.stat().st_size > 1024 * 1024
+    assert lockfile.read(path).packages["osx-arm64"]["appnope"].build == "py39h2804cbe_2"
+
+
+def test_a_deeply_nested_lock_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "conda-lock.yml"
+    path.write_text("version: 1\nmetadata: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(FileFormatError) as caught:
+        lockfile.read(path)
+    assert caught.value.line == 2 and "nested more than 64 levels" in caught.value.message
