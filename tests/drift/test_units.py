@@ -101,6 +101,13 @@ def test_rc_files_merge_highest_first(tmp_path: Path) -> None:
     assert channels.read_rc([]).channel_alias == "https://conda.anaconda.org"
 
 
+def test_an_rc_file_devkit_cannot_read_is_skipped(tmp_path: Path) -> None:
+    deep, good = tmp_path / "deep", tmp_path / "good"
+    deep.write_text("channels: " + "[" * 5000 + "]" * 5000 + "\n")
+    good.write_text("channel_alias: https://good\n")
+    assert channels.read_rc([good, deep]).channel_alias == "https://good"
+
+
 def test_mirrors_take_the_longest_matching_prefix() -> None:
     mirrors = {
         "https://conda.anaconda.org": "https://all.mirror",
