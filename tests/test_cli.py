@@ -115,3 +115,25 @@ def test_verbose_logs_go_to_stderr_only() -> None:
     assert result.returncode == 0
     assert "PORT" in result.stdout
     assert "debug:" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["new", "x" * 300, "--gcloud-project", "acme-data", "--yes"],
+        ["doctor", "x" * 300],
+        ["run", "x" * 300],
+        ["shell", "x" * 300],
+        ["lock", "x" * 300],
+        ["drift", "x" * 300],
+    ],
+)
+def test_an_over_long_project_name_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, root)
+    result = devkit("--root", str(root), *args)
+    assert result.returncode == 2, result.stderr
+    assert "invalid project name" in result.stderr and "at most 255 bytes" in result.stderr
+    assert "crashed" not in result.stderr and "x" * 300 not in result.stderr

@@ -171,3 +171,28 @@ def test_settings_for_a_project_that_does_not_exist_warn_with_line(tmp_path: Pat
 def test_a_project_named_twice_is_selected_once(tmp_path: Path) -> None:
     repo = monorepo.load(make_repo(tmp_path, "api", "etl"))
     assert [p.name for p in repo.select(["etl", "api", "etl"])] == ["etl", "api"]
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "é" * 128, "x" * 20_000])
+def test_names_longer_than_a_folder_name_are_refused(tmp_path: Path, name: str) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    with pytest.raises(UsageError) as info:
+        repo.project(name)
+    assert "invalid project name" in info.value.message
+    assert "at most 255 bytes" in info.value.message
+    assert len(info.value.message) < 300  # the name is shortened, not printed whole
+
+
+def test_a_name_the_filesystem_takes_is_only_not_found(tmp_path: Path) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    with pytest.raises(ProjectNotFoundError):
+        repo.project("x" * 255)
+
+
+def test_one_validator_for_every_command(tmp_path: Path) -> None:
+    projects = make_repo(tmp_path, "api") / "projects"
+    monorepo.validate_project_name("api", projects)
+    with pytest.raises(UsageError):
+        monorepo.validate_project_name("a/b", projects)
+    with pytest.raises(UsageError):
+        monorepo.validate_project_name("x" * 300, projects)

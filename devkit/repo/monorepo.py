@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from devkit import paths
 from devkit.errors import DevkitError, MonorepoNotFoundError, ProjectNotFoundError, UsageError
 from devkit.repo.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
 
@@ -51,7 +52,7 @@ class Monorepo:
 
     def project(self, name: str) -> Project:
         """The project called ``name``; an unknown name says which ones are close."""
-        _validate_name(name)
+        validate_project_name(name, self.projects_dir)
         folder = self.projects_dir / name
         env_file = _env_file_in(folder) if folder.is_dir() else None
         if env_file is not None:
@@ -90,7 +91,10 @@ def _env_file_in(folder: Path) -> Path | None:
     return None
 
 
-def _validate_name(name: str) -> None:
+def validate_project_name(name: str, projects_dir: Path) -> None:
+    """The rules every command applies to a project name (``UsageError``, exit 2): one folder
+    under ``projects_dir`` that the filesystem can hold."""
+    hint = "a project name is a single folder name under the projects folder"
     # A project name becomes a path component; anything that could climb out of the projects
     # folder (or name a different one) is refused before it reaches the filesystem.
     if (
@@ -102,10 +106,27 @@ def _validate_name(name: str) -> None:
         or name.startswith("~")
         or "\0" in name
     ):
+        raise UsageError(f"invalid project name {_shown(name)!r}", hint=hint)
+    # An over-long name would reach the OS as a path it refuses (ENAMETOOLONG) in whatever
+    # touched it first: say so here, in the filesystem's own terms.
+    longest = paths.name_max(projects_dir)
+    if len(name.encode()) > longest:
         raise UsageError(
-            f"invalid project name {name!r}",
-            hint="a project name is a single folder name under the projects folder",
+            f"invalid project name {_shown(name)!r}: {len(name.encode()):,} bytes long, and a "
+            f"folder name may be at most {longest} bytes",
+            hint=hint,
         )
+    longest_path = paths.path_max(projects_dir)
+    if len(str(projects_dir.absolute() / name).encode()) >= longest_path:
+        raise UsageError(
+            f"invalid project name {_shown(name)!r}: {projects_dir}/<name> would be longer "
+            f"than the {longest_path} bytes a path may have",
+            hint=hint,
+        )
+
+
+def _shown(name: str, keep: int = 40) -> str:
+    return name if len(name) <= keep else f"{name[:keep]}…"
 
 
 def is_monorepo_root(folder: Path) -> bool:
