@@ -83,3 +83,9 @@ def path_max(folder: Path) -> int:
             continue
         return value if value > 0 else 1024
     return 1024
+
+
+def escapes(path: Path, root: Path) -> Path | None:
+    """Where ``path`` really is, when a symlink takes it outside ``root``; else None."""
+    target = path.resolve()
+    return None if target.is_relative_to(root.resolve()) else target

@@ -139,3 +139,16 @@ def test_a_deeply_nested_workflow_is_an_error(tmp_path: Path) -> None:
     found, errors = workflows.load_all(tmp_path)
     assert found == [] and errors[0].path == path and errors[0].line == 1
     assert "nested more than 64 levels" in errors[0].message
+
+
+def test_a_workflow_outside_the_monorepo_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write_workflow(root, "ok.yml", DEPLOY)
+    (tmp_path / "secret").write_text("AWS_SECRET: hunter2-not-yaml: [\n")
+    link = root / ".github" / "workflows" / "evil.yml"
+    link.symlink_to(tmp_path / "secret")
+    found, errors = workflows.load_all(root)
+    assert [w.path.name for w in found] == ["ok.yml"]
+    [error] = errors
+    assert error.path == link and "outside the monorepo" in error.message
+    assert "hunter2" not in error.message

@@ -24,6 +24,25 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Outside:
+    """A project whose folder or environment file is a symlink out of the monorepo.
+
+    devkit never reads (or prints) anything there: a clone could otherwise make it quote
+    ``~/.ssh`` or ``/etc/shadow`` in an error, a doctor report or a shared bundle.
+    """
+
+    name: str
+    path: Path
+    target: Path
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} resolves to {self.target}, outside the monorepo: devkit does not read "
+            f"it, so `{self.name}` is not a project here"
+        )
+
+
+@dataclass(frozen=True)
 class Monorepo:
     """A monorepo root and its configuration."""
 
@@ -38,12 +57,19 @@ class Monorepo:
         return self.root / self.config.projects_dir
 
     def projects(self) -> list[Project]:
-        """Every project, sorted by name."""
+        """Every project, sorted by name (not those outside the monorepo: see ``outside``)."""
+        return [p for p in self._scan() if isinstance(p, Project)]
+
+    def outside_projects(self) -> list[Outside]:
+        """Project folders or environment files that are symlinks out of the monorepo."""
+        return [p for p in self._scan() if isinstance(p, Outside)]
+
+    def _scan(self) -> list[Project | Outside]:
         try:
             entries = sorted(self.projects_dir.iterdir())
         except FileNotFoundError:
             return []
-        found = []
+        found: list[Project | Outside] = []
         for entry in entries:
             env_file = _env_file_in(entry) if entry.is_dir() else None
             if env_file is not None:
@@ -56,7 +82,13 @@ class Monorepo:
         folder = self.projects_dir / name
         env_file = _env_file_in(folder) if folder.is_dir() else None
         if env_file is not None:
-            return self._project(name, folder, env_file)
+            found = self._project(name, folder, env_file)
+            if isinstance(found, Outside):
+                raise DevkitError(
+                    str(found),
+                    hint="keep the project inside the clone (a symlink within it is fine)",
+                )
+            return found
         import difflib
 
         names = [p.name for p in self.projects()]
@@ -79,7 +111,12 @@ class Monorepo:
             return self.projects()
         return [self.project(name) for name in dict.fromkeys(names)]
 
-    def _project(self, name: str, folder: Path, env_file: Path) -> Project:
+    def _project(self, name: str, folder: Path, env_file: Path) -> Project | Outside:
+        # The folder first: everything in a folder outside is outside (.env, Dockerfile, …).
+        for path in (folder, env_file):
+            target = paths.escapes(path, self.root)
+            if target is not None:
+                return Outside(name, path, target)
         return Project(name, folder, env_file, self.config.settings_for(name))
 
 
@@ -179,7 +216,8 @@ def load(root: Path) -> Monorepo:
             hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
             "project (default: projects)",
         )
-    return replace(monorepo, warnings=tuple(_unknown_settings(monorepo)))
+    outside = [str(o) for o in monorepo.outside_projects()]
+    return replace(monorepo, warnings=(*outside, *_unknown_settings(monorepo)))
 
 
 def _unknown_settings(monorepo: Monorepo) -> list[str]:
@@ -191,8 +229,11 @@ def _unknown_settings(monorepo: Monorepo) -> list[str]:
     import difflib
 
     names = [p.name for p in monorepo.projects()]
+    outside = {o.name for o in monorepo.outside_projects()}  # said already, in its own words
     found = []
     for name in configured:
+        if name in outside:
+            continue
         if name in names:
             continue
         line = monorepo.config.project_lines.get(name)

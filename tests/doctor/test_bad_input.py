@@ -63,3 +63,37 @@ def test_spec_warnings_show_as_env_spec_warnings(
     assert result.status is Status.WARN
     assert "environment.yml:4: micromamba ignores `# [linux]`" in result.message
     assert "environment.yml:5: `extras:` in dependencies" in result.message
+
+
+def test_projects_outside_the_monorepo_are_a_finding_and_never_read(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$saltsalt$hashhashhash:19000:0:99999:7:::\n")
+    add_env_file(sample_monorepo, "evil", "name: evil\n")
+    env_file = sample_monorepo.env_file("evil")
+    env_file.unlink()
+    env_file.symlink_to(secret)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "environment.yml").write_text("name: away\ndependencies: [python]\n")
+    sample_monorepo.project("away").symlink_to(elsewhere)
+    root = str(sample_monorepo.root)
+
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert "root:$6$" not in report.stdout + report.stderr
+    document = json.loads(report.stdout)
+    [found] = [r for r in document["results"] if r["id"] == "clone.found"]
+    assert found["status"] == "warn"
+    assert f"{env_file} resolves to {secret}, outside the monorepo" in found["message"]
+    assert f"resolves to {elsewhere}" in found["message"]
+    assert {r["project"] for r in document["results"]} == {None, "api", "etl"}
+
+    listing = devkit("--root", root, "ls", "--json")
+    assert listing.returncode == 0
+    assert [p["name"] for p in json.loads(listing.stdout)["projects"]] == ["api", "etl"]
+    assert f"resolves to {secret}" in listing.stderr
+
+    named = devkit("--root", root, "doctor", "evil")
+    assert named.returncode == 1 and "outside the monorepo" in named.stderr
+    assert "root:$6$" not in named.stdout + named.stderr

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit import yamlfile
+from devkit import paths, yamlfile
 from devkit.errors import FileFormatError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -133,6 +133,16 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
     if not folder.is_dir():
         return workflows, errors
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        target = paths.escapes(path, root)
+        if target is not None:
+            # Never read (or quote in a finding) a file elsewhere on this machine; GitHub
+            # could not read it either.
+            errors.append(
+                FileFormatError(
+                    path, f"resolves to {target}, outside the monorepo: devkit does not read it"
+                )
+            )
+            continue
         try:
             data = yamlfile.load(path, text=True)
         except FileFormatError as exc:
