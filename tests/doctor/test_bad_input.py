@@ -97,3 +97,15 @@ def test_projects_outside_the_monorepo_are_a_finding_and_never_read(
     named = devkit("--root", root, "doctor", "evil")
     assert named.returncode == 1 and "outside the monorepo" in named.stderr
     assert "root:$6$" not in named.stdout + named.stderr
+
+
+def test_an_over_long_env_name_is_a_finding_not_a_crash(sample_monorepo: Monorepo) -> None:
+    env_file = add_env_file(sample_monorepo, "long", f"name: {'x' * 20_000}\ndependencies: []\n")
+    root = str(sample_monorepo.root)
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert report.returncode == 1, report.stderr
+    document = json.loads(report.stdout)
+    assert not [r for r in document["results"] if "crashed" in r["message"]]
+    [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "long"]
+    assert spec["status"] == "fail" and spec["message"].startswith(f"{env_file}:1: env name")
+    assert devkit("--root", root, "ls", "--json").returncode == 0
