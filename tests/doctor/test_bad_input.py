@@ -30,6 +30,7 @@ def test_a_deeply_nested_file_is_its_project_finding_only(sample_monorepo: Monor
     [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "deep"]
     assert spec["status"] == "fail"
     assert f"{env_file}:2: nested more than 64 levels" in spec["message"]
+    assert "is it the right file?" in spec["hint"]  # the error's own hint, not a generic one
     for project in ("api", "etl"):
         [clash] = [
             r

@@ -31,7 +31,9 @@ def spec_valid(ctx: Context, out: Outcome) -> Result:
     project = _project(out)
     spec = ctx.spec(project)
     if isinstance(spec, FileFormatError):
-        return out.fail(spec.message, hint="fix that line; `devkit doctor` re-reads the file")
+        return out.fail(
+            spec.message, hint=spec.hint or "fix that line; `devkit doctor` re-reads the file"
+        )
     notes = [f"{project.env_file.name}:{w.line}: {w.message}" for w in spec.warnings]
     lenient = [d for d in spec.dependencies if d.lenient_note]
     if lenient:
