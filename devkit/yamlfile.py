@@ -54,14 +54,11 @@ class _OverLimit(Exception):
 
 @functools.cache
 def _loader(text: bool) -> type:
-    from yaml.composer import Composer
-    from yaml.constructor import ConstructorError, SafeConstructor
+    from yaml import SafeLoader
+    from yaml.constructor import ConstructorError
     from yaml.events import MappingStartEvent, SequenceStartEvent
     from yaml.nodes import MappingNode, Node, SequenceNode
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.resolver import BaseResolver, Resolver
-    from yaml.scanner import Scanner
+    from yaml.resolver import BaseResolver
 
     class TextResolver(BaseResolver):
         """Plain scalars stay text; only null (a missing value) and the merge key resolve."""
@@ -71,25 +68,20 @@ def _loader(text: bool) -> type:
         "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
     )
 
-    class LineLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
+    class LineLoader(SafeLoader):
         def __init__(self, stream: str, bounds: limits.YamlLimits) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
+            super().__init__(stream)
             self.bounds = bounds
             self.depth = 0
             self.nodes = 0
             self.flattening: set[int] = set()
 
-        def fetch_flow_collection_start(self, token_class: type) -> None:
+        def fetch_flow_collection_start(self, TokenClass: type) -> None:  # PyYAML's name
             # `[[[[…` is refused as the scanner meets it: PyYAML's scanner looks up to 1,024
             # characters ahead for a key, checking every open bracket at each step.
             if self.flow_level >= self.bounds.max_depth:
                 raise _OverLimit(self._too_deep(), self.get_mark().line + 1)
-            super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
+            super().fetch_flow_collection_start(TokenClass)
 
         def _too_deep(self) -> str:
             return f"nested more than {self.bounds.max_depth} levels deep, the most devkit reads"
