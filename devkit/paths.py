@@ -61,3 +61,31 @@ def default_root_prefix() -> Path:
     ones ``micromamba activate <name>`` finds in a shell set up by hand.
     """
     return Path.home() / "micromamba"
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the filesystem holding ``folder`` takes (else 255)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            value = os.pathconf(candidate, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue  # not there yet: ask the folder it will be made in
+        return value if value > 0 else 255
+    return 255
+
+
+def path_max(folder: Path) -> int:
+    """The longest path, in bytes, the system takes below ``folder`` (else 1024, macOS's)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            value = os.pathconf(candidate, "PC_PATH_MAX")
+        except (OSError, ValueError):
+            continue
+        return value if value > 0 else 1024
+    return 1024
+
+
+def escapes(path: Path, root: Path) -> Path | None:
+    """Where ``path`` really is, when a symlink takes it outside ``root``; else None."""
+    target = path.resolve()
+    return None if target.is_relative_to(root.resolve()) else target

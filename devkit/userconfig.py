@@ -87,16 +87,25 @@ def _thresholds(path: Path, data: yamlfile.YamlMap, value: Any) -> Thresholds:
 
 
 def _unknown_keys(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    if not path.exists():
         return {}
+    try:
+        data = yamlfile.load(path)
+    except FileFormatError:
+        return {}  # nothing of an unreadable file can be kept: the save replaces it
     if not isinstance(data, dict):
         return {}
     known = {f.name for f in fields(UserConfig)}
-    return {str(k): v for k, v in data.items() if str(k) not in known}
+    return {str(k): _plain(v) for k, v in data.items() if str(k) not in known}
+
+
+def _plain(value: Any) -> Any:
+    # YamlMap and YamlList are dict and list subclasses, which safe_dump does not represent.
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def save_user_config(config: UserConfig, path: Path | None = None) -> Path:

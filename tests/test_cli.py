@@ -159,3 +159,45 @@ def test_setup_help_names_the_micromamba_mirror() -> None:
     result = devkit("setup", "--help")
     assert result.returncode == 0
     assert "DEVKIT_MICROMAMBA_URL" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["new", "x" * 300, "--gcloud-project", "acme-data", "--yes"],
+        ["doctor", "x" * 300],
+        ["run", "x" * 300],
+        ["shell", "x" * 300],
+        ["lock", "x" * 300],
+        ["drift", "x" * 300],
+    ],
+)
+def test_an_over_long_project_name_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, root)
+    result = devkit("--root", str(root), *args)
+    assert result.returncode == 2, result.stderr
+    assert "invalid project name" in result.stderr and "at most 255 bytes" in result.stderr
+    assert "crashed" not in result.stderr and "x" * 300 not in result.stderr
+
+
+def test_a_process_that_started_rattlers_runtime_skips_finalization() -> None:
+    # py-rattler's runtime threads crash CPython's finalization about one run in three
+    # ("PyGILState_Release: thread state must be current", SIGABRT): cli.main must leave through
+    # rattler_runtime.exit_now once the runtime started, so an atexit hook never runs.
+    script = (
+        "import atexit\n"
+        "from devkit.conda import rattler_runtime\n"
+        "with rattler_runtime.rattler_calls():\n"
+        "    pass\n"
+        "atexit.register(lambda: print('finalized', flush=True))\n"
+        "from devkit.cli import main\n"
+        "main(['--help'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout and "finalized" not in result.stdout

@@ -120,3 +120,47 @@ def test_an_empty_path_setting_is_unset_not_the_current_folder(tmp_path: Path) -
     loaded = userconfig.load_user_config(path)
     assert loaded.clone is None and loaded.root_prefix is None
     assert loaded.repo_url == "git@example.com:t/m.git"
+
+
+def test_devkit_yaml_values_and_project_names_keep_their_text(tmp_path: Path) -> None:
+    (tmp_path / "devkit.yaml").write_text(
+        "projects_dir: 2024\n"
+        "projects:\n"
+        "  yes:\n"
+        "    run: python main.py\n"
+        "  0755:\n"
+        "    run: [python, -m, '1.10', 1.10]\n"
+    )
+    loaded = config.load_repo_config(tmp_path)
+    assert loaded.projects_dir == "2024"
+    assert set(loaded.projects) == {"yes", "0755"}
+    assert loaded.projects["0755"].run == ("python", "-m", "1.10", "1.10")
+
+
+def test_devkit_yaml_merge_keys(tmp_path: Path) -> None:
+    (tmp_path / "devkit.yaml").write_text(
+        "projects:\n"
+        "  api: &mac\n"
+        "    platforms: [linux-64, osx-arm64]\n"
+        "  etl:\n"
+        "    <<: *mac\n"
+        "    run: python job.py\n"
+    )
+    loaded = config.load_repo_config(tmp_path)
+    assert loaded.projects["etl"].platforms == ("linux-64", "osx-arm64")
+    assert loaded.projects["etl"].run == ("python", "job.py")
+
+
+def test_a_deeply_nested_config_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    deep = "projects: " + "[" * 5000 + "]" * 5000 + "\n"
+    (tmp_path / "devkit.yaml").write_text(deep)
+    with pytest.raises(FileFormatError) as caught:
+        config.load_repo_config(tmp_path)
+    assert caught.value.line == 1 and "nested more than 64 levels" in caught.value.message
+    user = tmp_path / "config.yaml"
+    user.write_text("future: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(FileFormatError):
+        userconfig.load_user_config(user)
+    # Saving over it (what `devkit setup` records) replaces what cannot be read.
+    userconfig.save_user_config(userconfig.UserConfig(clone=tmp_path / "repo"), user)
+    assert userconfig.load_user_config(user).clone == tmp_path / "repo"

@@ -144,3 +144,43 @@ def test_a_pipe_is_read(tmp_path: Path) -> None:
     assert dotenv_file.load([fifo]).values == {"FROM_PIPE": "yes"}
     writer.join(timeout=10)
     assert not writer.is_alive()
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n" + "# padding\n" * 110_000)
+    for read in (lambda: dotenv_file.load([path]), lambda: dotenv_file.keys_in(path)):
+        with pytest.raises(FileFormatError) as info:
+            read()
+        assert info.value.message.startswith(f"{path}: larger than 1 MiB")
+
+
+def test_too_many_variables_are_refused_at_the_first_one_over(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("# comment\n" + "".join(f"V{i}=x\n" for i in range(10_001)))
+    with pytest.raises(FileFormatError) as info:
+        dotenv_file.load([path])
+    assert info.value.line == 10_002 and "more than 10,000 variables" in info.value.message
+
+
+def test_values_that_expand_past_what_a_process_can_receive_are_refused(tmp_path: Path) -> None:
+    # Each line doubles the one before through ${…}: python-dotenv would build every value.
+    lines = ["A0=" + "x" * 64] + [f"A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, 13)]
+    path = tmp_path / ".env"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FileFormatError) as info:
+        dotenv_file.load([path])
+    # 64 * 2**12 = 256 KiB on line 13: over Linux's 128 KiB for one variable.
+    assert info.value.line == 13 and "`A12` expands to 262,144 characters" in info.value.message
+    assert "x" * 64 not in info.value.message
+
+
+def test_many_modest_values_over_the_total_are_refused(tmp_path: Path) -> None:
+    value = "y" * 100_000
+    lines = [f"BIG=${{SEED}}{value[:10]}", f"SEED={value}"]
+    lines += [f"V{i}=${{SEED}}" for i in range(11)]
+    path = tmp_path / ".env"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FileFormatError) as info:
+        dotenv_file.load([path])
+    assert "1 MiB" in info.value.message and info.value.line is None

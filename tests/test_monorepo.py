@@ -171,3 +171,68 @@ def test_settings_for_a_project_that_does_not_exist_warn_with_line(tmp_path: Pat
 def test_a_project_named_twice_is_selected_once(tmp_path: Path) -> None:
     repo = monorepo.load(make_repo(tmp_path, "api", "etl"))
     assert [p.name for p in repo.select(["etl", "api", "etl"])] == ["etl", "api"]
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "é" * 128, "x" * 20_000])
+def test_names_longer_than_a_folder_name_are_refused(tmp_path: Path, name: str) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    with pytest.raises(UsageError) as info:
+        repo.project(name)
+    assert "invalid project name" in info.value.message
+    assert "at most 255 bytes" in info.value.message
+    assert len(info.value.message) < 300  # the name is shortened, not printed whole
+
+
+def test_a_name_the_filesystem_takes_is_only_not_found(tmp_path: Path) -> None:
+    repo = monorepo.load(make_repo(tmp_path, "api"))
+    with pytest.raises(ProjectNotFoundError):
+        repo.project("x" * 255)
+
+
+def test_one_validator_for_every_command(tmp_path: Path) -> None:
+    projects = make_repo(tmp_path, "api") / "projects"
+    monorepo.validate_project_name("api", projects)
+    with pytest.raises(UsageError):
+        monorepo.validate_project_name("a/b", projects)
+    with pytest.raises(UsageError):
+        monorepo.validate_project_name("x" * 300, projects)
+
+
+def test_projects_that_resolve_outside_the_monorepo_are_never_read(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", "api")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "linked").mkdir(parents=True)
+    (elsewhere / "linked" / "environment.yml").write_text("name: linked\n")
+    (elsewhere / "secret").write_text("root:$6$hash:19000:0:99999:7:::\n")
+    (root / "projects" / "linked").symlink_to(elsewhere / "linked")
+    (root / "projects" / "shadow").mkdir()
+    (root / "projects" / "shadow" / "environment.yml").symlink_to(elsewhere / "secret")
+    # A symlink that stays inside the monorepo is fine.
+    (root / "shared").mkdir()
+    (root / "shared" / "environment.yml").write_text("name: inside\n")
+    (root / "projects" / "inside").mkdir()
+    (root / "projects" / "inside" / "environment.yml").symlink_to(
+        root / "shared" / "environment.yml"
+    )
+
+    repo = monorepo.load(root)
+    assert [p.name for p in repo.projects()] == ["api", "inside"]
+    outside = {o.name: o for o in repo.outside_projects()}
+    assert set(outside) == {"linked", "shadow"}
+    assert outside["linked"].target == (elsewhere / "linked").resolve()
+    assert outside["shadow"].target == (elsewhere / "secret").resolve()
+    assert any(f"resolves to {elsewhere / 'secret'}" in w for w in repo.warnings)
+    for name in ("linked", "shadow"):
+        with pytest.raises(DevkitError) as info:
+            repo.project(name)
+        assert "outside the monorepo" in info.value.message
+        assert "root:$6$" not in info.value.message
+
+
+def test_a_devkit_yaml_outside_the_monorepo_is_not_read(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", "api")
+    (tmp_path / "secret").write_text("root:$6$hash:19000\n")
+    (root / "devkit.yaml").symlink_to(tmp_path / "secret")
+    with pytest.raises(FileFormatError) as info:
+        config.load_repo_config(root)
+    assert "outside the monorepo" in info.value.message and "root:$6$" not in info.value.message

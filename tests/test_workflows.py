@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devkit.repo.github import workflows
+from devkit.repo.github import queries, workflows
 
 DEPLOY = """\
 name: api Deploy
@@ -71,3 +71,84 @@ def test_unreadable_workflow_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 def test_no_workflows_folder(tmp_path: Path) -> None:
     assert workflows.load_all(tmp_path) == ([], [])
+
+
+def test_plain_values_keep_their_text_and_on_is_a_key(tmp_path: Path) -> None:
+    # GitHub reads workflows as YAML 1.2: `on` is a key, `yes` and `1:30` are text.
+    write_workflow(
+        tmp_path,
+        "x.yml",
+        "on:\n"
+        "  push:\n"
+        "    paths: [projects/api/**]\n"
+        "jobs:\n"
+        "  yes:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    env: {DEBUG: yes, FLAG: on, T: 1:30}\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n",
+    )
+    (workflow,), _ = workflows.load_all(tmp_path)
+    assert workflow.triggers() == {"push": {"paths": ["projects/api/**"]}}
+    assert list(workflow.data) == ["on", "jobs"]
+    assert workflow.data["jobs"]["yes"]["env"] == {"DEBUG": "yes", "FLAG": "on", "T": "1:30"}
+    assert [job_id for job_id, _ in queries.jobs(workflow)] == ["yes"]
+    assert queries.triggers(workflow) == workflow.triggers()
+
+
+def test_merge_keys_in_a_workflow(tmp_path: Path) -> None:
+    write_workflow(
+        tmp_path,
+        "x.yml",
+        "on: {push: {paths: [projects/api/**]}}\n"
+        "x-defaults: &run\n"
+        "  runs-on: ubuntu-latest\n"
+        "jobs:\n"
+        "  a:\n"
+        "    <<: *run\n"
+        "    steps: [{uses: actions/checkout@v4}]\n",
+    )
+    (workflow,), errors = workflows.load_all(tmp_path)
+    assert errors == []
+    assert [r.value for r in queries.runners(workflow)] == ["ubuntu-latest"]
+
+
+def test_an_unquoted_3_10_is_still_read_as_github_reads_it(tmp_path: Path) -> None:
+    write_workflow(
+        tmp_path,
+        "x.yml",
+        "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n"
+        "        python-version: [3.9, 3.10, '3.11']\n"
+        "    steps:\n"
+        "      - uses: actions/setup-python@v5\n"
+        "        with:\n"
+        '          python-version: "3.10"\n',
+    )
+    (workflow,), _ = workflows.load_all(tmp_path)
+    refs = queries.python_versions(workflow)
+    assert [(r.value, r.written) for r in refs] == [
+        ("3.9", None),
+        ("3.1", "3.10"),
+        ("3.11", None),
+        ("3.10", None),
+    ]
+
+
+def test_a_deeply_nested_workflow_is_an_error(tmp_path: Path) -> None:
+    path = write_workflow(tmp_path, "deep.yml", "jobs: " + "[" * 5000 + "]" * 5000 + "\n")
+    found, errors = workflows.load_all(tmp_path)
+    assert found == [] and errors[0].path == path and errors[0].line == 1
+    assert "nested more than 64 levels" in errors[0].message
+
+
+def test_a_workflow_outside_the_monorepo_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write_workflow(root, "ok.yml", DEPLOY)
+    (tmp_path / "secret").write_text("AWS_SECRET: hunter2-not-yaml: [\n")
+    link = root / ".github" / "workflows" / "evil.yml"
+    link.symlink_to(tmp_path / "secret")
+    found, errors = workflows.load_all(root)
+    assert [w.path.name for w in found] == ["ok.yml"]
+    [error] = errors
+    assert error.path == link and "outside the monorepo" in error.message
+    assert "hunter2" not in error.message

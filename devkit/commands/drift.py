@@ -71,6 +71,7 @@ def drift(request: DriftRequest) -> int:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")
         spec = envspec.parse(project.env_file)
+        console.warn_each(str(w) for w in spec.warnings)
         report, solve_request, _ = solve_project(repo, project, spec, options)
         if not request.platforms and not request.channel_priority:
             # Warm doctor's cache: its drift check then needs no solve of its own.
@@ -93,6 +94,7 @@ def _lock(request: DriftRequest) -> Report:
     spec = None
     if lock.source is not None and lock.source.is_file():
         spec = envspec.parse(lock.source)
+        console.warn_each(str(w) for w in spec.warnings)
     project = request.projects[0] if request.projects else lock.path.parent.name
     return lock_report(lock, spec, project, None)
 

@@ -50,6 +50,7 @@ def lock(request: LockRequest) -> int:
 
 def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> str:
     spec = envspec.parse(project.env_file)
+    console.warn_each(str(w) for w in spec.warnings)
     request = plan(repo, project, spec, options, root_prefix())
     solves = solve.solve(request, paths.cache_dir())
     problems = [

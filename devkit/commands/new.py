@@ -19,7 +19,7 @@ from devkit.conda import envs, envspec
 from devkit.errors import DevkitError, FileFormatError, UsageError
 from devkit.ports import DEFAULT_PORT
 from devkit.repo import deprecations, templates
-from devkit.repo.monorepo import Monorepo, _validate_name
+from devkit.repo.monorepo import Monorepo, validate_project_name
 
 # The template's building blocks that are not questions: change them here in a fork.
 MINIFORGE_TAG = "25.11.0-0"  # condaforge/miniforge3 image tag (Miniforge release, 2025-11)
@@ -117,13 +117,17 @@ class NewRequest:
 
 def validate_name(monorepo: Monorepo, name: str) -> None:
     """The folder rules every command applies, plus what image and env names accept."""
-    _validate_name(name)
+    validate_project_name(name, monorepo.projects_dir)
     if not _NAME.fullmatch(name):
         raise UsageError(
             f"invalid project name {name!r} for a new project",
             hint="use lowercase letters, digits, `-` and `_`, starting with a letter or digit: "
             "the name becomes the env, the image and the service name",
         )
+
+
+def _check_env_name_free(monorepo: Monorepo, name: str) -> None:
+    """No project's environment file already claims the env name the new one would take."""
     parsed = []
     for project in monorepo.projects():
         with contextlib.suppress(FileFormatError):
@@ -213,14 +217,14 @@ def _write(target: Path, item: templates.RenderedFile) -> Path:
 
 def new(monorepo: Monorepo, request: NewRequest, ask: Ask | None) -> int:
     """Create the project and say what to do next."""
-    _validate_name(request.name)
+    validate_name(monorepo, request.name)
     folder = monorepo.projects_dir / request.name
     if folder.exists():  # before any question: nothing to ask about a name that is taken
         raise DevkitError(
             f"{folder} already exists",
             hint="devkit new never overwrites: pick another name, or remove it first",
         )
-    validate_name(monorepo, request.name)
+    _check_env_name_free(monorepo, request.name)
     values = resolve(request.name, request.values, None if request.yes else ask)
     written = create(monorepo, values)
     out = console.out()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.conda.platforms import PLATFORM
+from devkit.errors import FileFormatError
 
 DEFAULT_ALIAS = "https://conda.anaconda.org"
 DEFAULT_CHANNELS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
@@ -75,14 +76,14 @@ def rc_files(root_prefix: Path, env: Mapping[str, str], home: Path) -> list[Path
 
 def read_rc(files: Iterable[Path]) -> RcSettings:
     """Merge rc files: scalars from the highest file that sets them, lists highest first."""
-    import yaml
+    from devkit import yamlfile
 
     merged: dict[str, Any] = {}
     files = list(files)
     for path in reversed(files):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            data = yamlfile.load(path) or {}
+        except FileFormatError:
             continue  # doctor's condarc check reports unreadable rc files
         if not isinstance(data, dict):
             continue

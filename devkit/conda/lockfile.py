@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from devkit import yamlfile
+from devkit import limits, yamlfile
 from devkit.conda import channels
 from devkit.conda.envspec import EnvSpec, applies
 from devkit.conda.package import Package, parse_file_name, split_url
@@ -51,7 +51,8 @@ def lock_path(project_dir: Path) -> Path:
 
 def read(path: Path) -> Lock:
     """Parse a conda-lock v1 file (devkit's or conda-lock's); errors name the file and line."""
-    data = yamlfile.load(path)
+    # Locks of big envs on several platforms run to megabytes: their own, larger limits.
+    data = yamlfile.load(path, bounds=limits.LOCKFILE)
     if not isinstance(data, dict) or data.get("version") != 1:
         raise FileFormatError(
             path,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import git, yamlfile
+from devkit import git
 from devkit.conda import envs, envspec, micromamba
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -129,11 +129,15 @@ class Context:
             return exc
 
     @functools.cached_property
+    def _workflow_files(self) -> tuple[list[workflows.Workflow], list[FileFormatError]]:
+        if self.monorepo is None:
+            return [], []
+        return workflows.load_all(self.monorepo.root)
+
+    @property
     def workflows(self) -> list[workflows.Workflow]:
         """The monorepo's GitHub workflows that parse (the others are reported elsewhere)."""
-        if self.monorepo is None:
-            return []
-        return workflows.load_all(self.monorepo.root)[0]
+        return self._workflow_files[0]
 
     def production_variables(self, project: Project) -> dict[str, str]:
         """Variables production sets for a project, each with where that is written."""
@@ -151,26 +155,11 @@ class Context:
         names = git.tracked(top, ["*.env", ".env", "**/.env"])
         return {(top / name).resolve() for name in names if Path(name).name == ".env"}
 
-    @functools.cached_property
+    @property
     def workflow_errors(self) -> list[FileFormatError]:
-        """Workflow files that do not parse, each naming file and line."""
-        if self.monorepo is None:
-            return []
-        # Only the files `workflows` left out are read again (as in workflows.load_all), so a
-        # hundred good workflows are not parsed twice to find one bad one.
-        parsed = {w.path for w in self.workflows}
-        folder = self.monorepo.root / ".github" / "workflows"
-        errors: list[FileFormatError] = []
-        for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-            if path in parsed:
-                continue
-            try:
-                yamlfile.load(path)
-            except FileFormatError as exc:
-                errors.append(exc)
-                continue
-            errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
-        return errors
+        """Workflow files that do not parse, each naming file and line (read once, with the
+        ones that do)."""
+        return self._workflow_files[1]
 
     def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
         """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""

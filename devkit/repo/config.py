@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import yamlfile
+from devkit import paths, yamlfile
 from devkit.conda.channels import CHANNEL_PRIORITIES
 from devkit.conda.platforms import PLATFORM, virtual_package_problem
 from devkit.errors import FileFormatError
@@ -60,7 +60,17 @@ def load_repo_config(root: Path) -> RepoConfig:
     path = root / REPO_CONFIG_NAME
     if not path.is_file():
         return RepoConfig()
-    data = yamlfile.load(path)
+    target = paths.escapes(path, root)
+    if target is not None:
+        # Never read (or quote in an error) a file elsewhere on this machine.
+        raise FileFormatError(
+            path,
+            f"resolves to {target}, outside the monorepo: devkit does not read it",
+            hint="keep devkit.yaml in the clone, where every developer gets the same one",
+        )
+    # Every value here is text by meaning (a folder, project names, platforms, URLs, a command):
+    # `projects_dir: 2024` and a project called `yes` or `0755` keep the text written.
+    data = yamlfile.load(path, text=True)
     if data is None:
         return RepoConfig(path=path)
     if not isinstance(data, yamlfile.YamlMap):

@@ -7,9 +7,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from devkit import redaction
+from devkit import limits, redaction
 from devkit.errors import FileFormatError
+
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
 
 # Names that hold credentials by convention; their values are masked wherever they came from.
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -74,6 +78,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         import io
 
         bindings = list(parse_stream(io.StringIO(text)))
+        _check_limits(path, bindings)
         lines = {b.key: _first_text_line(b.original.line, b.original.string) for b in bindings}
         parsed = dotenv_values(stream=io.StringIO(text), interpolate=True)
         problems = [
@@ -110,6 +115,61 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
+def _check_limits(path: Path, bindings: Sequence[Binding]) -> None:
+    """Refuse a file no process could receive, before python-dotenv builds its values.
+
+    ``${VAR}`` is expanded once per line, so ``B=${A}${A}``, ``C=${B}${B}``, … doubles a value on
+    every line: thirty lines ask for gigabytes. The sizes are worked out here the way
+    python-dotenv expands (later lines see earlier ones, then the environment, then the
+    ``:-default``), without building a single value.
+    """
+    import os
+
+    from dotenv.variables import Variable, parse_variables
+
+    sizes: dict[str, int | None] = {}
+    for binding in bindings:
+        if binding.key is None or binding.error:
+            continue
+        line = _first_text_line(binding.original.line, binding.original.string)
+        if len(sizes) >= limits.DOTENV_MAX_VARIABLES and binding.key not in sizes:
+            raise FileFormatError(
+                path,
+                f"more than {limits.DOTENV_MAX_VARIABLES:,} variables, the most devkit reads "
+                "from a .env file",
+                line=line,
+            )
+        if binding.value is None:
+            sizes[binding.key] = None
+            continue
+        size = 0
+        for atom in parse_variables(binding.value):
+            if not isinstance(atom, Variable):
+                size += len(atom.resolve({}))
+            elif atom.name in sizes:
+                size += sizes[atom.name] or 0
+            elif atom.name in os.environ:
+                size += len(os.environ[atom.name])
+            else:
+                size += len(atom.default or "")
+        if size > limits.DOTENV_MAX_VALUE:
+            raise FileFormatError(
+                path,
+                f"`{binding.key}` expands to {size:,} characters: no process can receive a "
+                f"variable over {limits.size_text(limits.DOTENV_MAX_VALUE)} (Linux's limit)",
+                line=line,
+                hint="check the ${…} references on that line",
+            )
+        sizes[binding.key] = size
+    total = sum(size or 0 for size in sizes.values())
+    if total > limits.DOTENV_MAX_TOTAL:
+        raise FileFormatError(
+            path,
+            f"its values expand to {total:,} characters: no process can receive more than "
+            f"{limits.size_text(limits.DOTENV_MAX_TOTAL)} of variables (macOS's limit)",
+        )
+
+
 def _read(path: Path) -> str | None:
     """A file's text; None when there is no such file. A pipe (``--env-file <(…)``) is read
     once; a directory or a dangling symlink is an error, not silently "no file"."""
@@ -120,11 +180,13 @@ def _read(path: Path) -> str | None:
     if path.is_dir():
         raise FileFormatError(path, "is a directory, not a file of KEY=value lines")
     try:
-        return path.read_text(encoding="utf-8")
+        text = limits.read_capped(path, limits.DOTENV_MAX_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileFormatError(path, "not UTF-8 text", hint="save it as UTF-8") from exc
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    # Universal newlines, as read_text gives: a file saved on Windows reads the same.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _first_text_line(line: int, original: str) -> int:

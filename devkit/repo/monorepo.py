@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from devkit import paths
 from devkit.errors import DevkitError, MonorepoNotFoundError, ProjectNotFoundError, UsageError
 from devkit.repo.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, load_repo_config
 
@@ -23,6 +24,25 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Outside:
+    """A project whose folder or environment file is a symlink out of the monorepo.
+
+    devkit never reads (or prints) anything there: a clone could otherwise make it quote
+    ``~/.ssh`` or ``/etc/shadow`` in an error, a doctor report or a shared bundle.
+    """
+
+    name: str
+    path: Path
+    target: Path
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} resolves to {self.target}, outside the monorepo: devkit does not read "
+            f"it, so `{self.name}` is not a project here"
+        )
+
+
+@dataclass(frozen=True)
 class Monorepo:
     """A monorepo root and its configuration."""
 
@@ -37,12 +57,19 @@ class Monorepo:
         return self.root / self.config.projects_dir
 
     def projects(self) -> list[Project]:
-        """Every project, sorted by name."""
+        """Every project, sorted by name (not those outside the monorepo: see ``outside``)."""
+        return [p for p in self._scan() if isinstance(p, Project)]
+
+    def outside_projects(self) -> list[Outside]:
+        """Project folders or environment files that are symlinks out of the monorepo."""
+        return [p for p in self._scan() if isinstance(p, Outside)]
+
+    def _scan(self) -> list[Project | Outside]:
         try:
             entries = sorted(self.projects_dir.iterdir())
         except FileNotFoundError:
             return []
-        found = []
+        found: list[Project | Outside] = []
         for entry in entries:
             env_file = _env_file_in(entry) if entry.is_dir() else None
             if env_file is not None:
@@ -51,11 +78,17 @@ class Monorepo:
 
     def project(self, name: str) -> Project:
         """The project called ``name``; an unknown name says which ones are close."""
-        _validate_name(name)
+        validate_project_name(name, self.projects_dir)
         folder = self.projects_dir / name
         env_file = _env_file_in(folder) if folder.is_dir() else None
         if env_file is not None:
-            return self._project(name, folder, env_file)
+            found = self._project(name, folder, env_file)
+            if isinstance(found, Outside):
+                raise DevkitError(
+                    str(found),
+                    hint="keep the project inside the clone (a symlink within it is fine)",
+                )
+            return found
         import difflib
 
         names = [p.name for p in self.projects()]
@@ -78,7 +111,12 @@ class Monorepo:
             return self.projects()
         return [self.project(name) for name in dict.fromkeys(names)]
 
-    def _project(self, name: str, folder: Path, env_file: Path) -> Project:
+    def _project(self, name: str, folder: Path, env_file: Path) -> Project | Outside:
+        # The folder first: everything in a folder outside is outside (.env, Dockerfile, …).
+        for path in (folder, env_file):
+            target = paths.escapes(path, self.root)
+            if target is not None:
+                return Outside(name, path, target)
         return Project(name, folder, env_file, self.config.settings_for(name))
 
 
@@ -90,7 +128,10 @@ def _env_file_in(folder: Path) -> Path | None:
     return None
 
 
-def _validate_name(name: str) -> None:
+def validate_project_name(name: str, projects_dir: Path) -> None:
+    """The rules every command applies to a project name (``UsageError``, exit 2): one folder
+    under ``projects_dir`` that the filesystem can hold."""
+    hint = "a project name is a single folder name under the projects folder"
     # A project name becomes a path component; anything that could climb out of the projects
     # folder (or name a different one) is refused before it reaches the filesystem.
     if (
@@ -102,10 +143,27 @@ def _validate_name(name: str) -> None:
         or name.startswith("~")
         or "\0" in name
     ):
+        raise UsageError(f"invalid project name {_shown(name)!r}", hint=hint)
+    # An over-long name would reach the OS as a path it refuses (ENAMETOOLONG) in whatever
+    # touched it first: say so here, in the filesystem's own terms.
+    longest = paths.name_max(projects_dir)
+    if len(name.encode()) > longest:
         raise UsageError(
-            f"invalid project name {name!r}",
-            hint="a project name is a single folder name under the projects folder",
+            f"invalid project name {_shown(name)!r}: {len(name.encode()):,} bytes long, and a "
+            f"folder name may be at most {longest} bytes",
+            hint=hint,
         )
+    longest_path = paths.path_max(projects_dir)
+    if len(str(projects_dir.absolute() / name).encode()) >= longest_path:
+        raise UsageError(
+            f"invalid project name {_shown(name)!r}: {projects_dir}/<name> would be longer "
+            f"than the {longest_path} bytes a path may have",
+            hint=hint,
+        )
+
+
+def _shown(name: str, keep: int = 40) -> str:
+    return name if len(name) <= keep else f"{name[:keep]}…"
 
 
 def is_monorepo_root(folder: Path) -> bool:
@@ -158,7 +216,8 @@ def load(root: Path) -> Monorepo:
             hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
             "project (default: projects)",
         )
-    return replace(monorepo, warnings=tuple(_unknown_settings(monorepo)))
+    outside = [str(o) for o in monorepo.outside_projects()]
+    return replace(monorepo, warnings=(*outside, *_unknown_settings(monorepo)))
 
 
 def _unknown_settings(monorepo: Monorepo) -> list[str]:
@@ -170,8 +229,11 @@ def _unknown_settings(monorepo: Monorepo) -> list[str]:
     import difflib
 
     names = [p.name for p in monorepo.projects()]
+    outside = {o.name for o in monorepo.outside_projects()}  # said already, in its own words
     found = []
     for name in configured:
+        if name in outside:
+            continue
         if name in names:
             continue
         line = monorepo.config.project_lines.get(name)

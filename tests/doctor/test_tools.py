@@ -169,3 +169,6 @@ def test_condarc_settings_that_change_solves(
     (isolate.home / ".condarc").write_text("channels: [oops\n")
     broken = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
     assert broken.status is Status.WARN and "cannot be read" in broken.message
+    (isolate.home / ".condarc").write_text("channels: " + "[" * 5000 + "]" * 5000 + "\n")
+    deep = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
+    assert deep.status is Status.WARN and "nested more than 64 levels" in deep.message

@@ -371,3 +371,16 @@ def test_an_environment_file_without_channels_says_so(
         assert result.returncode == 1, result.stderr
         assert f"{env_file}: no channels to solve from" in result.stderr
         assert "no linux-64 build" not in result.stderr
+
+
+def test_a_comment_selector_is_named_when_the_lock_fails(mixed: Monorepo) -> None:
+    env_file = mixed.env_file("mixed")
+    text = env_file.read_text().replace("- postal=1.1.9", "- postal=1.1.9  # [linux]")
+    env_file.write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "# [linux]" in t)
+    result = lock(mixed.root, "mixed")
+    assert result.returncode == 1 and "no osx-arm64 build" in result.stderr
+    assert f"{env_file}:{line}: micromamba ignores `# [linux]`" in result.stderr
+    assert "write `- sel(linux): postal=1.1.9`" in result.stderr
+    drift = devkit("--root", mixed.root, "drift", "mixed", "--json")
+    assert f"{env_file}:{line}: micromamba ignores `# [linux]`" in drift.stderr

@@ -101,6 +101,13 @@ def test_rc_files_merge_highest_first(tmp_path: Path) -> None:
     assert channels.read_rc([]).channel_alias == "https://conda.anaconda.org"
 
 
+def test_an_rc_file_devkit_cannot_read_is_skipped(tmp_path: Path) -> None:
+    deep, good = tmp_path / "deep", tmp_path / "good"
+    deep.write_text("channels: " + "[" * 5000 + "]" * 5000 + "\n")
+    good.write_text("channel_alias: https://good\n")
+    assert channels.read_rc([good, deep]).channel_alias == "https://good"
+
+
 def test_mirrors_take_the_longest_matching_prefix() -> None:
     mirrors = {
         "https://conda.anaconda.org": "https://all.mirror",
@@ -365,3 +372,20 @@ def test_a_lock_without_optional_metadata_still_reads(tmp_path: Path) -> None:
     assert lockfile.read(REAL_LOCK).packages["osx-arm64"]["appnope"].build == "py39h2804cbe_2"
     path, _ = broken_lock(tmp_path, "  channels:\n  - conda-forge\n", "")
     assert lockfile.read(path).channels == ()
+
+
+def test_a_lock_bigger_than_other_yaml_files_still_reads(tmp_path: Path) -> None:
+    # Locks of big envs on several platforms run to megabytes; the YAML limit of other files
+    # (1 MiB) is not theirs.
+    path = tmp_path / "conda-lock.yml"
+    path.write_text(REAL_LOCK.read_text() + "# padding\n" * 150_000)
+    assert path.stat().st_size > 1024 * 1024
+    assert lockfile.read(path).packages["osx-arm64"]["appnope"].build == "py39h2804cbe_2"
+
+
+def test_a_deeply_nested_lock_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "conda-lock.yml"
+    path.write_text("version: 1\nmetadata: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(FileFormatError) as caught:
+        lockfile.read(path)
+    assert caught.value.line == 2 and "nested more than 64 levels" in caught.value.message

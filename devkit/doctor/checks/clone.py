@@ -16,7 +16,14 @@ def found(ctx: Context, out: Outcome) -> Result:
             hint=(error.hint if error and error.hint else "pass --root, or run `devkit setup`"),
         )
     count = len(ctx.all_projects)
-    return out.ok(f"{ctx.monorepo.root} ({count} project{'s' * (count != 1)})")
+    found_at = f"{ctx.monorepo.root} ({count} project{'s' * (count != 1)})"
+    outside = ctx.monorepo.outside_projects()
+    if outside:
+        return out.warn(
+            f"{found_at}; " + "; ".join(str(o) for o in outside),
+            hint="keep projects inside the clone (a symlink within it is fine)",
+        )
+    return out.ok(found_at)
 
 
 NO_GIT = "git is not installed (see git.installed)"

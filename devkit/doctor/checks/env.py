@@ -13,13 +13,20 @@ def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
     project = out.project
     spec = ctx.spec(project)
     if isinstance(spec, FileFormatError):
-        return out.fail(spec.message, hint="fix that line; `devkit doctor` re-reads the file")
+        return out.fail(
+            spec.message, hint=spec.hint or "fix that line; `devkit doctor` re-reads the file"
+        )
+    notes = [f"{project.env_file.name}:{w.line}: {w.message}" for w in spec.warnings]
     lenient = [d for d in spec.dependencies if d.lenient_note]
     if lenient:
         lines = ", ".join(f"{d.text!r} (line {d.line})" for d in lenient)
+        notes.append(f"{project.env_file.name}: specs only conda's lenient parser accepts: {lines}")
+    if notes:
         return out.warn(
-            f"{project.env_file.name}: specs only conda's lenient parser accepts: {lines}",
-            hint="write them as `name=version`, or `name ==version build` to pin a build",
+            "; ".join(notes),
+            hint="write them as `name=version`, or `name ==version build` to pin a build"
+            if not spec.warnings
+            else "each line says what micromamba makes of it and what to write instead",
         )
     return out.ok(f"{len(spec.dependencies)} conda specs, {len(spec.pip)} pip requirements")
 

@@ -158,14 +158,15 @@ def pyenv_shims(ctx: Context, out: Outcome) -> Result:
 
 def condarc(ctx: Context, out: Outcome) -> Result:
     """No rc file setting makes local solves differ from CI's."""
-    import yaml
+    from devkit import yamlfile
+    from devkit.errors import FileFormatError
 
     found: list[str] = []
     for path in _rc_files(ctx):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            return out.warn(f"{path} cannot be read: {exc}", hint=f"fix or remove {path}")
+            data = yamlfile.load(path) or {}
+        except FileFormatError as exc:
+            return out.warn(f"cannot be read: {exc.message}", hint=f"fix or remove {path}")
         if not isinstance(data, dict):
             continue
         priority = data.get("channel_priority")

@@ -28,9 +28,8 @@ class Ref:
 
 
 def triggers(workflow: Workflow) -> dict[str, Any]:
-    """The ``on:`` mapping (PyYAML reads the bare key ``on`` as the boolean true)."""
-    found = workflow.data.get("on", workflow.data.get("True"))
-    return found if isinstance(found, dict) else {}
+    """The ``on:`` mapping."""
+    return workflow.triggers()
 
 
 def path_filters(workflow: Workflow) -> dict[str, list[Ref]]:
@@ -167,12 +166,14 @@ def python_versions(workflow: Workflow) -> list[Ref]:
 
 
 def _ref(value: Any, line: int, raw: list[str]) -> Ref:
-    if isinstance(value, float) and 0 < line <= len(raw):
-        text = raw[line - 1].split("#", 1)[0]
-        for token in re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", text):
-            if float(token) == value and token != str(value):
-                return Ref(str(value), line, written=token)
-    return Ref(str(value), line)
+    # Workflows are read as text, but GitHub reads them as YAML 1.2: an unquoted 3.10 is the
+    # number 3.1. The raw line tells whether it was written unquoted.
+    text = str(value)
+    if re.fullmatch(r"\d+\.\d+", text) and str(float(text)) != text and 0 < line <= len(raw):
+        code = raw[line - 1].split("#", 1)[0]
+        if re.search(rf"(?<![\w.'\"]){re.escape(text)}(?![\w.'\"])", code):
+            return Ref(str(float(text)), line, written=text)
+    return Ref(text, line)
 
 
 def runners(workflow: Workflow) -> list[Ref]:

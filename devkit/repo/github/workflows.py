@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit import yamlfile
+from devkit import paths, yamlfile
 from devkit.errors import FileFormatError
 from devkit.repo import dotenv_file
 
@@ -21,21 +21,24 @@ class Workflow:
     path: Path
     data: yamlfile.YamlMap
 
+    def triggers(self) -> dict[str, Any]:
+        """The ``on:`` mapping (events without settings, ``on: push``, give none)."""
+        # Read as text (see load_all), `on` is the key GitHub sees, not YAML 1.1's true.
+        found = self.data.get("on")
+        return found if isinstance(found, dict) else {}
+
     def concerns(self, project_dir: str) -> bool:
         """Whether the workflow runs for the project at ``project_dir`` (``projects/<name>``)."""
         prefix = project_dir.rstrip("/") + "/"
         working = dig(self.data, "defaults", "run", "working-directory")
         if isinstance(working, str) and working.rstrip("/") == project_dir.rstrip("/"):
             return True
-        # PyYAML reads the bare key `on` as the boolean true; accept both spellings.
-        triggers = self.data.get("on", self.data.get("True"))
-        if isinstance(triggers, dict):
-            for event in triggers.values():
-                filters = event.get("paths") if isinstance(event, dict) else None
-                if isinstance(filters, list) and any(
-                    isinstance(f, str) and f.startswith(prefix) for f in filters
-                ):
-                    return True
+        for event in self.triggers().values():
+            filters = event.get("paths") if isinstance(event, dict) else None
+            if isinstance(filters, list) and any(
+                isinstance(f, str) and f.startswith(prefix) for f in filters
+            ):
+                return True
         return False
 
     def deploy_env_var_keys(self) -> list[str]:
@@ -118,15 +121,29 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
 
 
 def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
-    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors."""
+    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
+
+    Plain values are read as the text written (``on:``, ``DEBUG: yes``), as GitHub does; only
+    a number GitHub would turn into another text (``3.10``) needs care (queries.python_versions).
+    """
     folder = root / ".github" / "workflows"
     workflows: list[Workflow] = []
     errors: list[FileFormatError] = []
     if not folder.is_dir():
         return workflows, errors
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        target = paths.escapes(path, root)
+        if target is not None:
+            # Never read (or quote in a finding) a file elsewhere on this machine; GitHub
+            # could not read it either.
+            errors.append(
+                FileFormatError(
+                    path, f"resolves to {target}, outside the monorepo: devkit does not read it"
+                )
+            )
+            continue
         try:
-            data = yamlfile.load(path)
+            data = yamlfile.load(path, text=True)
         except FileFormatError as exc:
             errors.append(exc)
             continue

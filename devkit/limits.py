@@ -1,0 +1,73 @@
+"""How much of a file devkit will read: limits no real file comes near, checked before the work.
+
+A file over a limit is an error naming the file (and line), never a stall or a crash: a
+``dependencies:`` nested five thousand levels deep, a 400,000-line environment file or a ``.env``
+whose ``${VAR}`` references double a value on every line are refused here, before any parsing or
+checking is spent on them. docs/cli.md lists the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit.errors import FileFormatError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """What one YAML file may hold."""
+
+    max_bytes: int
+    # Levels of mappings and lists inside each other (a workflow uses about eight).
+    max_depth: int
+    # Values, keys and list items, counting each key a merge (`<<: *base`) copies in.
+    max_nodes: int
+
+
+# environment.yml, devkit.yaml, workflows, the user config, cloudbuild.yaml: real ones hold a few
+# hundred values in a few KiB. PyYAML reads about 15,000 values a second, so the cap on values
+# also caps the time a hostile file can cost.
+YAML = YamlLimits(max_bytes=1 * MIB, max_depth=64, max_nodes=50_000)
+# conda-lock.yml: about 40 values per package and platform; 1,500 packages on 5 platforms are
+# some 300,000 values in 6 MiB.
+LOCKFILE = YamlLimits(max_bytes=32 * MIB, max_depth=64, max_nodes=1_000_000)
+
+# Conda specs plus pip requirements of one environment file (real ones: under 200).
+MAX_DEPENDENCIES = 10_000
+
+# `.env`: a process cannot receive more than about 1 MiB of variables on macOS (ARG_MAX), and
+# Linux refuses any one `NAME=value` over 128 KiB (MAX_ARG_STRLEN).
+DOTENV_MAX_BYTES = 1 * MIB
+DOTENV_MAX_VARIABLES = 10_000
+DOTENV_MAX_VALUE = 128 * KIB
+DOTENV_MAX_TOTAL = 1 * MIB
+
+
+def size_text(count: int) -> str:
+    """``1 MiB``, ``128 KiB``, ``300 bytes``."""
+    if count >= MIB and count % MIB == 0:
+        return f"{count // MIB} MiB"
+    if count >= KIB and count % KIB == 0:
+        return f"{count // KIB} KiB"
+    return f"{count} bytes"
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, refusing one over ``max_bytes`` without reading past the limit.
+
+    Reads rather than trusting ``stat``: a pipe (``--env-file <(…)``) has no size until read.
+    OS errors (missing file, a folder) propagate for the caller to word.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileFormatError(
+            path,
+            f"larger than {size_text(max_bytes)}, the most devkit reads from this kind of file",
+            hint="no real file comes near that size: is it the right file?",
+        )
+    return data

@@ -1,0 +1,112 @@
+"""Hostile or mistaken files: one project's bad file is that project's finding, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from devkit.doctor.base import Status
+from tests.doctor.conftest import MakeCtx, run_check
+from tests.doctor.test_command import devkit
+from tests.support.monorepo import Monorepo
+
+DEEP = "name: deep\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+def add_env_file(repo: Monorepo, project: str, text: str) -> Path:
+    folder = repo.project(project)
+    folder.mkdir(parents=True)
+    (folder / "environment.yml").write_text(text)
+    return folder / "environment.yml"
+
+
+def test_a_deeply_nested_file_is_its_project_finding_only(sample_monorepo: Monorepo) -> None:
+    env_file = add_env_file(sample_monorepo, "deep", DEEP)
+    root = str(sample_monorepo.root)
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert report.returncode == 1, report.stderr
+    document = json.loads(report.stdout)
+    assert not [r for r in document["results"] if "crashed" in r["message"]]
+    [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "deep"]
+    assert spec["status"] == "fail"
+    assert f"{env_file}:2: nested more than 64 levels" in spec["message"]
+    assert "is it the right file?" in spec["hint"]  # the error's own hint, not a generic one
+    for project in ("api", "etl"):
+        [clash] = [
+            r
+            for r in document["results"]
+            if r["id"] == "env.name_clash" and r["project"] == project
+        ]
+        assert clash["status"] == "ok"
+
+
+def test_ls_lists_every_project_when_one_file_is_bad(sample_monorepo: Monorepo) -> None:
+    add_env_file(sample_monorepo, "deep", DEEP)
+    root = str(sample_monorepo.root)
+    listing = devkit("--root", root, "ls", "--json")
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["name"]: row for row in json.loads(listing.stdout)["projects"]}
+    assert set(rows) == {"api", "deep", "etl"}
+    assert rows["deep"]["env"] == "invalid file" and rows["deep"]["env_name"] is None
+    table = devkit("--root", root, "ls")
+    assert table.returncode == 0 and "invalid file" in table.stdout
+
+
+def test_spec_warnings_show_as_env_spec_warnings(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_env_file(
+        sample_monorepo,
+        "sel",
+        "name: sel\ndependencies:\n  - python\n  - libgcc-ng  # [linux]\n  - extras:\n      - x\n",
+    )
+    result = run_check(make_ctx(sample_monorepo.root), "env.spec", "sel")
+    assert result.status is Status.WARN
+    assert "environment.yml:4: micromamba ignores `# [linux]`" in result.message
+    assert "environment.yml:5: `extras:` in dependencies" in result.message
+
+
+def test_projects_outside_the_monorepo_are_a_finding_and_never_read(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$saltsalt$hashhashhash:19000:0:99999:7:::\n")
+    add_env_file(sample_monorepo, "evil", "name: evil\n")
+    env_file = sample_monorepo.env_file("evil")
+    env_file.unlink()
+    env_file.symlink_to(secret)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "environment.yml").write_text("name: away\ndependencies: [python]\n")
+    sample_monorepo.project("away").symlink_to(elsewhere)
+    root = str(sample_monorepo.root)
+
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert "root:$6$" not in report.stdout + report.stderr
+    document = json.loads(report.stdout)
+    [found] = [r for r in document["results"] if r["id"] == "clone.found"]
+    assert found["status"] == "warn"
+    assert f"{env_file} resolves to {secret}, outside the monorepo" in found["message"]
+    assert f"resolves to {elsewhere}" in found["message"]
+    assert {r["project"] for r in document["results"]} == {None, "api", "etl"}
+
+    listing = devkit("--root", root, "ls", "--json")
+    assert listing.returncode == 0
+    assert [p["name"] for p in json.loads(listing.stdout)["projects"]] == ["api", "etl"]
+    assert f"resolves to {secret}" in listing.stderr
+
+    named = devkit("--root", root, "doctor", "evil")
+    assert named.returncode == 1 and "outside the monorepo" in named.stderr
+    assert "root:$6$" not in named.stdout + named.stderr
+
+
+def test_an_over_long_env_name_is_a_finding_not_a_crash(sample_monorepo: Monorepo) -> None:
+    env_file = add_env_file(sample_monorepo, "long", f"name: {'x' * 20_000}\ndependencies: []\n")
+    root = str(sample_monorepo.root)
+    report = devkit("--root", root, "doctor", "--json", "--no-drift")
+    assert report.returncode == 1, report.stderr
+    document = json.loads(report.stdout)
+    assert not [r for r in document["results"] if "crashed" in r["message"]]
+    [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "long"]
+    assert spec["status"] == "fail" and spec["message"].startswith(f"{env_file}:1: env name")
+    assert devkit("--root", root, "ls", "--json").returncode == 0

@@ -1,0 +1,137 @@
+"""The YAML reader every devkit file goes through: limits, text scalars, merge keys, lines."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from devkit import limits, yamlfile
+from devkit.errors import FileFormatError
+
+
+def write(tmp_path: Path, text: str, name: str = "file.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_deep_nesting_is_refused_at_its_line_without_recursing(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: a\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(FileFormatError) as caught:
+        yamlfile.load(path, text=True)
+    assert caught.value.line == 2
+    assert "nested more than 64 levels" in caught.value.message
+    assert str(path) in caught.value.message
+
+
+def test_nesting_up_to_the_limit_reads(tmp_path: Path) -> None:
+    depth = limits.YAML.max_depth
+    path = write(tmp_path, "[" * depth + "x" + "]" * depth + "\n")
+    data = yamlfile.load(path)
+    for _ in range(depth - 1):
+        data = data[0]
+    assert data == ["x"]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = write(tmp_path, "# " + "x" * limits.YAML.max_bytes + "\nname: a\n")
+    started = time.monotonic()
+    with pytest.raises(FileFormatError) as caught:
+        yamlfile.load(path)
+    assert time.monotonic() - started < 1
+    assert "larger than 1 MiB" in caught.value.message
+
+
+def test_too_many_values_stop_the_parse_where_they_went_over(tmp_path: Path) -> None:
+    items = "".join(f"  - pkg{i}\n" for i in range(limits.YAML.max_nodes + 10))
+    path = write(tmp_path, "dependencies:\n" + items)
+    with pytest.raises(FileFormatError) as caught:
+        yamlfile.load(path, text=True)
+    assert "more than 50,000 values" in caught.value.message
+    assert caught.value.line is not None and caught.value.line < limits.YAML.max_nodes + 5
+
+
+def test_merge_bombs_count_every_merged_key(tmp_path: Path) -> None:
+    # One anchor merged ten times over is one set of keys, however deep (as in PyYAML)...
+    lines = ["l0: &l0 {" + ", ".join(f"k{i}: v" for i in range(10)) + "}"]
+    for level in range(1, 7):
+        merged = ", ".join(f"*l{level - 1}" for _ in range(10))
+        lines.append(f"l{level}: &l{level} {{<<: [{merged}]}}")
+    assert len(yamlfile.load(write(tmp_path, "\n".join(lines) + "\n"))["l6"]) == 10
+    # ...but a chain of merges, each copying all the keys before it, counts every copy.
+    lines = ["b0: &b0 {" + ", ".join(f"k{i}: v" for i in range(100)) + "}"]
+    lines += [f"b{n}: &b{n} {{<<: *b{n - 1}, own{n}: x}}" for n in range(1, 600)]
+    path = write(tmp_path, "\n".join(lines) + "\n", "bomb.yml")
+    with pytest.raises(FileFormatError, match="more than 50,000 values"):
+        yamlfile.load(path)
+
+
+def test_a_mapping_merging_itself_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = write(tmp_path, "a: &a\n  x: 1\n  <<: *a\n")
+    with pytest.raises(FileFormatError):
+        yamlfile.load(path)
+
+
+def test_merge_keys_read_as_yaml_1_1_defines_them(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "base: &base\n"
+        "  channels: [conda-forge]\n"
+        "  name: base-env\n"
+        "other: &other\n"
+        "  name: other-env\n"
+        "  extra: 1\n"
+        "env:\n"
+        "  <<: [*base, *other]\n"
+        "  name: mine\n"
+        "both: {<<: [*base, *other]}\n",
+    )
+    for text in (False, True):
+        env = yamlfile.load(path, text=text)["env"]
+        assert env["name"] == "mine"  # own keys win
+        assert env["channels"] == ["conda-forge"]
+        assert env["extra"] in (1, "1")  # merged from the second mapping
+        assert yamlfile.load(path, text=text)["both"]["name"] == "base-env"  # the first wins
+        # Merged keys point at the line they are written on.
+        assert env.line_of("channels") == 2 and env.line_of("name") == 9
+
+
+@pytest.mark.parametrize(
+    ("written", "as_1_1", "as_text"),
+    [
+        ("yes", True, "yes"),
+        ("on", True, "on"),
+        ("off", False, "off"),
+        ("0755", 493, "0755"),
+        ("1:30", 90, "1:30"),
+        ("0x1F", 31, "0x1F"),
+        ("1.10", 1.1, "1.10"),
+        ("2024-01-02", None, "2024-01-02"),
+        ("'yes'", "yes", "yes"),
+        ("~", None, None),
+        ("null", None, None),
+        ("", None, None),
+    ],
+)
+def test_text_mode_keeps_plain_scalars_as_written(
+    tmp_path: Path, written: str, as_1_1: object, as_text: object
+) -> None:
+    path = write(tmp_path, f"value: {written}\n{written or 'empty'}: key\n")
+    if as_1_1 is not None or written in ("~", "null", ""):
+        assert yamlfile.load(path)["value"] == as_1_1
+    data = yamlfile.load(path, text=True)
+    assert data["value"] == as_text
+    assert data.line_of("value") == 1
+
+
+def test_text_mode_keeps_the_on_key_of_workflows(tmp_path: Path) -> None:
+    path = write(tmp_path, "on:\n  push:\n    paths: [projects/api/**]\n")
+    assert "on" in yamlfile.load(path, text=True)
+    assert "True" in yamlfile.load(path)  # YAML 1.1, for contrast
+
+
+def test_explicit_tags_still_mean_what_they_say(tmp_path: Path) -> None:
+    path = write(tmp_path, "a: !!int 5\nb: !!bool yes\n")
+    assert yamlfile.load(path, text=True) == {"a": 5, "b": True}
