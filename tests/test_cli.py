@@ -115,3 +115,23 @@ def test_verbose_logs_go_to_stderr_only() -> None:
     assert result.returncode == 0
     assert "PORT" in result.stdout
     assert "debug:" not in result.stdout
+
+
+def test_after_rattler_ran_devkit_leaves_without_interpreter_finalization() -> None:
+    # py-rattler's runtime threads crash CPython's finalization now and then (a segfault at
+    # exit, exit code -11): once they ran, `cli.main` must leave through os._exit. atexit
+    # handlers run only in a normal finalization, so one printing shows that it did not.
+    script = (
+        "import atexit, sys\n"
+        "from devkit.conda import rattler_runtime\n"
+        "with rattler_runtime.rattler_calls():\n"
+        "    pass\n"
+        "atexit.register(lambda: print('finalized'))\n"
+        "from devkit.cli import main\n"
+        f"main(['--root', {str(EXAMPLES)!r}, 'ls'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "finalized" not in done.stdout

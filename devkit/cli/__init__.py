@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     _on_termination()
     code = _invoke(argv)
-    runtime = sys.modules.get("devkit.runtime")
+    runtime = sys.modules.get("devkit.conda.rattler_runtime")
     if runtime is not None and runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see devkit/conda/rattler_runtime.py). Commands that never solve exit normally.
