@@ -10,8 +10,8 @@ from devkit import atomic, console, paths, userconfig
 from devkit.conda import envs, envspec
 from devkit.drift import cache, document, snapshot
 from devkit.drift.analysis import analyse
-from devkit.drift.project import Options, Report, lock_report, solve_project
-from devkit.errors import PreflightError, UsageError
+from devkit.drift.project import Failure, Options, Report, lock_report, relative, solve_project
+from devkit.errors import DevkitError, PreflightError, UsageError
 from devkit.repo import monorepo
 
 if TYPE_CHECKING:
@@ -35,7 +35,21 @@ class DriftRequest:
 
 
 def drift(request: DriftRequest) -> int:
-    """Run the mode asked for; 0 without drift, 1 with drift or an unsolvable spec."""
+    """Run the mode asked for; 0 without drift, 1 with drift or an unsolvable spec.
+
+    With ``--json`` there is always a document on stdout, even when an error stops the command
+    (CI's ``--json > drift.json`` then uploads what went wrong, not an empty file).
+    """
+    try:
+        return _drift(request)
+    except DevkitError as exc:
+        if request.as_json:
+            mode = "compare" if request.compare else "lock" if request.lock else "solve"
+            console.print_json(document.dumps(document.document([], mode, exc)))
+        raise
+
+
+def _drift(request: DriftRequest) -> int:
     modes = [m for m in (request.lock, request.export, request.compare) if m is not None]
     if len(modes) > 1:
         raise UsageError("--lock, --export and --compare are separate modes: pick one")
@@ -66,18 +80,29 @@ def drift(request: DriftRequest) -> int:
             raise UsageError("--export writes one project's env: name exactly one project")
         return _export(repo, selected[0], request.export)
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
-    reports = []
+    reports: list[Report | Failure] = []
     for project in selected:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")
-        spec = envspec.parse(project.env_file)
-        report, solve_request, _ = solve_project(repo, project, spec, options)
-        if not request.platforms and not request.channel_priority:
-            # Warm doctor's cache: its drift check then needs no solve of its own.
-            key, remote = cache.key(spec, solve_request, paths.cache_dir())
-            cache.store(paths.cache_dir(), spec, key, remote, document.report_dict(report))
-        reports.append(report)
+        try:
+            reports.append(_solve(repo, project, options))
+        except DevkitError as exc:
+            # One project's unreadable channel or broken file must not hide the others'.
+            console.error(DevkitError(f"{project.name}: {exc.message}", hint=exc.hint))
+            source = relative(project.env_file, repo.root)
+            failure = Failure("solve", project.name, source, exc.message, exc.hint, exc.exit_code)
+            reports.append(failure)
     return _show(reports, "solve", request.as_json)
+
+
+def _solve(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> Report:
+    spec = envspec.parse(project.env_file)
+    report, solve_request, _ = solve_project(repo, project, spec, options)
+    if not options.platforms and not options.channel_priority:
+        # Warm doctor's cache: its drift check then needs no solve of its own.
+        key, remote = cache.key(spec, solve_request, paths.cache_dir())
+        cache.store(paths.cache_dir(), spec, key, remote, document.report_dict(report))
+    return report
 
 
 def _monorepo(root: Path | None) -> monorepo.Monorepo:
@@ -137,7 +162,7 @@ def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) ->
     return 0
 
 
-def _show(reports: list[Report], mode: str, as_json: bool) -> int:
+def _show(reports: list[Report | Failure], mode: str, as_json: bool) -> int:
     code = document.exit_code(reports)
     if as_json:
         console.print_json(document.dumps(document.document(reports, mode)))
@@ -146,9 +171,20 @@ def _show(reports: list[Report], mode: str, as_json: bool) -> int:
     for index, report in enumerate(reports):
         if index:
             out.print()
-        for renderable in _render(report):
+        for renderable in (
+            _render_failure(report) if isinstance(report, Failure) else _render(report)
+        ):
             out.print(renderable)
     return code
+
+
+def _render_failure(failure: Failure) -> list[RenderableType]:
+    from rich.markup import escape
+
+    return [
+        f"[bold]{escape(failure.project or 'comparison')}[/]  {escape(failure.source)}",
+        f"[red]✗ not checked:[/] {escape(failure.message)}",
+    ]
 
 
 def _table(*columns: str) -> Table:
