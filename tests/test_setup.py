@@ -606,3 +606,43 @@ def test_a_clone_without_its_projects_folder_says_how_to_restore_it(
     result = devkit(*args, "--no-shell-init")
     assert result.returncode == 1
     assert f"git -C {clone_dir} checkout HEAD -- projects" in " ".join(result.stderr.split())
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs, nearly full: what a laptop's disk is when a build runs out of space."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root (and a kernel that allows it): {done.stderr}")
+    try:
+        free = shutil.disk_usage(folder).free
+        (folder / "filler").write_bytes(b"\0" * (free - 32 * 1024))
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_build_on_a_full_disk_says_so(
+    sample_monorepo: Monorepo, small_disk: Path, isolate: Isolation
+) -> None:
+    root = small_disk / "micromamba"
+    result = devkit(
+        "--root",
+        str(sample_monorepo.root),
+        "setup",
+        "--projects",
+        "api",
+        "--yes",
+        "--no-shell-init",
+        env={"MAMBA_ROOT_PREFIX": str(root)},
+    )
+    assert result.returncode == 1
+    # The summary's rows, as they happen (the closing table shortens long paths).
+    assert f"no space left on {root}: 0 MB free" in result.stderr, result.stderr
