@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from devkit import atomic, console, paths, userconfig
 from devkit.conda import envs, envspec
-from devkit.drift import cache, document, snapshot
+from devkit.drift import cache, document, render, snapshot
 from devkit.drift.analysis import analyse
 from devkit.drift.project import Failure, Options, Report, lock_report, relative, solve_project
 from devkit.errors import DevkitError, PreflightError, UsageError
 from devkit.repo import monorepo
-
-if TYPE_CHECKING:
-    from rich.console import RenderableType
-    from rich.table import Table
 
 
 @dataclass(frozen=True)
@@ -171,96 +166,6 @@ def _show(reports: list[Report | Failure], mode: str, as_json: bool) -> int:
     for index, report in enumerate(reports):
         if index:
             out.print()
-        for renderable in (
-            _render_failure(report) if isinstance(report, Failure) else _render(report)
-        ):
+        for renderable in render.lines(report):
             out.print(renderable)
     return code
-
-
-def _render_failure(failure: Failure) -> list[RenderableType]:
-    from rich.markup import escape
-
-    return [
-        f"[bold]{escape(failure.project or 'comparison')}[/]  {escape(failure.source)}",
-        f"[red]✗ not checked:[/] {escape(failure.message)}",
-    ]
-
-
-def _table(*columns: str) -> Table:
-    from rich.table import Table
-
-    table = Table(*columns, box=None, pad_edge=False, show_edge=False)
-    return table
-
-
-def _add(table: Table, *cells: str) -> None:
-    # Specs carry brackets (`numpy[channel=…]`, `fastapi[version='>=1']`): text, not markup.
-    from rich.markup import escape
-
-    table.add_row(*(escape(cell) for cell in cells))
-
-
-def _render(report: Report) -> list[RenderableType]:
-    """Rich renderables for one report: a heading, then one small table per category."""
-    from rich.markup import escape
-
-    drift = report.drift
-    labels = list(drift.labels)
-    name = report.project or "comparison"
-    lines: list[RenderableType] = [f"[bold]{escape(name)}[/]  {escape(report.source)}"]
-    context = ", ".join(labels)
-    if report.channels:
-        context += "; channels " + ", ".join(c.name for c in report.channels)
-    if report.priority:
-        context += f"; channel priority {report.priority}"
-    lines.append(f"  [dim]{escape(context)}[/]")
-    if drift.unsolvable:
-        lines.append("[bold red]Cannot be solved[/]")
-        table = _table("platform", "culprit")
-        for u in drift.unsolvable:
-            _add(table, u.platform, f"{u.spec}: {u.reason}")
-        lines.append(table)
-    if drift.version_drift:
-        direct = drift.direct_version_drift
-        if direct:
-            lines.append("[bold yellow]Versions differ across platforms[/]")
-            # Only a solve searches for an aligning pin; exports and locks are what they are.
-            searched = report.mode == "solve"
-            pin_column = ("pin that aligns them",) if searched else ()
-            table = _table("package", *labels, *pin_column)
-            for v in direct:
-                cells = [v.versions.get(label, "-") for label in labels]
-                pin = "pinned per OS in the file" if v.intended else v.pin or "none found"
-                _add(table, v.name, *cells, *((pin,) if searched else ()))
-            lines.append(table)
-        transitive = len(drift.version_drift) - len(direct)
-        if transitive:
-            lines.append(f"  [dim]{transitive} dependencies of those differ too (see --json)[/]")
-    surprising = drift.surprising_platform_only
-    if surprising:
-        lines.append("[bold yellow]On some platforms only[/]")
-        table = _table("package", "present on", "missing on")
-        for p in surprising:
-            _add(table, p.name, ", ".join(p.present), ", ".join(p.missing))
-        lines.append(table)
-    expected = [p.name for p in drift.platform_only if p.expected]
-    if expected:
-        lines.append(f"  [dim]expected on one OS only: {escape(', '.join(expected))}[/]")
-    if drift.channel_drift:
-        lines.append("[bold yellow]From different channels[/]")
-        table = _table("package", *labels)
-        for c in drift.channel_drift:
-            _add(table, c.name, *(c.channels.get(label, "-") for label in labels))
-        lines.append(table)
-    if drift.loose_specs:
-        lines.append("[bold]Specs without a version (they drift over time)[/]")
-        table = _table("spec", "line", *labels)
-        for s in drift.loose_specs:
-            cells = [s.resolved.get(label, "-") for label in labels]
-            _add(table, s.spec, str(s.line) if s.line else "-", *cells)
-        lines.append(table)
-    lines.extend(f"  [dim]note: {escape(n)}[/]" for n in report.notes)
-    verdict = "[red]✗ drift[/]" if drift.has_drift else "[green]✓ no drift[/]"
-    lines.append(f"{verdict} ({', '.join(f'{k}: {n} packages' for k, n in report.counts.items())})")
-    return lines

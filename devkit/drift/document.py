@@ -42,6 +42,7 @@ def _drift(drift: Drift) -> dict[str, Any]:
                 "versions": v.versions,
                 "pin": v.pin,
                 "intended": v.intended,
+                "required_by": list(v.required_by),
             }
             for v in drift.version_drift
         ],
@@ -51,6 +52,7 @@ def _drift(drift: Drift) -> dict[str, Any]:
                 "present": list(p.present),
                 "missing": list(p.missing),
                 "expected": p.expected,
+                "because_of": {label: list(specs) for label, specs in p.because_of.items()},
             }
             for p in drift.platform_only
         ],

@@ -131,8 +131,15 @@ def test_json_schema_is_pinned(mixed: Monorepo) -> None:
         "versions",
         "pin",
         "intended",
+        "required_by",
     }
-    assert set(report["platform_only"][0]) == {"name", "present", "missing", "expected"}
+    assert set(report["platform_only"][0]) == {
+        "name",
+        "present",
+        "missing",
+        "expected",
+        "because_of",
+    }
     assert set(report["channel_drift"][0]) == {"name", "channels"}
     assert set(report["loose_specs"][0]) == {"name", "spec", "line", "resolved"}
     assert report["virtual_packages"]["linux-64"][:3] == [
@@ -443,3 +450,32 @@ def test_a_channel_pinned_spec_is_named_as_the_culprit(sample_monorepo: Monorepo
         }
     ]
     assert report["packages"]["osx-arm64"] > 0  # the rest is still solved and compared
+
+
+def test_the_text_report_shows_every_version_and_explains_what_is_missing(
+    sample_monorepo: Monorepo, extra_channel_dir: Path
+) -> None:
+    # geodata has no osx-arm64 build: dropped there, it takes tabulate (its dependency) along;
+    # on the other two, tabulate resolves to different versions.
+    channel = extra_channel_dir.as_uri()
+    add_project(sample_monorepo, "geo", dependencies=(PYTHON, "geodata"), channels=(channel,))
+    result = devkit("--root", sample_monorepo.root, "drift", "geo")
+    assert result.returncode == 1, result.stderr
+    rows = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    # The dependency's versions, each platform's, with what needs it: not "see --json".
+    assert f"tabulate {TABULATE_LINUX_ONLY} {TABULATE_EVERYWHERE} - needed by geodata" in rows
+    assert "see --json" not in result.stdout
+    # tabulate is missing on osx-arm64 only because geodata cannot be solved there: a
+    # consequence of that finding, not a finding of its own.
+    assert "On some platforms only" not in result.stdout
+    assert (
+        "missing only because a spec cannot be solved there: tabulate on osx-arm64 (geodata)"
+        in " ".join(result.stdout.split())
+    )
+
+    document, _ = drift_json(sample_monorepo.root, "geo")
+    report = report_of(document)
+    tabulate = by_name(report["platform_only"])["tabulate"]
+    assert tabulate["because_of"] == {"osx-arm64": ["geodata"]}
+    dependency = by_name(report["version_drift"])["tabulate"]
+    assert dependency["direct"] is False and dependency["required_by"] == ["geodata"]

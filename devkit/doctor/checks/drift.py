@@ -41,7 +41,9 @@ def _findings(report: dict[str, Any]) -> list[str]:
             pin = f", pin {v['pin']}" if v.get("pin") else ""
             found.append(f"{v['name']} {_grouped(v['versions'])}{pin}")
     for p in report["platform_only"]:
-        if not p["expected"]:
+        # Missing only where a spec could not be solved: that spec is the finding.
+        consequence = set(p["missing"]) <= set(p.get("because_of") or {})
+        if not p["expected"] and not consequence:
             found.append(f"{p['name']} only on {', '.join(p['present'])}")
     for c in report["channel_drift"]:
         found.append(f"{c['name']} from {_grouped(c['channels'])}")
