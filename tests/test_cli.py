@@ -135,3 +135,26 @@ def test_after_rattler_ran_devkit_leaves_without_interpreter_finalization() -> N
     )
     assert done.returncode == 0, done.stderr
     assert "finalized" not in done.stdout
+
+
+def test_every_doctor_option_is_documented() -> None:
+    import typer
+
+    from devkit.cli import app
+
+    command = typer.main.get_command(app).commands["doctor"]  # type: ignore[attr-defined]
+    table = (REPO / "docs" / "doctor.md").read_text().split("## Options", 1)[1]
+    table = table.split("\n## ", 1)[0]
+    options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+    assert "--no-drift" in options
+    missing = [o for o in options if f"`{o}" not in table]
+    assert missing == []
+
+
+def test_cli_and_run_docs_state_one_masking_rule() -> None:
+    def rule(page: str) -> str:
+        text = (REPO / "docs" / page).read_text()
+        assert "**Masking.**" in text, page
+        return " ".join(text.split("**Masking.**", 1)[1].split("\n\n", 1)[0].split())
+
+    assert rule("cli.md") == rule("run.md")
