@@ -103,17 +103,23 @@ def auth_hint(url: str) -> str:
     )
 
 
-def clone(url: str, dest: Path) -> None:
-    """``git clone``; an authentication failure gets a hint on fixing it."""
+def _remote_call(argv: list[str | Path], url: str, timeout: float) -> proc.Result:
+    """Run a git command that talks to ``url``; a failure is a ``CommandError`` with a hint."""
     # No prompt: devkit may run without a terminal; a missing credential must fail, not hang.
     env = proc.clean_env({"GIT_TERMINAL_PROMPT": "0"})
-    result = proc.run(["git", "clone", "--quiet", url, dest], env=env, check=False, timeout=3600)
+    result = proc.run(argv, env=env, check=False, timeout=timeout)
     if result.returncode != 0:
         text = result.stderr.lower()
         hint = auth_hint(url) if any(m in text for m in _AUTH_MARKERS) else None
         raise CommandError(
             list(result.argv), result.returncode, result.stdout, result.stderr, hint=hint
         )
+    return result
+
+
+def clone(url: str, dest: Path) -> None:
+    """``git clone``; an authentication failure gets a hint on fixing it."""
+    _remote_call(["git", "clone", "--quiet", url, dest], url, timeout=3600)
 
 
 def fetch(folder: Path) -> bool:
@@ -121,3 +127,86 @@ def fetch(folder: Path) -> bool:
     env = proc.clean_env({"GIT_TERMINAL_PROMPT": "0"})
     result = proc.run(["git", "-C", folder, "fetch", "--quiet"], env=env, check=False, timeout=600)
     return result.returncode == 0
+
+
+def head_commit(folder: Path) -> str | None:
+    """The commit checked out, or None: not a repository, or one with no commit yet."""
+    result = proc.run(
+        ["git", "-C", folder, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False
+    )
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def head_branch(folder: Path) -> str | None:
+    """The branch HEAD names (even one with no commit yet), or None when detached."""
+    result = proc.run(["git", "-C", folder, "symbolic-ref", "--short", "-q", "HEAD"], check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def known_default_branch(folder: Path, remote: str = "origin") -> str | None:
+    """The remote's default branch as far as the clone knows it, without the network.
+
+    ``<remote>/HEAD`` when a clone or ``git remote set-head`` recorded it, else the only branch
+    fetched from the remote; None when neither tells.
+    """
+    result = proc.run(
+        ["git", "-C", folder, "symbolic-ref", "--short", "-q", f"refs/remotes/{remote}/HEAD"],
+        check=False,
+    )
+    if result.returncode == 0 and result.stdout.strip():
+        return result.stdout.strip().removeprefix(f"{remote}/")
+    result = proc.run(
+        [
+            "git",
+            "-C",
+            folder,
+            "for-each-ref",
+            "--format=%(refname:lstrip=3)",
+            f"refs/remotes/{remote}/",
+        ],
+        check=False,
+    )
+    branches = [b for b in result.stdout.split() if b != "HEAD"] if result.returncode == 0 else []
+    return branches[0] if len(branches) == 1 else None
+
+
+def remote_default_branch(folder: Path, remote: str = "origin") -> str | None:
+    """Ask the remote which branch its HEAD names (``git ls-remote --symref``).
+
+    An unreachable remote is a ``CommandError`` with a hint; None when it has no default
+    branch (an empty repository).
+    """
+    url = remote_url(folder, remote) or remote
+    result = _remote_call(
+        ["git", "-C", folder, "ls-remote", "--symref", remote, "HEAD"], url, timeout=600
+    )
+    for line in result.stdout.splitlines():
+        ref, _, name = line.partition("\t")
+        if name == "HEAD" and ref.startswith("ref: refs/heads/"):
+            return ref.removeprefix("ref: refs/heads/")
+    return None
+
+
+def fetch_or_raise(folder: Path, remote: str = "origin") -> None:
+    """``git fetch REMOTE``; a remote that cannot be reached is a ``CommandError`` with a hint."""
+    url = remote_url(folder, remote) or remote
+    _remote_call(["git", "-C", folder, "fetch", "--quiet", remote], url, timeout=600)
+
+
+def check_out_tracking(folder: Path, branch: str, remote: str = "origin") -> None:
+    """Create ``branch`` from ``<remote>/<branch>``, tracking it, and check it out.
+
+    git refuses, rather than overwrite, when an untracked file is in the way.
+    """
+    proc.run(
+        ["git", "-C", folder, "checkout", "--quiet", "-b", branch, "--track", f"{remote}/{branch}"],
+        hint="git checked out nothing: move away the files it names, then run the command again",
+    )
+
+
+def in_head(top: Path, relative: str) -> bool:
+    """Whether the commit checked out holds ``relative`` (a path from the work tree's top)."""
+    result = proc.run(
+        ["git", "-C", top, "ls-tree", "--name-only", "HEAD", "--", relative], check=False
+    )
+    return result.returncode == 0 and bool(result.stdout.strip())

@@ -201,3 +201,46 @@ def test_a_process_that_started_rattlers_runtime_skips_finalization() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and "finalized" not in result.stdout
+
+
+def test_after_rattler_ran_devkit_leaves_without_interpreter_finalization() -> None:
+    # py-rattler's runtime threads crash CPython's finalization now and then (a segfault at
+    # exit, exit code -11): once they ran, `cli.main` must leave through os._exit. atexit
+    # handlers run only in a normal finalization, so one printing shows that it did not.
+    script = (
+        "import atexit, sys\n"
+        "from devkit.conda import rattler_runtime\n"
+        "with rattler_runtime.rattler_calls():\n"
+        "    pass\n"
+        "atexit.register(lambda: print('finalized'))\n"
+        "from devkit.cli import main\n"
+        f"main(['--root', {str(EXAMPLES)!r}, 'ls'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "finalized" not in done.stdout
+
+
+def test_every_doctor_option_is_documented() -> None:
+    import typer
+
+    from devkit.cli import app
+
+    command = typer.main.get_command(app).commands["doctor"]  # type: ignore[attr-defined]
+    table = (REPO / "docs" / "doctor.md").read_text().split("## Options", 1)[1]
+    table = table.split("\n## ", 1)[0]
+    options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+    assert "--no-drift" in options
+    missing = [o for o in options if f"`{o}" not in table]
+    assert missing == []
+
+
+def test_cli_and_run_docs_state_one_masking_rule() -> None:
+    def rule(page: str) -> str:
+        text = (REPO / "docs" / page).read_text()
+        assert "**Masking.**" in text, page
+        return " ".join(text.split("**Masking.**", 1)[1].split("\n\n", 1)[0].split())
+
+    assert rule("cli.md") == rule("run.md")

@@ -69,7 +69,12 @@ def test_values_become_secrets(tmp_path: Path) -> None:
 def test_secret_looking_names(name: str, secret: bool) -> None:
     assert dotenv_file.looks_secret(name) is secret
     assert (dotenv_file.masked(name, "value", from_file=False) == redaction.MASK) is secret
-    assert dotenv_file.masked(name, "value", from_file=True) == redaction.MASK
+    # From a .env file: a short value is masked only for its name; a long one always is.
+    assert (dotenv_file.masked(name, "value", from_file=True) == redaction.MASK) is secret
+    assert dotenv_file.masked(name, "value-long", from_file=True) == redaction.MASK
+    assert dotenv_file.masked(name, "12345678", from_file=True) == (
+        "****" if secret else "12345678"
+    )
 
 
 def test_example_keys_are_names_only(tmp_path: Path) -> None:

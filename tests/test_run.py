@@ -245,9 +245,32 @@ def test_print_env_shows_sources_and_masks(api: Monorepo) -> None:
         env={"LOG_LEVEL": "warning", "GITHUB_TOKEN": "ghp_abc"},
     )
     lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
-    assert "shell" in lines["LOG_LEVEL"] and "warning" not in lines["LOG_LEVEL"]
+    assert "shell (over projects/api/.env)" in lines["LOG_LEVEL"]
     assert "8080" in lines["PORT"]
     assert "projects/api/.env" in lines["API_KEY"]
+
+
+def test_print_env_masks_by_the_one_documented_rule(api: Monorepo) -> None:
+    # docs/cli.md and docs/run.md: secret-looking names always; other .env values of 8
+    # characters or more unless all digits; short ones stay readable.
+    env_file = api.api / ".env"
+    extra = "PROJECT_ID=proj-1\nWORKERS=12345678\nREGION=europe-west1\n"
+    env_file.write_text(env_file.read_text() + extra)
+    result = devkit(
+        "--root",
+        str(api.root),
+        "run",
+        "api",
+        "--print-env",
+        env={"LOG_LEVEL": "warning", "GITHUB_TOKEN": "ghp_abc"},
+    )
+    assert result.returncode == 0, result.stderr
+    values = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[1:] if line}
+    assert values["PROJECT_ID"] == "proj-1" and values["WORKERS"] == "12345678"
+    assert values["LOG_LEVEL"] == "warning"  # the shell's short value over the .env one
+    for name in ("API_KEY", "DATABASE_URL", "REGION"):
+        assert values[name] == "****", name
+    assert API_KEY_VALUE not in result.stdout and "europe-west1" not in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -492,3 +492,106 @@ def test_an_old_env_left_aside_by_a_killed_build_comes_back(
     assert "recreated `api`" in again.stderr
     assert _aside(prefix) == []
     assert (prefix / "conda-meta" / "devkit-source").is_file()
+
+
+def _head(folder: Path) -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "-q", "--verify", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None
+
+
+def test_an_unfinished_clone_is_finished_after_a_yes(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    # What a clone killed part-way leaves: the origin set, no commit. Its own default branch
+    # (master) is not the origin's (main): setup asks the origin which to check out.
+    clone_dir.mkdir(parents=True)
+    git(clone_dir, "init", "-q", "-b", "master")
+    git(clone_dir, "remote", "add", "origin", git_origin.url)
+    (clone_dir / "notes.txt").write_text("mine\n")
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    refused = devkit(*args, "--no-shell-init")  # no terminal and no --yes: no change
+    assert refused.returncode == 1
+    said = " ".join(refused.stderr.split())
+    assert "no commit checked out" in said and "already a clone" not in said
+    assert f"git -C {clone_dir} checkout main" in said and "--yes" in said
+    assert _head(clone_dir) is None
+    assert not (isolate.root_prefix / "envs" / "api").exists()
+
+    done = devkit(*args, "--no-shell-init", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert _head(clone_dir) == _head(git_origin.bare)
+    assert (clone_dir / "projects" / "api" / "main.py").is_file()
+    assert (clone_dir / "notes.txt").read_text() == "mine\n"  # the user's file is kept
+    assert "checked out main" in " ".join(done.stdout.split())
+    assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
+
+
+def test_an_untracked_file_in_the_way_stops_the_repair(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    clone_dir.mkdir(parents=True)
+    git(clone_dir, "init", "-q")
+    git(clone_dir, "remote", "add", "origin", git_origin.url)
+    (clone_dir / "README.md").write_text("my own notes\n")  # the commit has a README.md too
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, "--no-shell-init", "--yes")
+    assert result.returncode == 1
+    assert "would be overwritten" in result.stderr
+    assert (clone_dir / "README.md").read_text() == "my own notes\n"
+
+
+def test_a_clone_without_its_projects_folder_says_how_to_restore_it(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    clone_dir.parent.mkdir(parents=True)
+    git(clone_dir.parent, "clone", "-q", git_origin.url, str(clone_dir))
+    shutil.rmtree(clone_dir / "projects")
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--all", "--yes")
+    result = devkit(*args, "--no-shell-init")
+    assert result.returncode == 1
+    assert f"git -C {clone_dir} checkout HEAD -- projects" in " ".join(result.stderr.split())
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs, nearly full: what a laptop's disk is when a build runs out of space."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root (and a kernel that allows it): {done.stderr}")
+    try:
+        free = shutil.disk_usage(folder).free
+        (folder / "filler").write_bytes(b"\0" * (free - 32 * 1024))
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_build_on_a_full_disk_says_so(
+    sample_monorepo: Monorepo, small_disk: Path, isolate: Isolation
+) -> None:
+    root = small_disk / "micromamba"
+    result = devkit(
+        "--root",
+        str(sample_monorepo.root),
+        "setup",
+        "--projects",
+        "api",
+        "--yes",
+        "--no-shell-init",
+        env={"MAMBA_ROOT_PREFIX": str(root)},
+    )
+    assert result.returncode == 1
+    # The summary's rows, as they happen (the closing table shortens long paths).
+    assert f"no space left on {root}: 0 MB free" in result.stderr, result.stderr

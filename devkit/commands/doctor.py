@@ -33,7 +33,11 @@ class DoctorRequest:
 
 
 def build_context(
-    root: Path | None, projects: tuple[str, ...], machine: facts.MachineFacts | None = None
+    root: Path | None,
+    projects: tuple[str, ...],
+    machine: facts.MachineFacts | None = None,
+    *,
+    drift_checked: bool = False,
 ) -> Context:
     """Everything the checks need; a missing monorepo is a finding, not a crash."""
     user = userconfig.load_user_config()
@@ -52,6 +56,7 @@ def build_context(
         monorepo=repo,
         monorepo_error=error,
         only_projects=projects,
+        drift_checked=drift_checked,
     )
     ctx.projects  # noqa: B018 - resolve names now: an unknown project is an error up front
     return ctx
@@ -87,10 +92,13 @@ def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int
     checks = select_checks(request.check_ids)
     if not request.drift:
         checks = tuple(c for c in checks if not c.id.startswith("drift."))
-    ctx = build_context(request.root, request.projects)
+    # What drift.platforms finds tells the env checks which fixes cannot work; a run without
+    # it must not solve for them.
+    drift_checked = any(c.id == "drift.platforms" for c in checks)
+    ctx = build_context(request.root, request.projects, drift_checked=drift_checked)
     report = run_checks(ctx, checks)
     if request.fix and _apply_fixes(ctx, report, request, confirm):
-        ctx = build_context(request.root, request.projects)
+        ctx = build_context(request.root, request.projects, drift_checked=drift_checked)
         report = run_checks(ctx, checks)
         console.info("after fixing:")
     if request.bundle is not None:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from devkit import atomic, console, paths, userconfig
 from devkit.conda import envs, envspec, lockfile, lockinstall, micromamba
-from devkit.drift import cache, document, snapshot
+from devkit.drift import cache, document, render, snapshot
 from devkit.drift.analysis import analyse
-from devkit.drift.project import Options, Report, lock_report, solve_project
-from devkit.errors import PreflightError, UsageError
+from devkit.drift.project import Failure, Options, Report, lock_report, relative, solve_project
+from devkit.errors import DevkitError, PreflightError, UsageError
 from devkit.repo import monorepo
-
-if TYPE_CHECKING:
-    from rich.console import RenderableType
-    from rich.table import Table
 
 
 @dataclass(frozen=True)
@@ -35,7 +30,21 @@ class DriftRequest:
 
 
 def drift(request: DriftRequest) -> int:
-    """Run the mode asked for; 0 without drift, 1 with drift or an unsolvable spec."""
+    """Run the mode asked for; 0 without drift, 1 with drift or an unsolvable spec.
+
+    With ``--json`` there is always a document on stdout, even when an error stops the command
+    (CI's ``--json > drift.json`` then uploads what went wrong, not an empty file).
+    """
+    try:
+        return _drift(request)
+    except DevkitError as exc:
+        if request.as_json:
+            mode = "compare" if request.compare else "lock" if request.lock else "solve"
+            console.print_json(document.dumps(document.document([], mode, exc)))
+        raise
+
+
+def _drift(request: DriftRequest) -> int:
     modes = [m for m in (request.lock, request.export, request.compare) if m is not None]
     if len(modes) > 1:
         raise UsageError("--lock, --export and --compare are separate modes: pick one")
@@ -66,19 +75,30 @@ def drift(request: DriftRequest) -> int:
             raise UsageError("--export writes one project's env: name exactly one project")
         return _export(repo, selected[0], request.export)
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
-    reports = []
+    reports: list[Report | Failure] = []
     for project in selected:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")
-        spec = envspec.parse(project.env_file)
-        console.warn_each(str(w) for w in spec.warnings)
-        report, solve_request, _ = solve_project(repo, project, spec, options)
-        if not request.platforms and not request.channel_priority:
-            # Warm doctor's cache: its drift check then needs no solve of its own.
-            key, remote = cache.key(spec, solve_request, paths.cache_dir())
-            cache.store(paths.cache_dir(), spec, key, remote, document.report_dict(report))
-        reports.append(report)
+        try:
+            reports.append(_solve(repo, project, options))
+        except DevkitError as exc:
+            # One project's unreadable channel or broken file must not hide the others'.
+            console.error(DevkitError(f"{project.name}: {exc.message}", hint=exc.hint))
+            source = relative(project.env_file, repo.root)
+            failure = Failure("solve", project.name, source, exc.message, exc.hint, exc.exit_code)
+            reports.append(failure)
     return _show(reports, "solve", request.as_json)
+
+
+def _solve(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> Report:
+    spec = envspec.parse(project.env_file)
+    console.warn_each(str(w) for w in spec.warnings)
+    report, solve_request, _ = solve_project(repo, project, spec, options)
+    if not options.platforms and not options.channel_priority:
+        # Warm doctor's cache: its drift check then needs no solve of its own.
+        key, remote = cache.key(spec, solve_request, paths.cache_dir())
+        cache.store(paths.cache_dir(), spec, key, remote, document.report_dict(report))
+    return report
 
 
 def _monorepo(root: Path | None) -> monorepo.Monorepo:
@@ -135,7 +155,7 @@ def _export(repo: monorepo.Monorepo, project: monorepo.Project, target: Path) ->
     return 0
 
 
-def _show(reports: list[Report], mode: str, as_json: bool) -> int:
+def _show(reports: list[Report | Failure], mode: str, as_json: bool) -> int:
     code = document.exit_code(reports)
     if as_json:
         console.print_json(document.dumps(document.document(reports, mode)))
@@ -144,85 +164,6 @@ def _show(reports: list[Report], mode: str, as_json: bool) -> int:
     for index, report in enumerate(reports):
         if index:
             out.print()
-        for renderable in _render(report):
+        for renderable in render.lines(report):
             out.print(renderable)
     return code
-
-
-def _table(*columns: str) -> Table:
-    from rich.table import Table
-
-    table = Table(*columns, box=None, pad_edge=False, show_edge=False)
-    return table
-
-
-def _add(table: Table, *cells: str) -> None:
-    # Specs carry brackets (`numpy[channel=…]`, `fastapi[version='>=1']`): text, not markup.
-    from rich.markup import escape
-
-    console.add_row(table, *(escape(cell) for cell in cells))
-
-
-def _render(report: Report) -> list[RenderableType]:
-    """Rich renderables for one report: a heading, then one small table per category."""
-    from rich.markup import escape
-
-    drift = report.drift
-    labels = list(drift.labels)
-    name = report.project or "comparison"
-    lines: list[RenderableType] = [f"[bold]{escape(name)}[/]  {escape(report.source)}"]
-    context = ", ".join(labels)
-    if report.channels:
-        context += "; channels " + ", ".join(c.name for c in report.channels)
-    if report.priority:
-        context += f"; channel priority {report.priority}"
-    lines.append(f"  [dim]{escape(context)}[/]")
-    if drift.unsolvable:
-        lines.append("[bold red]Cannot be solved[/]")
-        table = _table("platform", "culprit")
-        for u in drift.unsolvable:
-            _add(table, u.platform, f"{u.spec}: {u.reason}")
-        lines.append(table)
-    if drift.version_drift:
-        direct = drift.direct_version_drift
-        if direct:
-            lines.append("[bold yellow]Versions differ across platforms[/]")
-            # Only a solve searches for an aligning pin; exports and locks are what they are.
-            searched = report.mode == "solve"
-            pin_column = ("pin that aligns them",) if searched else ()
-            table = _table("package", *labels, *pin_column)
-            for v in direct:
-                cells = [v.versions.get(label, "-") for label in labels]
-                pin = "pinned per OS in the file" if v.intended else v.pin or "none found"
-                _add(table, v.name, *cells, *((pin,) if searched else ()))
-            lines.append(table)
-        transitive = len(drift.version_drift) - len(direct)
-        if transitive:
-            lines.append(f"  [dim]{transitive} dependencies of those differ too (see --json)[/]")
-    surprising = drift.surprising_platform_only
-    if surprising:
-        lines.append("[bold yellow]On some platforms only[/]")
-        table = _table("package", "present on", "missing on")
-        for p in surprising:
-            _add(table, p.name, ", ".join(p.present), ", ".join(p.missing))
-        lines.append(table)
-    expected = [p.name for p in drift.platform_only if p.expected]
-    if expected:
-        lines.append(f"  [dim]expected on one OS only: {escape(', '.join(expected))}[/]")
-    if drift.channel_drift:
-        lines.append("[bold yellow]From different channels[/]")
-        table = _table("package", *labels)
-        for c in drift.channel_drift:
-            _add(table, c.name, *(c.channels.get(label, "-") for label in labels))
-        lines.append(table)
-    if drift.loose_specs:
-        lines.append("[bold]Specs without a version (they drift over time)[/]")
-        table = _table("spec", "line", *labels)
-        for s in drift.loose_specs:
-            cells = [s.resolved.get(label, "-") for label in labels]
-            _add(table, s.spec, str(s.line) if s.line else "-", *cells)
-        lines.append(table)
-    lines.extend(f"  [dim]note: {escape(n)}[/]" for n in report.notes)
-    verdict = "[red]✗ drift[/]" if drift.has_drift else "[green]✓ no drift[/]"
-    lines.append(f"{verdict} ({', '.join(f'{k}: {n} packages' for k, n in report.counts.items())})")
-    return lines

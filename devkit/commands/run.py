@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import console, ports, proc
+from devkit import console, ports, proc, redaction
 from devkit.conda import envs, envspec, micromamba
 from devkit.errors import PreflightError, UsageError
 from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
@@ -41,7 +41,8 @@ class Variable:
     name: str
     value: str | None
     source: str
-    masked: bool
+    # A .env variable (from the file, or the shell's value over it): masked by the .env rule.
+    dotenv: bool
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,13 @@ def resolve(
         source = _relative(monorepo, loaded.sources[name])
         if name in environ and not request.override:
             env[name] = environ[name]
-            shown.append(Variable(name, environ[name], f"shell (over {source})", masked=True))
+            # The shell's value of a .env variable is masked by the same rule as the file's.
+            if dotenv_file.is_secret(name, environ[name], dotenv=True):
+                redaction.register(environ[name])
+            shown.append(Variable(name, environ[name], f"shell (over {source})", dotenv=True))
         else:
             env[name] = value
-            shown.append(Variable(name, value, source, masked=True))
+            shown.append(Variable(name, value, source, dotenv=True))
 
     if request.port is not None:
         env["PORT"] = str(request.port)
@@ -107,12 +111,12 @@ def resolve(
         port_source = "devkit default (as entrypoint.sh)"
     ports.parse_port(env["PORT"], port_source)
     shown = [v for v in shown if v.name != "PORT"]
-    shown.append(Variable("PORT", env["PORT"], port_source, masked=False))
+    shown.append(Variable("PORT", env["PORT"], port_source, dotenv=False))
     env.setdefault("PYTHONUNBUFFERED", "1")
-    shown.append(Variable("PYTHONUNBUFFERED", env["PYTHONUNBUFFERED"], "devkit", masked=False))
+    shown.append(Variable("PYTHONUNBUFFERED", env["PYTHONUNBUFFERED"], "devkit", dotenv=False))
     for name, value in spec.variables.items():
         shown.append(
-            Variable(name, value, "environment.yml (set by micromamba on activation)", masked=False)
+            Variable(name, value, "environment.yml (set by micromamba on activation)", dotenv=False)
         )
 
     missing = [
@@ -121,7 +125,7 @@ def resolve(
         if not env.get(name) and name not in spec.variables
     ]
     for name, where in missing:
-        shown.append(Variable(name, None, f"missing (production sets it: {where})", masked=False))
+        shown.append(Variable(name, None, f"missing (production sets it: {where})", dotenv=False))
     return Resolved(env=env, shown=shown, missing=missing)
 
 
@@ -144,7 +148,7 @@ def print_env(resolved: Resolved) -> None:
         if var.value is None:
             value = "(unset)"
         else:
-            value = dotenv_file.masked(var.name, var.value, from_file=var.masked)
+            value = dotenv_file.masked(var.name, var.value, from_file=var.dotenv)
         console.add_row(table, var.name, value, var.source)
     console.out().print(table)
 

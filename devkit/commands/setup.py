@@ -11,7 +11,7 @@ from devkit import console, facts, git, paths, proc, runlock, userconfig
 from devkit.commands import envsetup
 from devkit.conda import envs, envspec, micromamba, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
-from devkit.repo import monorepo
+from devkit.repo import clonestate, monorepo
 
 
 class Prompter(Protocol):
@@ -123,11 +123,17 @@ def _clone(
 ) -> tuple[Path, str | None]:
     if request.root is not None:
         root = request.root.expanduser().absolute()
-        summary.add("clone", "skipped", f"using the monorepo at {root} (--root)")
         try:
-            return root, git.remote_url(root) if git.toplevel(root) else None
+            url = git.remote_url(root) if git.toplevel(root) else None
+            has_git = True
         except ToolNotFoundError:
-            return root, None  # a monorepo given by path needs no git to set up its envs
+            url, has_git = None, False  # a monorepo given by path needs no git to set up its envs
+        problem = clonestate.unfinished(monorepo.load(root), use_git=has_git)
+        if problem is not None:
+            _finish_clone(root, problem, ask, summary)
+        else:
+            summary.add("clone", "skipped", f"using the monorepo at {root} (--root)")
+        return root, url
     repo_url = request.repo or user.repo_url
     if repo_url is None:
         repo_url = ask.text("Git URL of the monorepo", None, "--repo")
@@ -139,8 +145,12 @@ def _clone(
     state = _folder_state(dest, repo_url)
     if state == "same":
         fetched = git.fetch(dest)
-        detail = "fetched" if fetched else "could not fetch (offline?); left as is"
-        summary.add("clone", "skipped", f"{dest} is already a clone of {repo_url}; {detail}")
+        problem = clonestate.unfinished(monorepo.load(dest))
+        if problem is not None:
+            _finish_clone(dest, problem, ask, summary)
+        else:
+            detail = "fetched" if fetched else "could not fetch (offline?); left as is"
+            summary.add("clone", "skipped", f"{dest} is already a clone of {repo_url}; {detail}")
     elif state == "empty":
         console.info(f"cloning {repo_url} into {dest}…")
         git.clone(repo_url, dest)
@@ -152,6 +162,35 @@ def _clone(
             hint="pick another folder with --dir, or move that one away",
         )
     return dest, repo_url
+
+
+def _finish_clone(
+    dest: Path, problem: clonestate.Unfinished, ask: Prompter, summary: envsetup.Summary
+) -> None:
+    """Check out the default branch of a clone that has none, after a yes; else say how."""
+    # Only a clone with no commit is repaired: checking out into it replaces nothing (git
+    # refuses when an untracked file is in the way). Anything else is the user's to decide.
+    if problem.problem is not clonestate.Problem.NO_COMMIT:
+        raise DevkitError(problem.message, hint=problem.hint)
+    branch = git.remote_default_branch(dest)
+    if branch is None:
+        raise DevkitError(
+            f"{dest} is an unfinished clone, and its origin has no commit to check out",
+            hint=f"check the URL (git -C {dest} remote get-url origin), or push the monorepo",
+        )
+    by_hand = f"git -C {dest} fetch origin && git -C {dest} checkout {branch}"
+    question = f"{dest} is an unfinished clone (no commit checked out); check out `{branch}`?"
+    if not ask.confirm(question, "--yes"):
+        raise DevkitError(
+            problem.message,
+            hint=f"re-run with --yes to let devkit fetch and check out {branch}, or: {by_hand}",
+        )
+    git.fetch_or_raise(dest)
+    git.check_out_tracking(dest, branch)
+    summary.add("clone", "done", f"finished the clone at {dest}: checked out {branch}")
+    still = clonestate.unfinished(monorepo.load(dest))
+    if still is not None:
+        raise DevkitError(still.message, hint=still.hint)
 
 
 def _folder_state(dest: Path, repo_url: str) -> str:

@@ -193,7 +193,8 @@ def _build(
     argv = mm.command("create", "-y", "-p", prefix, "-f", source, "--json", "--log-level", "error")
     result = proc.run(argv, cwd=spec.path.parent, check=False)
     if result.returncode != 0:
-        return BuildResult(False, "failed", _problems(result), source=source.name, note=note)
+        problems = (*_out_of_space(result, mm, prefix), *_problems(result))
+        return BuildResult(False, "failed", problems, source=source.name, note=note)
     if locked is not None:
         problems = lockinstall.complete(mm, spec, prefix)
         if problems:
@@ -229,3 +230,14 @@ def _problems(result: proc.Result) -> tuple[str, ...]:
     # pip and micromamba say what went wrong on their ERROR lines; the rest is progress.
     errors = [line for line in lines if re.match(r"(?i)(error|critical)\b", line)]
     return tuple(errors or lines) or (error.message,)
+
+
+def _out_of_space(result: proc.Result, mm: Micromamba, prefix: Path) -> tuple[str, ...]:
+    """ "no space left on <disk>: N MB free" when a full disk is the likely cause, measured now:
+    before the half-built env is removed, which frees the space again."""
+    from devkit import diskspace
+
+    solver_said = '"solver_problems"' in result.stdout
+    free = diskspace.free_bytes([mm.root_prefix, prefix])
+    line = diskspace.out_of_space(result.stdout + result.stderr, free, suspect=not solver_said)
+    return (line,) if line else ()

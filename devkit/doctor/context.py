@@ -6,7 +6,7 @@ import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devkit import git
 from devkit.conda import envs, envspec, micromamba
@@ -31,6 +31,9 @@ class Context:
     monorepo_error: DevkitError | None = None
     only_projects: tuple[str, ...] = ()
     thresholds: Thresholds | None = None  # None: the ones in the user config
+    # This run checks drift.platforms: other checks may use what it finds (a fix it shows
+    # cannot work is not offered). False: they must not solve on their own.
+    drift_checked: bool = False
 
     @property
     def limits(self) -> Thresholds:
@@ -99,6 +102,28 @@ class Context:
         if isinstance(spec, FileFormatError):
             return None
         return envs.locate(self.root_prefix, project, spec)
+
+    def drift_report(self, project: Project) -> dict[str, Any] | DevkitError:
+        """drift.platforms' report for a project, once per run (a cached solve, else a fresh
+        one: docs/drift.md), or the error that stopped it."""
+        return self._drift_report(project.env_file)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _drift_report(self, env_file: Path) -> dict[str, Any] | DevkitError:
+        from devkit import paths
+        from devkit.drift import cache
+        from devkit.drift.project import Options, plan
+
+        assert self.monorepo is not None
+        project = next(p for p in self.all_projects if p.env_file == env_file)
+        spec = self._spec(env_file)
+        if isinstance(spec, FileFormatError):
+            return spec
+        try:
+            request = plan(self.monorepo, project, spec, Options(pins=False), self.root_prefix)
+            return cache.report(self.monorepo, project, spec, request, paths.cache_dir())
+        except DevkitError as exc:
+            return exc
 
     def which(self, program: str) -> str | None:
         """``shutil.which`` against the PATH of the facts (another machine's, in tests)."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from devkit.conda.culprits import Culprit
 from devkit.conda.envspec import Dependency, applies
 from devkit.conda.package import Package
+from devkit.drift import graph
+from devkit.drift.graph import Consequences
 
 # Packages that exist on one OS only by design: C/C++ runtimes, OpenMP, system shims, data.
 EXPECTED_PLATFORM_ONLY = frozenset(
@@ -79,6 +81,8 @@ class VersionDrift:
     # The file pins it per OS (`sel(linux): numpy=1.21.5`, `sel(osx): numpy=1.21.6`): the
     # difference is asked for, so it is reported but is not drift.
     intended: bool = False
+    # The packages that depend on it, on any platform (what a dependency's difference is for).
+    required_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,14 @@ class PlatformOnly:
     present: tuple[str, ...]
     missing: tuple[str, ...]
     expected: bool
+    # Missing label -> the specs that label could not solve, without which nothing there needs
+    # this package (numpy missing where pandas was dropped): a consequence, not a finding.
+    because_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def consequence(self) -> bool:
+        """Missing everywhere it is missing only because a spec could not be solved there."""
+        return bool(self.missing) and set(self.missing) <= set(self.because_of)
 
 
 @dataclass(frozen=True)
@@ -127,8 +139,9 @@ class Drift:
 
     @property
     def surprising_platform_only(self) -> tuple[PlatformOnly, ...]:
-        """Platform-only packages that are not runtimes or system shims."""
-        return tuple(p for p in self.platform_only if not p.expected)
+        """Platform-only packages that are not runtimes or system shims, nor consequences of an
+        unsolvable spec (reported once, as that)."""
+        return tuple(p for p in self.platform_only if not p.expected and not p.consequence)
 
     @property
     def has_drift(self) -> bool:
@@ -183,6 +196,11 @@ def analyse(observation: Observation) -> Drift:
         for culprit in culprits
     )
     blamed = {(u.platform, d.name) for u in unsolvable for d in known or () if d.text == u.spec}
+    dropped: dict[str, dict[str, str]] = {}
+    for u in unsolvable:
+        for d in known or ():
+            if d.text == u.spec:
+                dropped.setdefault(u.platform, {})[d.name] = d.text
     # Labels whose solve could not be isolated have no packages: leave them out of comparisons.
     compared = tuple(label for label in labels if packages[label])
     names = sorted({name for label in compared for name in packages[label]})
@@ -192,6 +210,7 @@ def analyse(observation: Observation) -> Drift:
     channels: list[ChannelDrift] = []
     intended = _selector_only(known or ())
     per_os = _pinned_per_os(known or ())
+    consequences = Consequences(packages, known, dropped)
     for name in names:
         present = tuple(label for label in compared if name in packages[label])
         found = {label: packages[label][name] for label in present}
@@ -199,8 +218,16 @@ def analyse(observation: Observation) -> Drift:
             spec = direct[name].text if name in direct else None
             is_direct = spec is not None or known is None
             found_versions = {k: p.version for k, p in found.items()}
+            required_by = () if is_direct else graph.required_by(packages, name)
             versions.append(
-                VersionDrift(name, spec, is_direct, found_versions, intended=name in per_os)
+                VersionDrift(
+                    name,
+                    spec,
+                    is_direct,
+                    found_versions,
+                    intended=name in per_os,
+                    required_by=required_by,
+                )
             )
         if len({p.channel for p in found.values()}) > 1:
             channels.append(ChannelDrift(name, {k: p.channel for k, p in found.items()}))
@@ -209,7 +236,8 @@ def analyse(observation: Observation) -> Drift:
         )
         if missing:
             expected = is_expected_platform_only(name) or name in intended
-            only.append(PlatformOnly(name, present, missing, expected))
+            because = consequences.because_of(name, present, missing)
+            only.append(PlatformOnly(name, present, missing, expected, because))
 
     loose = tuple(
         LooseSpec(

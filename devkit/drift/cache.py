@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 from devkit import __version__, atomic
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.solve import SolveRequest, gateway_cache
+from devkit.repo.monorepo import Monorepo, Project
 
 REMOTE_MAX_AGE = 24 * 3600.0
 _REPODATA_FILES = ("repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst")
@@ -106,3 +107,26 @@ def store(
     entry = {"key": wanted, "remote": remote, "created": time.time(), "report": report}
     with contextlib.suppress(OSError):
         atomic.write_text(path, json.dumps(entry))
+
+
+def report(
+    monorepo: Monorepo, project: Project, spec: EnvSpec, request: SolveRequest, cache_dir: Path
+) -> dict[str, Any]:
+    """drift.platforms' report: the cached one for this request, else a fresh solve's (stored).
+
+    A channel that cannot be read raises ``DevkitError``.
+    """
+    from devkit.conda import solve
+    from devkit.drift import document
+    from devkit.drift.project import solved_report
+
+    wanted, remote = key(spec, request, cache_dir)
+    found = load(cache_dir, spec, wanted)
+    if found is not None:
+        return found
+    solves = solve.solve(request, cache_dir)
+    fresh = document.report_dict(solved_report(project, spec, request, solves, monorepo.root))
+    # Keyed as the solve found the channels: a fetch may have refreshed a remote's repodata.
+    wanted, remote = key(spec, request, cache_dir)
+    store(cache_dir, spec, wanted, remote, fresh)
+    return fresh

@@ -8,15 +8,19 @@ from typing import Any
 
 from devkit import __version__
 from devkit.drift.analysis import Drift
-from devkit.drift.project import Report
+from devkit.drift.project import Failure, Report
+from devkit.errors import DevkitError
 
 SCHEMA = "devkit-drift"
 SCHEMA_VERSION = 1
 
 
-def exit_code(reports: Sequence[Report]) -> int:
-    """0 when no report drifts, else 1 (what CI gates on)."""
-    return 1 if any(r.drift.has_drift for r in reports) else 0
+def exit_code(reports: Sequence[Report | Failure], error: DevkitError | None = None) -> int:
+    """The worst of: 0 for no drift, 1 for drift, each error's own code (what CI gates on)."""
+    codes = [r.exit_code if isinstance(r, Failure) else int(r.drift.has_drift) for r in reports]
+    if error is not None:
+        codes.append(error.exit_code)
+    return max(codes, default=0)
 
 
 def _drift(drift: Drift) -> dict[str, Any]:
@@ -38,6 +42,7 @@ def _drift(drift: Drift) -> dict[str, Any]:
                 "versions": v.versions,
                 "pin": v.pin,
                 "intended": v.intended,
+                "required_by": list(v.required_by),
             }
             for v in drift.version_drift
         ],
@@ -47,6 +52,7 @@ def _drift(drift: Drift) -> dict[str, Any]:
                 "present": list(p.present),
                 "missing": list(p.missing),
                 "expected": p.expected,
+                "because_of": {label: list(specs) for label, specs in p.because_of.items()},
             }
             for p in drift.platform_only
         ],
@@ -74,19 +80,49 @@ def report_dict(report: Report) -> dict[str, Any]:
         "packages": report.counts,
         **_drift(report.drift),
         "notes": list(report.notes),
+        "error": None,
     }
 
 
-def document(reports: Sequence[Report], mode: str) -> dict[str, Any]:
-    """The whole document: one report per project (or per comparison)."""
+def failure_dict(failure: Failure) -> dict[str, Any]:
+    """An environment that could not be analysed: every key of a report, empty, and the error."""
+    return {
+        "project": failure.project,
+        "mode": failure.mode,
+        "source": failure.source,
+        "drift": False,
+        "platforms": [],
+        "channels": [],
+        "channel_priority": None,
+        "virtual_packages": {},
+        "packages": {},
+        **_drift(Drift(labels=())),
+        "notes": [],
+        "error": _error(failure.message, failure.hint, failure.exit_code),
+    }
+
+
+def _error(message: str, hint: str | None, code: int) -> dict[str, Any]:
+    return {"message": message, "hint": hint, "exit_code": code}
+
+
+def document(
+    reports: Sequence[Report | Failure], mode: str, error: DevkitError | None = None
+) -> dict[str, Any]:
+    """The whole document: one report per project (or per comparison), errors included.
+
+    ``error`` is one that stopped the command before any project (no monorepo, a usage error):
+    the document then has no report, and says why.
+    """
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "devkit_version": __version__,
         "mode": mode,
-        "drift": any(r.drift.has_drift for r in reports),
-        "exit_code": exit_code(reports),
-        "reports": [report_dict(r) for r in reports],
+        "drift": any(isinstance(r, Report) and r.drift.has_drift for r in reports),
+        "exit_code": exit_code(reports, error),
+        "reports": [failure_dict(r) if isinstance(r, Failure) else report_dict(r) for r in reports],
+        "error": _error(error.message, error.hint, error.exit_code) if error else None,
     }
 
 

@@ -42,6 +42,18 @@ class Report:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An environment whose drift could not be computed: the error, for the report."""
+
+    mode: str
+    project: str | None
+    source: str
+    message: str
+    hint: str | None
+    exit_code: int
+
+
 def plan(
     monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options, root_prefix: Path
 ) -> SolveRequest:

@@ -30,6 +30,19 @@ def looks_secret(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
+def is_secret(name: str, value: str, *, dotenv: bool) -> bool:
+    """The one masking rule (docs/cli.md, docs/run.md): a secret-looking name, wherever the
+    value came from; or the value of a ``.env`` variable (``dotenv``: from the file, or the
+    shell's value over it) of 8 characters or more that is not all digits.
+
+    Masking `debug`, `true`, `proj-1` or a port would turn devkit's output into nonsense, and
+    they are not credentials anyone could reuse.
+    """
+    if looks_secret(name):
+        return True
+    return dotenv and len(value) >= _MIN_SECRET_VALUE and not value.isdigit()
+
+
 @dataclass(frozen=True)
 class BadLine:
     """A line python-dotenv could not parse."""
@@ -105,10 +118,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         for key, value in parsed.items():
             if value is None or "\x00" in key or "\x00" in value:
                 continue  # a bare `KEY` line declares nothing to set; NUL was reported above
-            # Values of secret-looking names are always secrets. Other values are treated as
-            # secrets when they are long enough to be a credential: masking `debug`, `true` or a
-            # port everywhere would turn devkit's own messages into nonsense.
-            if looks_secret(key) or (len(value) >= _MIN_SECRET_VALUE and not value.isdigit()):
+            if is_secret(key, value, dotenv=True):
                 redaction.register(value)
             values[key] = value
             sources[key] = path
@@ -208,9 +218,10 @@ def keys_in(path: Path) -> list[str]:
 
 
 def masked(name: str, value: str, *, from_file: bool) -> str:
-    """The value as devkit may show it: masked if it came from a file or looks secret."""
-    if from_file or looks_secret(name):
-        return redaction.MASK if value else ""
+    """The value as devkit may show it: masked when ``is_secret`` says so (``from_file``: the
+    variable is a ``.env`` one), as the redaction of every other output masks it."""
+    if value and is_secret(name, value, dotenv=from_file):
+        return redaction.MASK
     return value
 
 

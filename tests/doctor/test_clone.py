@@ -98,3 +98,47 @@ def test_doctor_without_git_on_path_does_not_crash(git_origin: GitOrigin, tmp_pa
     by_id = {(r["id"], r["project"]): r for r in results}
     assert by_id[("git.installed", None)]["status"] == "fail"
     assert by_id[("vars.tracked", "api")]["status"] == "warn"
+
+
+def unfinished_clone(origin: GitOrigin, dest: Path) -> Path:
+    """What a clone killed part-way leaves: a repository with its origin set and no commit."""
+    dest.mkdir(parents=True)
+    git(dest, "init", "-q")
+    git(dest, "remote", "add", "origin", origin.url)
+    return dest
+
+
+def test_an_unfinished_clone_is_not_found(
+    make_ctx: MakeCtx, git_origin: GitOrigin, tmp_path: Path
+) -> None:
+    root = unfinished_clone(git_origin, tmp_path / "clone")
+    result = run_check(make_ctx(root), "clone.found")
+    assert result.status is Status.FAIL, result
+    assert "no commit checked out" in result.message
+    assert "devkit setup" in (result.hint or "")
+    assert f"git -C {root} fetch origin && git -C {root} checkout main" in (result.hint or "")
+
+
+def test_a_clone_without_its_projects_folder_is_not_found(
+    make_ctx: MakeCtx, git_origin: GitOrigin, tmp_path: Path
+) -> None:
+    import shutil
+
+    root = clone(git_origin, tmp_path / "clone")
+    shutil.rmtree(root / "projects")  # a checkout that stopped part-way
+    result = run_check(make_ctx(root), "clone.found")
+    assert result.status is Status.FAIL and "projects" in result.message
+    assert f"git -C {root} checkout HEAD -- projects" in (result.hint or "")
+    git(root, "rm", "-rq", "--cached", "projects")
+    git(root, "commit", "-qm", "no projects here")
+    other = run_check(make_ctx(root), "clone.found")
+    assert other.status is Status.FAIL and "no projects folder" in other.message
+
+
+def test_no_project_is_not_success(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "projects").mkdir(parents=True)
+    (root / "devkit.yaml").write_text("{}\n")
+    result = run_check(make_ctx(root), "clone.found")
+    assert result.status is Status.WARN and "no project" in result.message
+    assert "devkit new" in (result.hint or "")

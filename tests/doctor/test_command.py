@@ -254,3 +254,24 @@ def test_a_dotenv_pipe_is_read_once_per_doctor_run(sample_monorepo: Monorepo) ->
     )
     assert results["vars.missing"]["status"] == "ok", results["vars.missing"]
     assert results["vars.unused"]["status"] != "fail"
+
+
+def test_fix_is_not_offered_when_the_same_run_knows_it_cannot_work(
+    sample_monorepo: Monorepo, isolate: Isolation
+) -> None:
+    from tests.support.monorepo import add_project
+
+    add_project(sample_monorepo, "broken", dependencies=("python", "nonexistent-pkg=9.9"))
+    root = str(sample_monorepo.root)
+    document = doctor_json("--root", root, "doctor", "broken")
+    assert by_id(document, "drift.platforms", "broken")["status"] == "fail"
+    exists = by_id(document, "env.exists", "broken")
+    assert exists["status"] == "fail" and exists["fixable"] is False
+    assert "cannot be solved for linux-64" in exists["hint"]
+    assert "nonexistent-pkg=9.9" in exists["hint"]
+    fixing = devkit("--root", root, "doctor", "broken", "--fix", "--yes")
+    assert "fixing env." not in fixing.stderr and "could not build" not in fixing.stderr
+    assert not (isolate.root_prefix / "envs" / "broken").exists()
+    # A run that does not check drift does not know: the fix is offered, as before.
+    unknown = doctor_json("--root", root, "doctor", "broken", "--no-drift")
+    assert by_id(unknown, "env.exists", "broken")["fixable"] is True

@@ -4,6 +4,10 @@
 | --- | --- | --- |
 | tabulate | 0.8.9 | linux-64, osx-64, osx-arm64 |
 | tabulate | 0.9.0 | linux-64 only (so a loose spec drifts, and `tabulate=0.8.9` aligns it) |
+| geodata | 1.0 | linux-64, osx-64 only; depends on `tabulate >=0.8` |
+
+geodata cannot be solved on osx-arm64, so tabulate is missing there only because of it, and
+between the other two its version differs (0.9.0 on linux-64, 0.8.9 on osx-64).
 
 Built like the test world's channels: real packages indexed by py-rattler in a child process
 (`python -m tests.drift.extra_channel DEST`), since rattler's runtime can crash finalization.
@@ -24,6 +28,7 @@ from tests.support.micromamba_standin import REPO_ROOT
 NAME = "extra"
 TABULATE_EVERYWHERE = "0.8.9"
 TABULATE_LINUX_ONLY = "0.9.0"
+GEODATA_VERSION = "1.0"
 
 
 def packages() -> list[Package]:
@@ -37,6 +42,11 @@ def packages() -> list[Package]:
             build = f"h{fake_hash('tabulate', version, subdir)}_0"
             files = {"share/tabulate/VERSION": f"{version}\n"}
             found.append(Package("tabulate", version, build, subdir, files=files))
+        if subdir != "osx-arm64":
+            build = f"h{fake_hash('geodata', subdir)}_0"
+            files = {"share/geodata/VERSION": f"{GEODATA_VERSION}\n"}
+            depends = ("tabulate >=0.8",)
+            found.append(Package("geodata", GEODATA_VERSION, build, subdir, depends, files=files))
     return found
 
 

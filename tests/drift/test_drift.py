@@ -42,6 +42,7 @@ REPORT_KEYS = {
     "channel_drift",
     "loose_specs",
     "notes",
+    "error",
 }
 
 
@@ -115,8 +116,9 @@ def test_json_schema_is_pinned(mixed: Monorepo) -> None:
         "drift",
         "exit_code",
         "reports",
+        "error",
     }
-    assert document["mode"] == "solve"
+    assert document["mode"] == "solve" and document["error"] is None
     assert [r["project"] for r in document["reports"]] == ["mixed", "api"]
     report = report_of(document, "mixed")
     assert set(report) == REPORT_KEYS
@@ -129,8 +131,15 @@ def test_json_schema_is_pinned(mixed: Monorepo) -> None:
         "versions",
         "pin",
         "intended",
+        "required_by",
     }
-    assert set(report["platform_only"][0]) == {"name", "present", "missing", "expected"}
+    assert set(report["platform_only"][0]) == {
+        "name",
+        "present",
+        "missing",
+        "expected",
+        "because_of",
+    }
     assert set(report["channel_drift"][0]) == {"name", "channels"}
     assert set(report["loose_specs"][0]) == {"name", "spec", "line", "resolved"}
     assert report["virtual_packages"]["linux-64"][:3] == [
@@ -274,8 +283,59 @@ def test_an_unreachable_channel_names_its_url(sample_monorepo: Monorepo, tmp_pat
     missing = (tmp_path / "no-such-channel").as_uri()
     add_project(sample_monorepo, "gone", dependencies=(PYTHON,), channels=(missing,))
     result = devkit("--root", sample_monorepo.root, "drift", "gone", "--json")
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 1
     assert f"at {missing}" in result.stderr and "No such file or directory" in result.stderr
+    # `--json > drift.json` in CI still gets a document, naming the error.
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 1 and document["error"] is None
+    [report] = document["reports"]
+    assert report["project"] == "gone" and report["source"] == "projects/gone/environment.yml"
+    assert f"at {missing}" in report["error"]["message"]
+    assert report["error"]["exit_code"] == 1 and "hint" in report["error"]
+
+
+def test_all_reports_every_project_when_one_cannot_be_solved(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    missing = (tmp_path / "no-such-channel").as_uri()
+    # `aaa` sorts first: an error there must not hide the projects after it.
+    add_project(sample_monorepo, "aaa", dependencies=(PYTHON,), channels=(missing,))
+    add_project(sample_monorepo, "bad-yaml")
+    sample_monorepo.env_file("bad-yaml").write_text("dependencies: [python\n")
+    document, code = drift_json(sample_monorepo.root, "--all")
+    assert code == 1 and document["exit_code"] == 1
+    reports = {r["project"]: r for r in document["reports"]}
+    assert list(reports) == ["aaa", "api", "bad-yaml", "etl"]
+    assert f"at {missing}" in reports["aaa"]["error"]["message"]
+    assert "bad-yaml/environment.yml" in reports["bad-yaml"]["error"]["message"]
+    for name in ("api", "etl"):
+        assert reports[name]["error"] is None, name
+        assert reports[name]["packages"]["linux-64"] > 0, name
+    assert set(reports["aaa"]) == REPORT_KEYS  # an error report has every key of a report
+
+    text = devkit("--root", sample_monorepo.root, "drift", "--all")
+    assert text.returncode == 1
+    for project in ("api", "etl"):
+        assert f"\n{project}  projects/{project}/environment.yml" in f"\n{text.stdout}"
+    said = " ".join(text.stderr.split())
+    assert f"aaa: cannot read channel `{missing}`" in said
+    assert "bad-yaml: " in said and "Traceback" not in said
+
+
+def test_json_prints_a_document_for_an_error_before_any_project(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    for args, code, message in (
+        (("no-such-project",), 1, "no project named `no-such-project`"),
+        (("--lock", str(tmp_path / "nope.yml")), 1, "nope.yml"),
+        (("--all", "api"), 2, "name projects or pass --all, not both"),
+    ):
+        result = devkit("--root", sample_monorepo.root, "drift", *args, "--json")
+        assert result.returncode == code, args
+        document = json.loads(result.stdout)
+        assert document["exit_code"] == code and document["reports"] == [], args
+        assert message in document["error"]["message"], args
+        assert message in " ".join(result.stderr.split()), args  # and the usual error on stderr
 
 
 def test_ctrl_c_during_a_solve_exits_130_cleanly(sample_monorepo: Monorepo) -> None:
@@ -390,3 +450,32 @@ def test_a_channel_pinned_spec_is_named_as_the_culprit(sample_monorepo: Monorepo
         }
     ]
     assert report["packages"]["osx-arm64"] > 0  # the rest is still solved and compared
+
+
+def test_the_text_report_shows_every_version_and_explains_what_is_missing(
+    sample_monorepo: Monorepo, extra_channel_dir: Path
+) -> None:
+    # geodata has no osx-arm64 build: dropped there, it takes tabulate (its dependency) along;
+    # on the other two, tabulate resolves to different versions.
+    channel = extra_channel_dir.as_uri()
+    add_project(sample_monorepo, "geo", dependencies=(PYTHON, "geodata"), channels=(channel,))
+    result = devkit("--root", sample_monorepo.root, "drift", "geo")
+    assert result.returncode == 1, result.stderr
+    rows = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    # The dependency's versions, each platform's, with what needs it: not "see --json".
+    assert f"tabulate {TABULATE_LINUX_ONLY} {TABULATE_EVERYWHERE} - needed by geodata" in rows
+    assert "see --json" not in result.stdout
+    # tabulate is missing on osx-arm64 only because geodata cannot be solved there: a
+    # consequence of that finding, not a finding of its own.
+    assert "On some platforms only" not in result.stdout
+    assert (
+        "missing only because a spec cannot be solved there: tabulate on osx-arm64 (geodata)"
+        in " ".join(result.stdout.split())
+    )
+
+    document, _ = drift_json(sample_monorepo.root, "geo")
+    report = report_of(document)
+    tabulate = by_name(report["platform_only"])["tabulate"]
+    assert tabulate["because_of"] == {"osx-arm64": ["geodata"]}
+    dependency = by_name(report["version_drift"])["tabulate"]
+    assert dependency["direct"] is False and dependency["required_by"] == ["geodata"]

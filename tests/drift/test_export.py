@@ -105,6 +105,7 @@ def test_export_then_compare_a_linux_env_with_a_mac_env(
         "present": ["linux-64"],
         "missing": ["osx-arm64"],
         "expected": False,
+        "because_of": {},
     }
     assert by_name(report["loose_specs"])["numpy"]["resolved"] == numpy["versions"]
     assert report["channel_drift"] == []

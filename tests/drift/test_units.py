@@ -389,3 +389,46 @@ def test_a_deeply_nested_lock_is_an_error_at_its_line(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError) as caught:
         lockfile.read(path)
     assert caught.value.line == 2 and "nested more than 64 levels" in caught.value.message
+
+
+def test_a_package_missing_only_because_its_parent_was_dropped_is_a_consequence(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from devkit.conda.culprits import Culprit
+
+    spec = spec_of(tmp_path, "python=3.11", "pandas=1.5", "rich")
+
+    def with_deps(package: Package, *depends: str) -> Package:
+        return replace(package, depends=depends)
+
+    linux = {
+        "python": pkg("python", "3.11.7"),
+        "pandas": with_deps(pkg("pandas", "1.5.0"), "numpy >=1.21", "python >=3.11,<3.12"),
+        "numpy": with_deps(pkg("numpy", "1.21.5"), "python"),
+        "rich": with_deps(pkg("rich", "13.1"), "pygments >=2"),
+        "pygments": pkg("pygments", "2.15"),
+        "tzdata": pkg("tzdata", "2024a"),
+    }
+    mac = {  # pandas=1.5 has no osx-arm64 build: dropped, numpy goes with it
+        "python": pkg("python", "3.11.7", subdir="osx-arm64"),
+        "rich": with_deps(pkg("rich", "13.1", subdir="osx-arm64"), "pygments >=2"),
+        "pygments": pkg("pygments", "2.14", subdir="osx-arm64"),
+    }
+    drift = analyse(
+        Observation(
+            packages={"linux-64": linux, "osx-arm64": mac},
+            direct=spec.dependencies,
+            culprits={"osx-arm64": (Culprit("pandas=1.5", "no osx-arm64 build"),)},
+        )
+    )
+    only = {p.name: p for p in drift.platform_only}
+    assert only["numpy"].because_of == {"osx-arm64": ("pandas=1.5",)}
+    assert only["numpy"].consequence
+    # tzdata is missing for no dropped spec's sake: still what it was (expected here).
+    assert only["tzdata"].because_of == {} and not only["tzdata"].consequence
+    assert [p.name for p in drift.surprising_platform_only] == []
+    [pygments] = drift.version_drift
+    assert pygments.name == "pygments" and not pygments.direct
+    assert pygments.required_by == ("rich",)

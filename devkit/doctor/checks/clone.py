@@ -5,17 +5,28 @@ from __future__ import annotations
 from devkit import git
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
+from devkit.repo import clonestate
 
 
 def found(ctx: Context, out: Outcome) -> Result:
-    """devkit knows where the monorepo is."""
+    """devkit knows where the monorepo is, and it is a finished clone holding projects."""
     if ctx.monorepo is None:
         error = ctx.monorepo_error
         return out.fail(
             error.message if error else "no monorepo found",
             hint=(error.hint if error and error.hint else "pass --root, or run `devkit setup`"),
         )
+    # A clone killed part-way has its origin and no commit: "found, 0 projects" would pass it.
+    problem = clonestate.unfinished(ctx.monorepo, use_git=ctx.which("git") is not None)
+    if problem is not None:
+        return out.fail(problem.message, hint=problem.hint)
     count = len(ctx.all_projects)
+    if count == 0:
+        return out.warn(
+            f"{ctx.monorepo.root}: {ctx.monorepo.projects_dir} holds no project (a folder with "
+            "an environment.yml)",
+            hint="`devkit new <name>` creates one",
+        )
     found_at = f"{ctx.monorepo.root} ({count} project{'s' * (count != 1)})"
     outside = ctx.monorepo.outside_projects()
     if outside:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from devkit import paths
-from devkit.conda import lockfile, solve
+from devkit.conda import lockfile
 from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result, SpecOutcome
 from devkit.doctor.context import Context
-from devkit.drift import cache, document, targets
-from devkit.drift.project import Options, plan, solved_report
+from devkit.drift import targets
+from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 
 _SHOWN = 3
@@ -42,7 +41,9 @@ def _findings(report: dict[str, Any]) -> list[str]:
             pin = f", pin {v['pin']}" if v.get("pin") else ""
             found.append(f"{v['name']} {_grouped(v['versions'])}{pin}")
     for p in report["platform_only"]:
-        if not p["expected"]:
+        # Missing only where a spec could not be solved: that spec is the finding.
+        consequence = set(p["missing"]) <= set(p.get("because_of") or {})
+        if not p["expected"] and not consequence:
             found.append(f"{p['name']} only on {', '.join(p['present'])}")
     for c in report["channel_drift"]:
         found.append(f"{c['name']} from {_grouped(c['channels'])}")
@@ -53,21 +54,15 @@ def platforms(ctx: Context, out: SpecOutcome) -> Result:
     """The environment file solves the same way on every target platform (cached solve)."""
     project, spec = out.project, out.spec
     try:
-        request = plan(out.monorepo, project, spec, Options(pins=False), ctx.root_prefix)
+        # Planning reads no channel: an error here is the project's (no channels, a bad
+        # platform), so a failure; ctx.drift_report plans again, cheaply, and solves.
+        plan(out.monorepo, project, spec, Options(pins=False), ctx.root_prefix)
     except DevkitError as exc:
         return out.fail(exc.message, hint=exc.hint)
-    cache_dir = paths.cache_dir()
-    report = cache.load(cache_dir, spec, cache.key(spec, request, cache_dir)[0])
-    if report is None:
-        try:
-            solves = solve.solve(request, cache_dir)
-        except DevkitError as exc:
-            # Offline or a channel down: the machine may still be fine, so no failure.
-            return out.warn(f"cannot check drift: {exc.message}", hint=exc.hint)
-        solved = solved_report(project, spec, request, solves, out.monorepo.root)
-        report = document.report_dict(solved)
-        key, remote = cache.key(spec, request, cache_dir)
-        cache.store(cache_dir, spec, key, remote, report)
+    report = ctx.drift_report(project)
+    if isinstance(report, DevkitError):
+        # Offline or a channel down: the machine may still be fine, so no failure.
+        return out.warn(f"cannot check drift: {report.message}", hint=report.hint)
     where = ", ".join(report["platforms"])
     details = f"`devkit drift {project.name}` shows the details and the pins that align them"
     if report["unsolvable"]:

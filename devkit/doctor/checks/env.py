@@ -31,13 +31,45 @@ def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
     return out.ok(f"{len(spec.dependencies)} conda specs, {len(spec.pip)} pip requirements")
 
 
+def _unbuildable(ctx: Context, out: SpecOutcome) -> str | None:
+    """Why building the env cannot work, when this run already knows: drift.platforms found
+    the file unsolvable for the platform envs are built for, and no lockfile avoids the solve."""
+    from devkit.conda import lockfile
+
+    here = ctx.build_platform
+    if not ctx.drift_checked or here is None:
+        return None
+    if lockfile.lock_path(out.spec.path.parent).is_file():
+        return None  # the build may install the lock without solving
+    report = ctx.drift_report(out.project)
+    if not isinstance(report, dict):
+        return None
+    culprits = [u["message"] for u in report["unsolvable"] if u["platform"] == here]
+    if not culprits:
+        return None
+    return f"{out.project.env_file.name} cannot be solved for {here}: " + "; ".join(culprits)
+
+
+def _needs_build(
+    ctx: Context, out: SpecOutcome, message: str, hint: str, *, warn: bool = False
+) -> Result:
+    """A finding fix_env would repair, unless the same run knows the build would fail."""
+    why = _unbuildable(ctx, out)
+    if why is not None:
+        hint = f"a rebuild would fail: {why} (see drift.platforms); fix the file first"
+    report = out.warn if warn else out.fail
+    return report(message, hint=hint, fixable=False if why else None)
+
+
 def env_exists(ctx: Context, out: SpecOutcome) -> Result:
     """The project's env has been created."""
     location = out.location
     if not location.prefix.exists():
-        return out.fail(
+        return _needs_build(
+            ctx,
+            out,
             f"env `{location.name}` is not created ({location.prefix})",
-            hint=f"devkit setup --projects {out.project.name} (or `devkit doctor --fix`)",
+            f"devkit setup --projects {out.project.name} (or `devkit doctor --fix`)",
         )
     return out.ok(f"env `{location.name}` at {location.prefix}")
 
@@ -51,9 +83,11 @@ def env_broken(ctx: Context, out: SpecOutcome) -> Result:
     records = ctx.installed(location.prefix) if status.state is envs.EnvState.PRESENT else []
     reason = records.message if isinstance(records, FileFormatError) else status.reason
     if status.state is envs.EnvState.BROKEN or isinstance(records, FileFormatError):
-        return out.fail(
+        return _needs_build(
+            ctx,
+            out,
             f"env `{location.name}` is broken: {reason}",
-            hint="re-create it: `devkit doctor --fix` (asks first)",
+            "re-create it: `devkit doctor --fix` (asks first)",
         )
     return out.ok("conda-meta readable, python present")
 
@@ -67,16 +101,21 @@ def env_stale(ctx: Context, out: SpecOutcome) -> Result:
         return out.skip("no usable env")
     recorded = envbuild.read_fingerprint(location.prefix)
     if recorded is None:
-        return out.warn(
+        return _needs_build(
+            ctx,
+            out,
             f"env `{location.name}` was not built by devkit (or its build did not finish), "
             "so devkit cannot tell whether it matches the environment file",
-            hint="rebuild it with `devkit doctor --fix` to record what it was built from",
+            "rebuild it with `devkit doctor --fix` to record what it was built from",
+            warn=True,
         )
     if recorded.sha256 != envbuild.source_sha256(spec, lambda: ctx.build_platform):
-        return out.fail(
+        return _needs_build(
+            ctx,
+            out,
             f"{project.env_file.name} (or its conda-lock.yml) changed since env "
             f"`{location.name}` was built",
-            hint="update the env: `devkit doctor --fix` (or `devkit setup` again)",
+            "update the env: `devkit doctor --fix` (or `devkit setup` again)",
         )
     return out.ok(f"built from the current {project.env_file.name}")
 
@@ -115,9 +154,11 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
             parts.append("not installed: " + ", ".join(missing))
         if wrong:
             parts.append("wrong version: " + ", ".join(wrong))
-        return out.fail(
+        return _needs_build(
+            ctx,
+            out,
             f"env `{location.name}` does not match its file: " + "; ".join(parts),
-            hint="update the env: `devkit doctor --fix`",
+            "update the env: `devkit doctor --fix`",
         )
     packages = len({r.name.normalized for r in records})
     return out.ok(f"{len(spec.dependencies)} specs satisfied by {packages} packages")
@@ -134,9 +175,11 @@ def env_pip(ctx: Context, out: SpecOutcome) -> Result:
     checked = envs.check_pip(spec, location.prefix)
     problems, skipped = checked.problems, checked.unchecked
     if problems:
-        return out.fail(
+        return _needs_build(
+            ctx,
+            out,
             "pip section not satisfied: " + "; ".join(problems),
-            hint="update the env: `devkit doctor --fix` (pip output shows why an install failed)",
+            "update the env: `devkit doctor --fix` (pip output shows why an install failed)",
         )
     if skipped == len(spec.pip):
         return out.skip(f"{skipped} URL/path requirements: pip knows them, devkit cannot check")
