@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit import yamlfile
 from devkit.conda.platforms import PLATFORM
 from devkit.errors import FileFormatError
 
@@ -76,8 +77,6 @@ def rc_files(root_prefix: Path, env: Mapping[str, str], home: Path) -> list[Path
 
 def read_rc(files: Iterable[Path]) -> RcSettings:
     """Merge rc files: scalars from the highest file that sets them, lists highest first."""
-    from devkit import yamlfile
-
     merged: dict[str, Any] = {}
     files = list(files)
     for path in reversed(files):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from devkit import atomic, proc
+from devkit import atomic, diskspace, proc
 from devkit.conda import buildcheck, lockfile, lockinstall
 from devkit.conda.envs import EnvLocation
 from devkit.conda.envspec import EnvSpec
@@ -235,8 +235,6 @@ def _problems(result: proc.Result) -> tuple[str, ...]:
 def _out_of_space(result: proc.Result, mm: Micromamba, prefix: Path) -> tuple[str, ...]:
     """ "no space left on <disk>: N MB free" when a full disk is the likely cause, measured now:
     before the half-built env is removed, which frees the space again."""
-    from devkit import diskspace
-
     solver_said = '"solver_problems"' in result.stdout
     free = diskspace.free_bytes([mm.root_prefix, prefix])
     line = diskspace.out_of_space(result.stdout + result.stderr, free, suspect=not solver_said)

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devkit import git
+from devkit import git, paths
 from devkit.conda import envs, envspec, micromamba
+from devkit.drift import cache
+from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.repo import dotenv_file, projectfiles
@@ -110,10 +112,6 @@ class Context:
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _drift_report(self, env_file: Path) -> dict[str, Any] | DevkitError:
-        from devkit import paths
-        from devkit.drift import cache
-        from devkit.drift.project import Options, plan
-
         assert self.monorepo is not None
         project = next(p for p in self.all_projects if p.env_file == env_file)
         spec = self._spec(env_file)

@@ -18,8 +18,11 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from devkit import __version__, atomic
+from devkit.conda import solve
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.solve import SolveRequest, gateway_cache
+from devkit.drift import document
+from devkit.drift.project import solved_report
 from devkit.repo.monorepo import Monorepo, Project
 
 REMOTE_MAX_AGE = 24 * 3600.0
@@ -116,10 +119,6 @@ def report(
 
     A channel that cannot be read raises ``DevkitError``.
     """
-    from devkit.conda import solve
-    from devkit.drift import document
-    from devkit.drift.project import solved_report
-
     wanted, remote = key(spec, request, cache_dir)
     found = load(cache_dir, spec, wanted)
     if found is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devkit.conda import envbuild, envs, micromamba
+from devkit.conda import envbuild, envs, lockfile, micromamba
 from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
@@ -34,8 +34,6 @@ def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
 def _unbuildable(ctx: Context, out: SpecOutcome) -> str | None:
     """Why building the env cannot work, when this run already knows: drift.platforms found
     the file unsolvable for the platform envs are built for, and no lockfile avoids the solve."""
-    from devkit.conda import lockfile
-
     here = ctx.build_platform
     if not ctx.drift_checked or here is None:
         return None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devkit import proc
+from devkit import proc, yamlfile
 from devkit.conda import micromamba, shellrc
 from devkit.conda.channels import rc_files
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
-from devkit.errors import DevkitError
+from devkit.errors import DevkitError, FileFormatError
 
 # The seed's CI sets `channel-priority: disabled`; `false` is conda's older spelling of it.
 # Mirror settings (channel_alias, default_channels) change where packages come from, not which.
@@ -158,9 +158,6 @@ def pyenv_shims(ctx: Context, out: Outcome) -> Result:
 
 def condarc(ctx: Context, out: Outcome) -> Result:
     """No rc file setting makes local solves differ from CI's."""
-    from devkit import yamlfile
-    from devkit.errors import FileFormatError
-
     found: list[str] = []
     for path in _rc_files(ctx):
         try:
