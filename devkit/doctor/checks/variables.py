@@ -51,11 +51,14 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
         return f"{target} already exists; left as is"
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    return f"copied .env.example to {target} (readable by you only): fill in the real values"
+    left = list(dotenv_file.placeholders_in(target.with_name(".env.example")))
+    todo = f"; still placeholders: {', '.join(left)}" if left else ""
+    return f"copied .env.example to {target} (readable by you only): fill in the real values{todo}"
 
 
 def missing(ctx: Context, out: ProjectOutcome) -> Result:
-    """Every variable production sets has a non-empty value locally (shell or `.env`)."""
+    """Every variable production sets has a real value locally (shell or `.env`): not empty, and
+    not still the placeholder `.env.example` holds for it."""
     project = out.project
     required = ctx.production_variables(project)
     if not required:
@@ -65,18 +68,28 @@ def missing(ctx: Context, out: ProjectOutcome) -> Result:
     spec = ctx.spec(project)
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
     from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
-    unset = [
-        n
-        for n in required
-        if n not in dotenv_file.SET_BY_RUN
-        and not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
-    ]
+    placeholders = dotenv_file.placeholders_in(project.path / ".env.example")
+    unset: list[str] = []
+    unfilled: list[str] = []
+    for name in required:
+        if name in dotenv_file.SET_BY_RUN:
+            continue
+        values = [shell.get(name), loaded.values.get(name), from_env_file.get(name)]
+        if any(v and not dotenv_file.still_placeholder(name, v, placeholders) for v in values):
+            continue
+        # A copied .env.example (`doctor --fix`, `cp`) holds every key: non-empty is not set.
+        has_placeholder = any(dotenv_file.still_placeholder(name, v, placeholders) for v in values)
+        (unfilled if has_placeholder else unset).append(name)
+    problems = []
     if unset:
         sources = sorted({required[n] for n in unset})
-        return out.fail(
-            f"not set locally: {', '.join(unset)} (production sets them: {', '.join(sources)})",
-            hint=f"add them to {project.path / '.env'}",
+        problems.append(
+            f"not set locally: {', '.join(unset)} (production sets them: {', '.join(sources)})"
         )
+    if unfilled:
+        problems.append(f"still the placeholder from .env.example: {', '.join(unfilled)}")
+    if problems:
+        return out.fail("; ".join(problems), hint=f"put the real values in {project.path / '.env'}")
     return out.ok(f"all {len(required)} production variables are set")
 
 
