@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devkit import console
 from devkit.errors import UsageError
@@ -14,17 +17,42 @@ if TYPE_CHECKING:
 
 
 def can_prompt() -> bool:
-    """Prompts only on a real terminal, and never in CI: no TTY means no prompt and no hang."""
-    # questionary draws on stdout: with stdout redirected (`--json > file`) the question would
-    # be invisible and end up in the file.
-    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+    """Prompts only with a person at a terminal, and never in CI: no TTY means no prompt and no
+    hang. stdout may be redirected (`doctor --fix > report.txt`): questions go to the terminal."""
+    if os.environ.get("CI") or not sys.stdin.isatty():
+        return False
+    return sys.stdout.isatty() or _controlling_terminal()
+
+
+def _controlling_terminal() -> bool:
+    try:
+        os.close(os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY))
+    except OSError:  # ENXIO: no controlling terminal (setsid, some IDE runners)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _on_terminal() -> Iterator[dict[str, Any]]:
+    """questionary's keywords that draw a question where the person answering sees it."""
+    # questionary draws on stdout. With stdout redirected (`> report.txt`, `--json | jq`) the
+    # question would be invisible and end up in the file: draw it on the controlling terminal,
+    # the one stdin reads from, and leave stdout to the results.
+    if sys.stdout.isatty():
+        yield {}
+        return
+    from prompt_toolkit.output import create_output
+
+    with Path("/dev/tty").open("w", encoding="utf-8") as tty:
+        yield {"output": create_output(stdout=tty)}
 
 
 def confirm(question: str) -> bool:
     """Ask a yes/no question on the terminal (only called when ``can_prompt()``)."""
     import questionary
 
-    answer = questionary.confirm(question, default=False).ask()
+    with _on_terminal() as where:
+        answer = questionary.confirm(question, default=False, **where).ask()
     if answer is None:  # Ctrl-C inside the prompt
         raise KeyboardInterrupt
     return bool(answer)
@@ -37,7 +65,8 @@ class TerminalPrompter:
         """Ask for text; an empty answer takes the default."""
         import questionary
 
-        answer = questionary.text(question, default=default or "").ask()
+        with _on_terminal() as where:
+            answer = questionary.text(question, default=default or "", **where).ask()
         if answer is None:
             raise KeyboardInterrupt
         if not answer.strip():
@@ -48,9 +77,9 @@ class TerminalPrompter:
         """Tick some of the choices (all ticked to start with)."""
         import questionary
 
-        answer = questionary.checkbox(
-            question, choices=[questionary.Choice(c, checked=True) for c in choices]
-        ).ask()
+        choice = [questionary.Choice(c, checked=True) for c in choices]
+        with _on_terminal() as where:
+            answer = questionary.checkbox(question, choices=choice, **where).ask()
         if answer is None:
             raise KeyboardInterrupt
         return list(answer)
@@ -92,7 +121,10 @@ def ask_value(question: Question, default: str | None) -> str:
             return f"required (or pass {question.flag})"
         return question.problem(text.strip()) or True
 
-    answer = questionary.text(f"{question.prompt}:", default=default or "", validate=check).ask()
+    with _on_terminal() as where:
+        answer = questionary.text(
+            f"{question.prompt}:", default=default or "", validate=check, **where
+        ).ask()
     if answer is None:  # Ctrl-C inside the prompt
         raise KeyboardInterrupt
     return answer.strip()
