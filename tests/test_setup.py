@@ -297,7 +297,36 @@ def test_unsolvable_env_is_reported_while_the_others_succeed(
         assert (isolate.root_prefix / "envs" / name / "conda-meta" / "devkit-source").is_file()
     assert not (isolate.root_prefix / "envs" / "geo" / "conda-meta" / "devkit-source").exists()
     # The next steps name only envs that were built.
-    assert "(envs: api, etl)." in result.stdout and "`devkit run api`" in result.stdout
+    assert "`devkit run api`" in result.stdout and "`devkit shell api`" in result.stdout
+    assert "geo`" not in result.stdout
+
+
+@pytest.mark.parametrize("declined", [("--yes", "--no-shell-init"), ()])
+def test_without_the_shell_block_next_steps_name_only_what_works(
+    test_world: World,
+    http_server: FileServer,
+    git_origin: GitOrigin,
+    clone_dir: Path,
+    isolate: Isolation,
+    declined: tuple[str, ...],
+) -> None:
+    # micromamba off PATH (setup installs its own) and no rc block: `micromamba activate api`
+    # would be `command not found`, so next steps must not offer it.
+    env = without_micromamba(test_world, http_server.base_url)
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, *declined, env=env)  # no --yes: the shell question's answer is no
+    assert result.returncode == 0, result.stderr
+    assert not (isolate.home / ".bashrc").exists()
+    assert "micromamba activate api" not in result.stdout
+    assert "`devkit shell api`" in result.stdout
+    assert "micromamba is not on PATH and" in result.stdout
+    enable = "devkit doctor --check shell.init --fix"
+    assert f"`{enable}`" in result.stdout
+    # The line named does enable it.
+    assert devkit(*enable.split()[1:], "--yes", env=env).returncode == 0
+    assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    again = devkit(*args, "--yes", env=env)
+    assert "In a new terminal, `micromamba activate api`" in again.stdout
 
 
 def test_no_terminal_means_no_prompt_and_an_error_naming_the_flag() -> None:

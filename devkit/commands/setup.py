@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -68,7 +69,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             )
         )
         summary.add("config", "done", f"saved to {saved}")
-        _print_summary(summary, chosen)
+        _print_summary(summary, chosen, _activation(mm, machine))
         return 1 if summary.failed else 0
 
 
@@ -201,7 +202,37 @@ def _shell(
     summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
 
 
-def _print_summary(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> None:
+@dataclass(frozen=True)
+class Activation:
+    """Whether `micromamba activate <env>` works in a new terminal, and if not, why."""
+
+    works: bool
+    reason: str = ""
+    fixable: bool = False  # doctor's shell.init fixer can add the rc block
+
+
+def _activation(mm: micromamba.Micromamba, machine: facts.MachineFacts) -> Activation:
+    """Read the rc file now: the shell step may have been skipped, declined or done before."""
+    rc = machine.rc_file()
+    if rc is None:
+        return Activation(False, f"devkit cannot set it up for {machine.shell or 'your shell'}")
+    state = shellrc.read(rc)
+    if state.serves(mm.root_prefix):
+        return Activation(True)
+    if state.initialised:
+        reason = f"{rc} activates envs under {state.root_prefix}, not {mm.root_prefix}"
+    else:
+        reason = f"{rc} has no micromamba block"
+        # Without the block's shell function, `micromamba` is only the binary: off PATH it is
+        # `command not found`, on PATH it refuses to activate.
+        if shutil.which("micromamba") is None:
+            reason = f"micromamba is not on PATH and {reason}"
+    return Activation(False, reason, fixable=True)
+
+
+def _print_summary(
+    summary: envsetup.Summary, chosen: list[monorepo.Project], activation: Activation
+) -> None:
     from rich.table import Table
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)
@@ -217,11 +248,25 @@ def _print_summary(summary: envsetup.Summary, chosen: list[monorepo.Project]) ->
         f" `devkit shell {first}` for a shell in its env."
     )
     env_names = _env_names(ready)
-    if env_names:
+    if not env_names:
+        return
+    # Only what works on this machine now: a hint that ends in `command not found` is worse
+    # than none.
+    if activation.works:
         console.out().print(
             f"In a new terminal, `micromamba activate {env_names[0]}` activates an env "
             f"(envs: {', '.join(env_names)})."
         )
+        return
+    enable = (
+        "; `devkit doctor --check shell.init --fix` sets it up for new terminals"
+        if activation.fixable
+        else ""
+    )
+    console.out().print(
+        f"`micromamba activate` does not work here yet ({activation.reason}): "
+        f"`devkit shell {first}` is the way into an env{enable}."
+    )
 
 
 def _env_names(projects: list[monorepo.Project]) -> list[str]:
