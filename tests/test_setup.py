@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -399,12 +400,72 @@ def test_interactive_setup_through_a_real_terminal(
         child.send("\r")  # keep every project ticked
         child.expect("Add micromamba's activation")
         child.sendline("y")
+        child.expect(r"Create projects/api/\.env now\?")
+        child.sendline("n")
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert child.exitstatus == 0, child.before
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
     assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    assert not (clone_dir / "projects" / "api" / ".env").exists()
+    assert "`devkit dotenv api` to write its .env, then `devkit run api`" in (child.before or "")
+
+
+def test_setup_on_a_terminal_writes_the_env_file_it_asks_for(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    import io
+
+    import pexpect
+
+    secret = "sk-live-typed-during-setup-7731"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    args = ["setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api"]
+    child = pexpect.spawn(
+        str(DEVKIT), [*args, "--no-shell-init"], env=env, encoding="utf-8", timeout=60,
+        dimensions=(40, 160),
+    )  # fmt: skip
+    child.logfile_read = transcript = io.StringIO()
+    try:
+        child.expect(
+            r"Create projects/api/\.env now\? \(asks for the 3 variables production sets\)"
+        )
+        child.sendline("y")
+        child.expect(r"API_KEY \(secret, not shown; empty: fill in later\)")
+        child.sendline(secret)
+        child.expect("DATABASE_URL")
+        child.sendline("")  # the example's local default
+        child.expect("LOG_LEVEL")
+        child.sendline("")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, transcript.getvalue()
+    dotenv = clone_dir / "projects" / "api" / ".env"
+    assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
+    assert f"API_KEY={secret}\n" in dotenv.read_text()
+    assert secret not in transcript.getvalue()
+    assert "Next: `devkit doctor` to check everything, `devkit run api` to start" in " ".join(
+        transcript.getvalue().split()
+    )
+    doctor = devkit("--root", str(clone_dir), "doctor", "api", "--json", "--check", "vars.missing")
+    assert json.loads(doctor.stdout)["results"][0]["status"] == "ok", doctor.stdout
+
+
+def test_setup_without_a_terminal_names_the_command_for_the_env_file(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, "--yes", "--no-shell-init")
+    assert result.returncode == 0, result.stderr
+    assert not (clone_dir / "projects" / "api" / ".env").exists()
+    assert (
+        "· .env api: projects/api/.env is missing; not asked (no terminal, or --yes): "
+        "`devkit dotenv api` asks for its values"
+    ) in result.stderr
+    assert "`devkit dotenv api` to write its .env, then `devkit run api`" in result.stdout
 
 
 def test_a_failed_pip_step_leaves_no_env_behind(

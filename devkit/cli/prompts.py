@@ -52,14 +52,34 @@ def confirm(question: str) -> bool:
     import questionary
 
     with _on_terminal() as where:
-        answer = questionary.confirm(question, default=False, **where).ask()
+        # y then Enter: with auto_enter, `y` alone answers and the habitual Enter after it
+        # answers the next question (an empty secret, at setup's .env step).
+        answer = questionary.confirm(question, default=False, auto_enter=False, **where).ask()
     if answer is None:  # Ctrl-C inside the prompt
         raise KeyboardInterrupt
     return bool(answer)
 
 
+def ask_variable(question: str, default: str | None, secret: bool) -> str:
+    """Ask for a variable's value on the terminal; a secret one is typed unseen (``*``).
+
+    An empty answer is allowed (the caller leaves the variable to fill in later).
+    """
+    import questionary
+
+    prompt = questionary.password if secret else questionary.text
+    with _on_terminal() as where:
+        answer = prompt(f"{question}:", default=default or "", **where).ask()
+    if answer is None:  # Ctrl-C inside the prompt
+        raise KeyboardInterrupt
+    # A pasted credential often brings a space or newline along; none is meant.
+    return answer.strip()
+
+
 class TerminalPrompter:
     """Questions on the terminal, with questionary."""
+
+    interactive = True
 
     def text(self, question: str, default: str | None, flag: str) -> str:
         """Ask for text; an empty answer takes the default."""
@@ -88,9 +108,15 @@ class TerminalPrompter:
         """Yes or no."""
         return confirm(question)
 
+    def value(self, question: str, default: str | None, secret: bool) -> str:
+        """A variable's value (may be empty); secret ones typed unseen."""
+        return ask_variable(question, default, secret)
+
 
 class DefaultsPrompter:
     """No terminal (or --yes): defaults where there are some, never a prompt, never a hang."""
+
+    interactive = False
 
     def __init__(self, *, yes: bool) -> None:
         self.yes = yes
@@ -110,6 +136,10 @@ class DefaultsPrompter:
         if not self.yes:
             console.info(f"{question} not without a yes (pass {flag})")
         return self.yes
+
+    def value(self, question: str, default: str | None, secret: bool) -> str:
+        """The default, or empty (setup asks for no value when it cannot ask)."""
+        return default or ""
 
 
 def ask_value(question: Question, default: str | None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from devkit import console, facts, git, paths, proc, runlock, userconfig
+from devkit.commands import dotenv as dotenv_cmd
 from devkit.commands import envsetup
 from devkit.conda import envs, envspec, micromamba, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
@@ -27,6 +28,15 @@ class Prompter(Protocol):
 
     def confirm(self, question: str, flag: str) -> bool:
         """A yes/no question whose safe answer is no."""
+        ...
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a person answers (a terminal, no --yes): values are asked only then."""
+        ...
+
+    def value(self, question: str, default: str | None, secret: bool) -> str:
+        """A variable's value, maybe empty; a secret one is typed unseen."""
         ...
 
 
@@ -63,13 +73,15 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             confirm=lambda question: ask.confirm(question, "--yes"),
         )
         _shell(request, mm, machine, ask, summary)
+        ready = _ready(summary, chosen)
+        written = _dotenvs(repo, ready, ask, summary)
         saved = userconfig.save_user_config(
             user.with_updates(
                 clone=root, repo_url=repo_url, root_prefix=mm.root_prefix, micromamba=mm.exe
             )
         )
         summary.add("config", "done", f"saved to {saved}")
-        _print_summary(summary, chosen, _activation(mm, machine))
+        _print_summary(summary, ready, written, _activation(mm, machine))
         return 1 if summary.failed else 0
 
 
@@ -202,6 +214,48 @@ def _shell(
     summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
 
 
+def _ready(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> list[monorepo.Project]:
+    """The chosen projects whose env can be used: later steps never point at one that failed."""
+    failed = {step for step, status, _ in summary.rows if status == "failed"}
+    return [p for p in chosen if f"env {p.name}" not in failed]
+
+
+def _dotenvs(
+    repo: monorepo.Monorepo,
+    ready: list[monorepo.Project],
+    ask: Prompter,
+    summary: envsetup.Summary,
+) -> dict[str, dotenv_cmd.Written]:
+    """Offer each project's first .env: `devkit run` needs it, and a fresh clone has none."""
+    written: dict[str, dotenv_cmd.Written] = {}
+    for project in ready:
+        if not dotenv_cmd.needs_dotenv(project):
+            continue
+        step = f".env {project.name}"
+        where = (project.path / ".env").relative_to(repo.root).as_posix()
+        later = f"`devkit dotenv {project.name}` asks for its values"
+        if not ask.interactive:
+            detail = f"{where} is missing; not asked (no terminal, or --yes): {later}"
+            summary.add(step, "skipped", detail)
+            continue
+        try:
+            asked = dotenv_cmd.wanted_for(repo, project)
+            question = f"Create {where} now? (asks for the {len(asked)} variables production sets)"
+            if not ask.confirm(question, "--yes"):
+                summary.add(step, "skipped", f"{where} not created: {later}")
+                continue
+            done = dotenv_cmd.create(repo, project, ask.value)
+        except DevkitError as exc:  # an unreadable .env.example: this project only
+            summary.add(step, "failed", exc.message)
+            continue
+        if done is None:
+            summary.add(step, "skipped", f"{where} appeared meanwhile; left as it is")
+            continue
+        written[project.name] = done
+        summary.add(step, "done", done.describe())
+    return written
+
+
 @dataclass(frozen=True)
 class Activation:
     """Whether `micromamba activate <env>` works in a new terminal, and if not, why."""
@@ -231,7 +285,10 @@ def _activation(mm: micromamba.Micromamba, machine: facts.MachineFacts) -> Activ
 
 
 def _print_summary(
-    summary: envsetup.Summary, chosen: list[monorepo.Project], activation: Activation
+    summary: envsetup.Summary,
+    ready: list[monorepo.Project],
+    written: dict[str, dotenv_cmd.Written],
+    activation: Activation,
 ) -> None:
     from rich.table import Table
 
@@ -239,12 +296,16 @@ def _print_summary(
     for step, status, detail in summary.rows:
         table.add_row(step, status, detail)
     console.out().print(table)
-    # Next steps name only envs that can be used: pointing at one that failed would mislead.
-    failed = {step for step, status, _ in summary.rows if status == "failed"}
-    ready = [p for p in chosen if f"env {p.name}" not in failed]
     first = ready[0].name if ready else "<project>"
+    # `devkit run` refuses without the variables production sets: say what comes first.
+    run = f"`devkit run {first}` to start a service"
+    if ready and dotenv_cmd.needs_dotenv(ready[0]):
+        run = f"`devkit dotenv {first}` to write its .env, then {run}"
+    elif first in written and written[first].unfilled:
+        where = dotenv_cmd.shown(written[first].path)
+        run = f"fill in {', '.join(written[first].unfilled)} in {where}, then {run}"
     console.out().print(
-        f"\nNext: `devkit doctor` to check everything, `devkit run {first}` to start a service,"
+        f"\nNext: `devkit doctor` to check everything, {run},"
         f" `devkit shell {first}` for a shell in its env."
     )
     env_names = _env_names(ready)

@@ -178,13 +178,9 @@ def is_placeholder(value: str) -> bool:
     return not text or bool(_PLACEHOLDER.match(text))
 
 
-def placeholders_in(example: Path) -> dict[str, str]:
-    """The keys of a ``.env.example`` whose value is a placeholder, with that value as written.
-
-    A value still equal to its example's placeholder is not set (``still_placeholder``): the
-    file was copied and never filled in. Example values are not secrets (the file is committed)
-    and are not registered as such.
-    """
+def example_values(example: Path) -> dict[str, str]:
+    """A ``.env.example``'s keys and values as written (no ``${VAR}`` expansion; a bare ``KEY``
+    is empty). They are not secrets, the file is committed, and are not registered as such."""
     import io
 
     from dotenv.parser import parse_stream
@@ -192,13 +188,20 @@ def placeholders_in(example: Path) -> dict[str, str]:
     text = _read(example)
     if text is None:
         return {}
-    found: dict[str, str] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.key and _SPEC_KEY.match(binding.key) and not binding.error:
-            value = binding.value or ""
-            if is_placeholder(value):
-                found[binding.key] = value
-    return found
+    return {
+        b.key: b.value or ""
+        for b in parse_stream(io.StringIO(text))
+        if b.key and _SPEC_KEY.match(b.key) and not b.error
+    }
+
+
+def placeholders_in(example: Path) -> dict[str, str]:
+    """The keys of a ``.env.example`` whose value is a placeholder, with that value as written.
+
+    A value still equal to its example's placeholder is not set (``still_placeholder``): the
+    file was copied and never filled in.
+    """
+    return {k: v for k, v in example_values(example).items() if is_placeholder(v)}
 
 
 def still_placeholder(name: str, value: str | None, placeholders: Mapping[str, str]) -> bool:

@@ -44,6 +44,7 @@ def test_dotenv_missing_is_copied_from_the_example(
     ctx = make_ctx(sample_monorepo.root)
     result = run_check(ctx, "vars.dotenv", "api")
     assert result.status is Status.WARN and result.fixable
+    assert (result.hint or "").startswith("`devkit dotenv api` asks for each value")
     fixer = BY_ID["vars.dotenv"].fix
     assert fixer is not None
     fixer(ctx, result)

@@ -32,8 +32,8 @@ def dotenv_present(ctx: Context, out: ProjectOutcome) -> Result:
     if (project.path / ".env.example").is_file():
         return out.warn(
             ".env is missing (the project has a .env.example)",
-            hint=f"cp {project.path / '.env.example'} {project.path / '.env'} and fill it in "
-            "(or `devkit doctor --fix`)",
+            hint=f"`devkit dotenv {project.name}` asks for each value and writes it (or "
+            "`devkit doctor --fix` copies .env.example, to fill in by hand)",
         )
     return out.ok("no .env needed (no .env.example)")
 
