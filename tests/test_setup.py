@@ -454,6 +454,33 @@ def test_setup_on_a_terminal_writes_the_env_file_it_asks_for(
     assert json.loads(doctor.stdout)["results"][0]["status"] == "ok", doctor.stdout
 
 
+def test_ctrl_c_at_the_env_file_questions_writes_nothing_and_keeps_the_rest(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    args = ["setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api"]
+    child = pexpect.spawn(
+        str(DEVKIT), [*args, "--no-shell-init"], env=env, encoding="utf-8", timeout=60
+    )
+    try:
+        child.expect(r"Create projects/api/\.env now\?")
+        child.sendline("y")
+        child.expect("API_KEY")
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    # No .env, and no hidden temp file beside where it would have gone.
+    api = clone_dir / "projects" / "api"
+    assert sorted(p.name for p in api.iterdir() if ".env" in p.name) == [".env.example"]
+    # What setup did before the question is recorded: the next run starts from it.
+    assert str(clone_dir) in (isolate.devkit_home / "config.yaml").read_text()
+
+
 def test_setup_without_a_terminal_names_the_command_for_the_env_file(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:

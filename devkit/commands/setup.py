@@ -73,14 +73,15 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             confirm=lambda question: ask.confirm(question, "--yes"),
         )
         _shell(request, mm, machine, ask, summary)
-        ready = _ready(summary, chosen)
-        written = _dotenvs(repo, ready, ask, summary)
         saved = userconfig.save_user_config(
             user.with_updates(
                 clone=root, repo_url=repo_url, root_prefix=mm.root_prefix, micromamba=mm.exe
             )
         )
         summary.add("config", "done", f"saved to {saved}")
+        # After the config is saved: Ctrl-C at these questions keeps everything done so far.
+        ready = _ready(summary, chosen)
+        written = _dotenvs(repo, ready, ask, summary)
         _print_summary(summary, ready, written, _activation(mm, machine))
         return 1 if summary.failed else 0
 

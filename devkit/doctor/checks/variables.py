@@ -5,8 +5,7 @@ Every message names variables, never their values.
 
 from __future__ import annotations
 
-import os
-
+from devkit import atomic
 from devkit.doctor.base import ProjectOutcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
@@ -44,13 +43,9 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
     project = ctx.monorepo.project(result.project)
     target = project.path / ".env"
     data = (project.path / ".env.example").read_bytes()
-    try:
-        # O_EXCL: a .env the user makes meanwhile is never overwritten. 0600: it gets secrets.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    # Never over a .env the user makes meanwhile; 0600: it gets secrets; whole or not at all.
+    if not atomic.create_bytes(target, data, private=True):
         return f"{target} already exists; left as is"
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
     left = list(dotenv_file.placeholders_in(target.with_name(".env.example")))
     todo = f"; still placeholders: {', '.join(left)}" if left else ""
     return f"copied .env.example to {target} (readable by you only): fill in the real values{todo}"
