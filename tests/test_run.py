@@ -195,17 +195,8 @@ def test_a_placeholder_left_from_the_example_is_named_not_shown(api: Monorepo) -
     printed = devkit("--root", str(api.root), "run", "api", "--print-env").stdout
     assert "placeholder" in next(line for line in printed.splitlines() if "API_KEY" in line)
     # The shell's real value wins over .env's placeholder, as it wins in the child.
-    real = devkit(
-        "--root",
-        str(api.root),
-        "run",
-        "api",
-        "--",
-        "python",
-        "-c",
-        "pass",
-        env={"API_KEY": "sk-from-the-shell"},
-    )
+    args = ("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
+    real = devkit(*args, env={"API_KEY": "sk-from-the-shell"})
     assert real.returncode == 0, real.stderr
 
 
