@@ -1,6 +1,6 @@
 """``devkit dotenv``: write a project's first ``.env``, asking for each variable production sets.
 
-``devkit setup`` offers the same step at its end, for every project it built.
+``devkit setup`` offers the same at its end (``offer``), for every project it built.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import atomic, console
+from devkit.commands.envsetup import Summary
 from devkit.conda import envspec
 from devkit.errors import DevkitError, FileFormatError, UsageError
 from devkit.repo import dotenv_create, dotenv_file
@@ -82,6 +83,44 @@ def create(monorepo: Monorepo, project: Project, ask: AskValue) -> Written | Non
         or dotenv_file.still_placeholder(w.name, values[w.name], placeholders)
     )
     return Written(path, unfilled)
+
+
+def offer(
+    monorepo: Monorepo,
+    projects: list[Project],
+    confirm: Callable[[str, str], bool] | None,
+    ask: AskValue,
+    summary: Summary,
+) -> dict[str, Written]:
+    """setup's step: offer each project its first .env (`devkit run` needs one, and a fresh
+    clone has none). ``confirm`` is None when nobody can answer (no terminal, or --yes)."""
+    written: dict[str, Written] = {}
+    for project in projects:
+        if not needs_dotenv(project):
+            continue
+        step = f".env {project.name}"
+        where = (project.path / ".env").relative_to(monorepo.root).as_posix()
+        later = f"`devkit dotenv {project.name}` asks for its values"
+        if confirm is None:
+            detail = f"{where} is missing; not asked (no terminal, or --yes): {later}"
+            summary.add(step, "skipped", detail)
+            continue
+        try:
+            count = len(wanted_for(monorepo, project))
+            question = f"Create {where} now? (asks for the {count} variables production sets)"
+            if not confirm(question, "--yes"):
+                summary.add(step, "skipped", f"{where} not created: {later}")
+                continue
+            done = create(monorepo, project, ask)
+        except DevkitError as exc:  # an unreadable .env.example: this project only
+            summary.add(step, "failed", exc.message)
+            continue
+        if done is None:
+            summary.add(step, "skipped", f"{where} appeared meanwhile; left as it is")
+            continue
+        written[project.name] = done
+        summary.add(step, "done", done.describe())
+    return written
 
 
 def by_hand(project: Project, asked: list[dotenv_create.Wanted]) -> str:

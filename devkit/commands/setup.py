@@ -81,7 +81,8 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
         summary.add("config", "done", f"saved to {saved}")
         # After the config is saved: Ctrl-C at these questions keeps everything done so far.
         ready = _ready(summary, chosen)
-        written = _dotenvs(repo, ready, ask, summary)
+        confirm = ask.confirm if ask.interactive else None
+        written = dotenv_cmd.offer(repo, ready, confirm, ask.value, summary)
         _print_summary(summary, ready, written, _activation(mm, machine))
         return 1 if summary.failed else 0
 
@@ -219,42 +220,6 @@ def _ready(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> list[mo
     """The chosen projects whose env can be used: later steps never point at one that failed."""
     failed = {step for step, status, _ in summary.rows if status == "failed"}
     return [p for p in chosen if f"env {p.name}" not in failed]
-
-
-def _dotenvs(
-    repo: monorepo.Monorepo,
-    ready: list[monorepo.Project],
-    ask: Prompter,
-    summary: envsetup.Summary,
-) -> dict[str, dotenv_cmd.Written]:
-    """Offer each project's first .env: `devkit run` needs it, and a fresh clone has none."""
-    written: dict[str, dotenv_cmd.Written] = {}
-    for project in ready:
-        if not dotenv_cmd.needs_dotenv(project):
-            continue
-        step = f".env {project.name}"
-        where = (project.path / ".env").relative_to(repo.root).as_posix()
-        later = f"`devkit dotenv {project.name}` asks for its values"
-        if not ask.interactive:
-            detail = f"{where} is missing; not asked (no terminal, or --yes): {later}"
-            summary.add(step, "skipped", detail)
-            continue
-        try:
-            asked = dotenv_cmd.wanted_for(repo, project)
-            question = f"Create {where} now? (asks for the {len(asked)} variables production sets)"
-            if not ask.confirm(question, "--yes"):
-                summary.add(step, "skipped", f"{where} not created: {later}")
-                continue
-            done = dotenv_cmd.create(repo, project, ask.value)
-        except DevkitError as exc:  # an unreadable .env.example: this project only
-            summary.add(step, "failed", exc.message)
-            continue
-        if done is None:
-            summary.add(step, "skipped", f"{where} appeared meanwhile; left as it is")
-            continue
-        written[project.name] = done
-        summary.add(step, "done", done.describe())
-    return written
 
 
 @dataclass(frozen=True)
