@@ -68,3 +68,48 @@ def _create_beside(path: Path, new_mode: int) -> tuple[Path, int]:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_mode)
         except FileExistsError:
             continue
+
+
+def create_text(path: Path, text: str, *, private: bool = False) -> bool:
+    """Write a new file atomically; see ``create_bytes``."""
+    return create_bytes(path, text.encode("utf-8"), private=private)
+
+
+def create_bytes(path: Path, data: bytes, *, private: bool = False) -> bool:
+    """Like ``write_bytes``, but never replaces anything: False, and nothing written, when
+    ``path`` exists (a symlink too, even to nothing).
+
+    The whole file appears at once under its name, with link(2), which refuses a name that is
+    taken: a file someone makes meanwhile is never overwritten, unlike with a rename.
+    """
+    try:
+        return _create(path, data, private)
+    except OSError as exc:
+        raise DevkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _create(path: Path, data: bytes, private: bool) -> bool:
+    if path.exists() or path.is_symlink():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, fd = _create_beside(path, 0o600 if private else 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            # Some filesystems (FAT, a few network mounts) have no hard links: rename, after one
+            # more look, is the next best.
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            if path.exists() or path.is_symlink():
+                return False
+            tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True

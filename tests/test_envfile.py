@@ -189,3 +189,65 @@ def test_many_modest_values_over_the_total_are_refused(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError) as info:
         dotenv_file.load([path])
     assert "1 MiB" in info.value.message and info.value.line is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "replace-me",
+        "REPLACE_ME",
+        "changeme",
+        "change-me",
+        "xxx",
+        "XXXXXXXX",
+        "<your api key>",
+        "<GCLOUD-PROJECT-NAME>",
+        "TODO",
+        "todo: ask ops",
+        "your-bucket-name",
+        "YOUR_API_KEY",
+        "'replace-me'",
+    ],
+)
+def test_placeholders(value: str) -> None:
+    assert dotenv_file.is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "info",
+        "postgres://localhost:5432/api",
+        "8080",
+        "acme-data-prod",
+        "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "xx",
+        "yours-truly",
+        "a<b>c",
+        "todolist-service",
+    ],
+)
+def test_real_values_are_not_placeholders(value: str) -> None:
+    assert not dotenv_file.is_placeholder(value)
+
+
+def test_the_examples_placeholders_are_the_unset_values(tmp_path: Path) -> None:
+    example = tmp_path / ".env.example"
+    example.write_text(
+        "# what production sets\nAPI_KEY=replace-me\nexport DB_URL='<postgres url>'\n"
+        "LOG_LEVEL=info\nEMPTY=\nURL=${LOG_LEVEL}/x\n"
+    )
+    assert dotenv_file.placeholders_in(example) == {
+        "API_KEY": "replace-me",
+        "DB_URL": "<postgres url>",
+        "EMPTY": "",
+    }
+    assert dotenv_file.placeholders_in(tmp_path / "none") == {}
+    placeholders = dotenv_file.placeholders_in(example)
+    assert dotenv_file.still_placeholder("API_KEY", "replace-me", placeholders)
+    assert not dotenv_file.still_placeholder("API_KEY", "sk-real", placeholders)
+    # Only the example's own placeholder: a value of its own the user wrote is theirs.
+    assert not dotenv_file.still_placeholder("LOG_LEVEL", "info", placeholders)
+    assert not dotenv_file.still_placeholder("OTHER", "changeme", placeholders)

@@ -185,6 +185,21 @@ def test_missing_production_variables_are_named(api: Monorepo) -> None:
     assert "--print-env" in result.stderr
 
 
+def test_a_placeholder_left_from_the_example_is_named_not_shown(api: Monorepo) -> None:
+    (api.api / ".env.example").write_text("API_KEY=replace-me\nLOG_LEVEL=info\n")
+    (api.api / ".env").write_text("API_KEY=replace-me\nLOG_LEVEL=debug\n")
+    result = devkit("--root", str(api.root), "run", "api")
+    assert result.returncode == 1
+    assert "still the placeholder from .env.example: API_KEY" in result.stderr
+    assert "replace-me" not in result.stdout + result.stderr
+    printed = devkit("--root", str(api.root), "run", "api", "--print-env").stdout
+    assert "placeholder" in next(line for line in printed.splitlines() if "API_KEY" in line)
+    # The shell's real value wins over .env's placeholder, as it wins in the child.
+    args = ("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
+    real = devkit(*args, env={"API_KEY": "sk-from-the-shell"})
+    assert real.returncode == 0, real.stderr
+
+
 def test_missing_env_says_how_to_create_it(sample_monorepo: Monorepo) -> None:
     result = devkit("--root", str(sample_monorepo.root), "run", "api")
     assert result.returncode == 1

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -303,7 +304,36 @@ def test_unsolvable_env_is_reported_while_the_others_succeed(
         assert (isolate.root_prefix / "envs" / name / "conda-meta" / "devkit-source").is_file()
     assert not (isolate.root_prefix / "envs" / "geo" / "conda-meta" / "devkit-source").exists()
     # The next steps name only envs that were built.
-    assert "(envs: api, etl)." in result.stdout and "`devkit run api`" in result.stdout
+    assert "`devkit run api`" in result.stdout and "`devkit shell api`" in result.stdout
+    assert "geo`" not in result.stdout
+
+
+@pytest.mark.parametrize("declined", [("--yes", "--no-shell-init"), ()])
+def test_without_the_shell_block_next_steps_name_only_what_works(
+    test_world: World,
+    http_server: FileServer,
+    git_origin: GitOrigin,
+    clone_dir: Path,
+    isolate: Isolation,
+    declined: tuple[str, ...],
+) -> None:
+    # micromamba off PATH (setup installs its own) and no rc block: `micromamba activate api`
+    # would be `command not found`, so next steps must not offer it.
+    env = without_micromamba(test_world, http_server.base_url)
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, *declined, env=env)  # no --yes: the shell question's answer is no
+    assert result.returncode == 0, result.stderr
+    assert not (isolate.home / ".bashrc").exists()
+    assert "micromamba activate api" not in result.stdout
+    assert "`devkit shell api`" in result.stdout
+    assert "micromamba is not on PATH and" in result.stdout
+    enable = "devkit doctor --check shell.init --fix"
+    assert f"`{enable}`" in result.stdout
+    # The line named does enable it.
+    assert devkit(*enable.split()[1:], "--yes", env=env).returncode == 0
+    assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    again = devkit(*args, "--yes", env=env)
+    assert "In a new terminal, `micromamba activate api`" in again.stdout
 
 
 def test_no_terminal_means_no_prompt_and_an_error_naming_the_flag() -> None:
@@ -340,12 +370,99 @@ def test_interactive_setup_through_a_real_terminal(
         child.send("\r")  # keep every project ticked
         child.expect("Add micromamba's activation")
         child.sendline("y")
+        child.expect(r"Create projects/api/\.env now\?")
+        child.sendline("n")
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert child.exitstatus == 0, child.before
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
     assert ">>> mamba initialize >>>" in (isolate.home / ".bashrc").read_text()
+    assert not (clone_dir / "projects" / "api" / ".env").exists()
+    assert "`devkit dotenv api` to write its .env, then `devkit run api`" in (child.before or "")
+
+
+def test_setup_on_a_terminal_writes_the_env_file_it_asks_for(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    import io
+
+    import pexpect
+
+    secret = "sk-live-typed-during-setup-7731"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    args = ["setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api"]
+    child = pexpect.spawn(
+        str(DEVKIT), [*args, "--no-shell-init"], env=env, encoding="utf-8", timeout=60,
+        dimensions=(40, 160),
+    )  # fmt: skip
+    child.logfile_read = transcript = io.StringIO()
+    try:
+        child.expect(
+            r"Create projects/api/\.env now\? \(asks for the 3 variables production sets\)"
+        )
+        child.sendline("y")
+        child.expect(r"API_KEY \(secret, not shown; empty: fill in later\)")
+        child.sendline(secret)
+        child.expect("DATABASE_URL")
+        child.sendline("")  # the example's local default
+        child.expect("LOG_LEVEL")
+        child.sendline("")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, transcript.getvalue()
+    dotenv = clone_dir / "projects" / "api" / ".env"
+    assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
+    assert f"API_KEY={secret}\n" in dotenv.read_text()
+    assert secret not in transcript.getvalue()
+    assert "Next: `devkit doctor` to check everything, `devkit run api` to start" in " ".join(
+        transcript.getvalue().split()
+    )
+    doctor = devkit("--root", str(clone_dir), "doctor", "api", "--json", "--check", "vars.missing")
+    assert json.loads(doctor.stdout)["results"][0]["status"] == "ok", doctor.stdout
+
+
+def test_ctrl_c_at_the_env_file_questions_writes_nothing_and_keeps_the_rest(
+    git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
+) -> None:
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    args = ["setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api"]
+    child = pexpect.spawn(
+        str(DEVKIT), [*args, "--no-shell-init"], env=env, encoding="utf-8", timeout=60
+    )
+    try:
+        child.expect(r"Create projects/api/\.env now\?")
+        child.sendline("y")
+        child.expect("API_KEY")
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    # No .env, and no hidden temp file beside where it would have gone.
+    api = clone_dir / "projects" / "api"
+    assert sorted(p.name for p in api.iterdir() if ".env" in p.name) == [".env.example"]
+    # What setup did before the question is recorded: the next run starts from it.
+    assert str(clone_dir) in (isolate.devkit_home / "config.yaml").read_text()
+
+
+def test_setup_without_a_terminal_names_the_command_for_the_env_file(
+    git_origin: GitOrigin, clone_dir: Path
+) -> None:
+    args = ("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--projects", "api")
+    result = devkit(*args, "--yes", "--no-shell-init")
+    assert result.returncode == 0, result.stderr
+    assert not (clone_dir / "projects" / "api" / ".env").exists()
+    assert (
+        "· .env api: projects/api/.env is missing; not asked (no terminal, or --yes): "
+        "`devkit dotenv api` asks for its values"
+    ) in result.stderr
+    assert "`devkit dotenv api` to write its .env, then `devkit run api`" in result.stdout
 
 
 def test_a_failed_pip_step_leaves_no_env_behind(

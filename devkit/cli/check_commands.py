@@ -63,7 +63,8 @@ def doctor(
         bundle=bundle,
         drift=not no_drift,
     )
-    asker = confirm if can_prompt() and not as_json else None
+    # The questions go to the terminal whatever stdout is, so `--json > report.json` can ask too.
+    asker = confirm if can_prompt() else None
     return doctor_cmd.doctor(request, asker)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from devkit.cli.app import app, monorepo_of
-from devkit.cli.prompts import DefaultsPrompter, TerminalPrompter, can_prompt
+from devkit.cli.prompts import DefaultsPrompter, TerminalPrompter, ask_variable, can_prompt
 
 _SETUP_HELP = (
     "From a bare machine to working envs: install micromamba, clone the monorepo, create "
@@ -158,3 +158,21 @@ def shell_command(
         project=project, env_files=tuple(env_file or ()), override=override
     )
     return shell_cmd.shell(monorepo, user, request)
+
+
+@app.command(
+    name="dotenv",
+    help="Write a project's first .env, asking for each variable production sets (the deploy "
+    "workflow's env_vars and .env.example's keys): secrets typed unseen, the example's real "
+    "values offered. Written at once, readable by you only; never over an existing .env. "
+    "Needs a terminal; without one it prints the commands to do it by hand.",
+)
+def dotenv_command(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="The project (a folder under projects/).")],
+) -> int:
+    """Write a project's .env (see the help text)."""
+    from devkit.commands import dotenv as dotenv_cmd
+
+    monorepo, _ = monorepo_of(ctx.obj)
+    return dotenv_cmd.dotenv(monorepo, project, ask_variable if can_prompt() else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devkit import console, ports, proc, redaction
@@ -52,6 +52,8 @@ class Resolved:
     env: dict[str, str]
     shown: list[Variable] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)
+    # Set, but still the placeholder .env.example holds for them: not set either.
+    placeholders: list[tuple[str, str]] = field(default_factory=list)
 
 
 def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]) -> list[Path]:
@@ -119,14 +121,26 @@ def resolve(
             Variable(name, value, "environment.yml (set by micromamba on activation)", dotenv=False)
         )
 
-    missing = [
-        (name, where)
-        for name, where in required_variables(monorepo, project).items()
-        if not env.get(name) and name not in spec.variables
+    example = dotenv_file.placeholders_in(project.path / ".env.example")
+    missing: list[tuple[str, str]] = []
+    placeholders: list[tuple[str, str]] = []
+    for name, where in required_variables(monorepo, project).items():
+        if name in spec.variables:
+            continue
+        if dotenv_file.still_placeholder(name, env.get(name), example):
+            placeholders.append((name, where))
+        elif not env.get(name):
+            missing.append((name, where))
+    unfilled = {name for name, _ in placeholders}
+    shown = [
+        replace(v, source=f"{v.source}, still the placeholder from .env.example")
+        if v.name in unfilled
+        else v
+        for v in shown
     ]
     for name, where in missing:
         shown.append(Variable(name, None, f"missing (production sets it: {where})", dotenv=False))
-    return Resolved(env=env, shown=shown, missing=missing)
+    return Resolved(env=env, shown=shown, missing=missing, placeholders=placeholders)
 
 
 def command_for(project: Project, request: RunRequest, env: Mapping[str, str]) -> list[str]:
@@ -167,17 +181,8 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     mm = micromamba.from_config(config)
     location = require_env(mm, project, spec)
 
-    if resolved.missing:
-        names = ", ".join(name for name, _ in resolved.missing)
-        sources = sorted({where for _, where in resolved.missing})
-        raise PreflightError(
-            f"variables production sets are missing here: {names}",
-            hint=(
-                f"add them to {_relative(monorepo, project.path / '.env')} "
-                f"(listed in {', '.join(sources)}); `devkit run {project.name} --print-env` "
-                "shows what is set"
-            ),
-        )
+    if resolved.missing or resolved.placeholders:
+        raise _unset_error(monorepo, project, resolved)
 
     argv = command_for(project, request, resolved.env)
     if not request.command:
@@ -185,6 +190,25 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
 
     console.info(f"devkit: running `{' '.join(argv)}` in env `{location.name}` ({project.path})")
     return proc.run_attached(mm.run_argv(location.prefix, argv), cwd=project.path, env=resolved.env)
+
+
+def _unset_error(monorepo: Monorepo, project: Project, resolved: Resolved) -> PreflightError:
+    # Names only: a value, even a placeholder, is never part of the message.
+    problems = []
+    if resolved.missing:
+        problems.append(f"missing here: {', '.join(name for name, _ in resolved.missing)}")
+    if resolved.placeholders:
+        names = ", ".join(name for name, _ in resolved.placeholders)
+        problems.append(f"still the placeholder from .env.example: {names}")
+    sources = sorted({where for _, where in [*resolved.missing, *resolved.placeholders]})
+    return PreflightError(
+        f"variables production sets are {'; '.join(problems)}",
+        hint=(
+            f"put the real values in {_relative(monorepo, project.path / '.env')} "
+            f"(listed in {', '.join(sources)}); `devkit run {project.name} --print-env` "
+            "shows what is set"
+        ),
+    )
 
 
 def require_env(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from devkit import console, facts, git, paths, proc, runlock, userconfig
+from devkit.commands import dotenv as dotenv_cmd
 from devkit.commands import envsetup
 from devkit.conda import envs, envspec, micromamba, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
@@ -16,11 +18,6 @@ from devkit.repo import clonestate, monorepo
 
 class Prompter(Protocol):
     """How setup asks questions; the CLI supplies a terminal one or a non-interactive one."""
-
-    @property
-    def interactive(self) -> bool:
-        """Whether a person answers (a terminal), rather than defaults and flags."""
-        ...
 
     def text(self, question: str, default: str | None, flag: str) -> str:
         """A free-text answer (``flag`` names the option that answers it without asking)."""
@@ -32,6 +29,15 @@ class Prompter(Protocol):
 
     def confirm(self, question: str, flag: str) -> bool:
         """A yes/no question whose safe answer is no."""
+        ...
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a person answers (a terminal, no --yes): values are asked only then."""
+        ...
+
+    def value(self, question: str, default: str | None, secret: bool) -> str:
+        """A variable's value, maybe empty; a secret one is typed unseen."""
         ...
 
 
@@ -76,7 +82,11 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
             )
         )
         summary.add("config", "done", f"saved to {saved}")
-        _print_summary(summary, chosen)
+        # After the config is saved: Ctrl-C at these questions keeps everything done so far.
+        ready = _ready(summary, chosen)
+        confirm = ask.confirm if ask.interactive else None
+        written = dotenv_cmd.offer(repo, ready, confirm, ask.value, summary)
+        _print_summary(summary, ready, written, _activation(mm, machine))
         return 1 if summary.failed else 0
 
 
@@ -255,27 +265,84 @@ def _shell(
     summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
 
 
-def _print_summary(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> None:
+def _ready(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> list[monorepo.Project]:
+    """The chosen projects whose env can be used: later steps never point at one that failed."""
+    failed = {step for step, status, _ in summary.rows if status == "failed"}
+    return [p for p in chosen if f"env {p.name}" not in failed]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """Whether `micromamba activate <env>` works in a new terminal, and if not, why."""
+
+    works: bool
+    reason: str = ""
+    fixable: bool = False  # doctor's shell.init fixer can add the rc block
+
+
+def _activation(mm: micromamba.Micromamba, machine: facts.MachineFacts) -> Activation:
+    """Read the rc file now: the shell step may have been skipped, declined or done before."""
+    rc = machine.rc_file()
+    if rc is None:
+        return Activation(False, f"devkit cannot set it up for {machine.shell or 'your shell'}")
+    state = shellrc.read(rc)
+    if state.serves(mm.root_prefix):
+        return Activation(True)
+    if state.initialised:
+        reason = f"{rc} activates envs under {state.root_prefix}, not {mm.root_prefix}"
+    else:
+        reason = f"{rc} has no micromamba block"
+        # Without the block's shell function, `micromamba` is only the binary: off PATH it is
+        # `command not found`, on PATH it refuses to activate.
+        if shutil.which("micromamba") is None:
+            reason = f"micromamba is not on PATH and {reason}"
+    return Activation(False, reason, fixable=True)
+
+
+def _print_summary(
+    summary: envsetup.Summary,
+    ready: list[monorepo.Project],
+    written: dict[str, dotenv_cmd.Written],
+    activation: Activation,
+) -> None:
     from rich.table import Table
 
     table = Table("step", "result", "detail", box=None, pad_edge=False)
     for step, status, detail in summary.rows:
         console.add_row(table, step, status, detail)
     console.out().print(table)
-    # Next steps name only envs that can be used: pointing at one that failed would mislead.
-    failed = {step for step, status, _ in summary.rows if status == "failed"}
-    ready = [p for p in chosen if f"env {p.name}" not in failed]
     first = ready[0].name if ready else "<project>"
+    # `devkit run` refuses without the variables production sets: say what comes first.
+    run = f"`devkit run {first}` to start a service"
+    if ready and dotenv_cmd.needs_dotenv(ready[0]):
+        run = f"`devkit dotenv {first}` to write its .env, then {run}"
+    elif first in written and written[first].unfilled:
+        where = dotenv_cmd.shown(written[first].path)
+        run = f"fill in {', '.join(written[first].unfilled)} in {where}, then {run}"
     console.out().print(
-        f"\nNext: `devkit doctor` to check everything, `devkit run {first}` to start a service,"
+        f"\nNext: `devkit doctor` to check everything, {run},"
         f" `devkit shell {first}` for a shell in its env."
     )
     env_names = _env_names(ready)
-    if env_names:
+    if not env_names:
+        return
+    # Only what works on this machine now: a hint that ends in `command not found` is worse
+    # than none.
+    if activation.works:
         console.out().print(
             f"In a new terminal, `micromamba activate {env_names[0]}` activates an env "
             f"(envs: {', '.join(env_names)})."
         )
+        return
+    enable = (
+        "; `devkit doctor --check shell.init --fix` sets it up for new terminals"
+        if activation.fixable
+        else ""
+    )
+    console.out().print(
+        f"`micromamba activate` does not work here yet ({activation.reason}): "
+        f"`devkit shell {first}` is the way into an env{enable}."
+    )
 
 
 def _env_names(projects: list[monorepo.Project]) -> list[str]:

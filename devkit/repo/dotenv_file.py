@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -228,3 +228,55 @@ def masked(name: str, value: str, *, from_file: bool) -> str:
 def register_secret_values(env: Iterable[tuple[str, str]]) -> None:
     """Treat the values of secret-looking variables of the environment as secrets too."""
     redaction.register(*(value for name, value in env if looks_secret(name)))
+
+
+# What a `.env.example` writes where the real value goes. Matched against the whole value, so
+# `todolist-service` or `yours-truly` stay real values.
+_PLACEHOLDER = re.compile(
+    r"""(?ix)^(?:
+        (?:replace|change|fill)[-_ ]?(?:me|this|it|in)   # replace-me, changeme, fill-in
+      | x{3,} | \*{3,}                                    # xxx, ****
+      | <[^<>]+>                                          # <your api key>
+      | (?:todo|fixme|tbd)(?:[\s:!.].*)?                  # TODO, todo: ask ops
+      | your[-_ ].+                                       # your-bucket, YOUR_API_KEY
+    )$"""
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value only holds the place of a real one (``replace-me``, ``<...>``, empty)."""
+    text = value.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    return not text or bool(_PLACEHOLDER.match(text))
+
+
+def example_values(example: Path) -> dict[str, str]:
+    """A ``.env.example``'s keys and values as written (no ``${VAR}`` expansion; a bare ``KEY``
+    is empty). They are not secrets, the file is committed, and are not registered as such."""
+    import io
+
+    from dotenv.parser import parse_stream
+
+    text = _read(example)
+    if text is None:
+        return {}
+    return {
+        b.key: b.value or ""
+        for b in parse_stream(io.StringIO(text))
+        if b.key and _SPEC_KEY.match(b.key) and not b.error
+    }
+
+
+def placeholders_in(example: Path) -> dict[str, str]:
+    """The keys of a ``.env.example`` whose value is a placeholder, with that value as written.
+
+    A value still equal to its example's placeholder is not set (``still_placeholder``): the
+    file was copied and never filled in.
+    """
+    return {k: v for k, v in example_values(example).items() if is_placeholder(v)}
+
+
+def still_placeholder(name: str, value: str | None, placeholders: Mapping[str, str]) -> bool:
+    """Whether a non-empty value is exactly the ``.env.example`` placeholder for its name."""
+    return bool(value) and placeholders.get(name) == value

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from devkit.doctor.base import Check, Outcome, Result, Status
 from devkit.doctor.context import Context
@@ -275,3 +278,37 @@ def test_fix_is_not_offered_when_the_same_run_knows_it_cannot_work(
     # A run that does not check drift does not know: the fix is offered, as before.
     unknown = doctor_json("--root", root, "doctor", "broken", "--no-drift")
     assert by_id(unknown, "env.exists", "broken")["fixable"] is True
+
+
+@pytest.mark.parametrize("redirect", ["> {out}", "> {out} 2>&1", "--json > {out}"])
+def test_fix_asks_on_the_terminal_while_the_report_goes_to_a_file(
+    sample_monorepo: Monorepo, tmp_path: Path, redirect: str
+) -> None:
+    import pexpect
+
+    env_file = sample_monorepo.api / ".env"
+    env_file.unlink()
+    out = tmp_path / "report.txt"
+    line = (
+        f"{shlex.quote(str(DEVKIT))} --root {shlex.quote(str(sample_monorepo.root))} "
+        f"doctor api --check vars.dotenv --fix {redirect.format(out=shlex.quote(str(out)))}"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ["TERM"] = "xterm"
+    child = pexpect.spawn(
+        "bash", ["-c", line], env=environ, encoding="utf-8", timeout=60, dimensions=(40, 120)
+    )
+    try:
+        child.expect(r"vars\.dotenv \(api\): \.env is missing .*Fix it\?")
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    assert env_file.is_file()
+    report = out.read_text()
+    assert "Fix it?" not in report  # the question went to the terminal, not into the file
+    if redirect.startswith("--json"):
+        assert json.loads(report)["results"][0]["status"] == "ok"
+    else:
+        assert "✓ vars.dotenv: .env present" in report

@@ -44,6 +44,7 @@ def test_dotenv_missing_is_copied_from_the_example(
     ctx = make_ctx(sample_monorepo.root)
     result = run_check(ctx, "vars.dotenv", "api")
     assert result.status is Status.WARN and result.fixable
+    assert (result.hint or "").startswith("`devkit dotenv api` asks for each value")
     fixer = BY_ID["vars.dotenv"].fix
     assert fixer is not None
     fixer(ctx, result)
@@ -183,3 +184,45 @@ def test_an_unreadable_dotenv_is_a_finding_not_a_crash(
 
 
 BUG_HINT = "this is a bug in devkit; re-run with --verbose and report it"
+
+
+def test_a_value_still_the_examples_placeholder_is_not_set(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_deploy(sample_monorepo.root)
+    (sample_monorepo.api / ".env.example").write_text(
+        "API_KEY=replace-me\nSENTRY_TOKEN=<your sentry token>\nBUCKET_NAME=acme-dev\n"
+        "DATABASE_URL=postgres://localhost:5432/api\nLOG_LEVEL=info\n"
+    )
+    env = sample_monorepo.api / ".env"
+    env.unlink()
+    ctx = make_ctx(sample_monorepo.root)
+    fixer = BY_ID["vars.dotenv"].fix
+    assert fixer is not None
+    done = fixer(ctx, run_check(ctx, "vars.dotenv", "api"))  # the copy doctor --fix makes
+    assert "still placeholders: API_KEY, SENTRY_TOKEN" in done
+    result = run_check(make_ctx(sample_monorepo.root), "vars.missing", "api")
+    assert result.status is Status.FAIL
+    assert result.message == "still the placeholder from .env.example: SENTRY_TOKEN, API_KEY"
+    assert "replace-me" not in result.message + (result.hint or "")
+    # A real value in the shell is set, whatever .env says.
+    shell = make_ctx(sample_monorepo.root, environ={"API_KEY": "sk-real-value-1234"})
+    assert "SENTRY_TOKEN" in run_check(shell, "vars.missing", "api").message
+    assert "API_KEY" not in run_check(shell, "vars.missing", "api").message
+    env.write_text(env.read_text().replace("replace-me", "sk-real").replace("<your", "tok"))
+    # `<...` no longer wraps the value: it is the user's now.
+    assert run_check(make_ctx(sample_monorepo.root), "vars.missing", "api").status is Status.OK
+
+
+def test_unset_and_placeholder_variables_are_both_named(
+    make_ctx: MakeCtx, sample_monorepo: Monorepo
+) -> None:
+    add_deploy(sample_monorepo.root)
+    (sample_monorepo.api / ".env.example").write_text("API_KEY=changeme\n")
+    (sample_monorepo.api / ".env").write_text("API_KEY=changeme\n")
+    result = run_check(make_ctx(sample_monorepo.root), "vars.missing", "api")
+    assert result.status is Status.FAIL
+    assert result.message == (
+        "not set locally: BUCKET_NAME, SENTRY_TOKEN (production sets them: "
+        ".github/workflows/api-deploy.yml); still the placeholder from .env.example: API_KEY"
+    )

@@ -5,8 +5,7 @@ Every message names variables, never their values.
 
 from __future__ import annotations
 
-import os
-
+from devkit import atomic
 from devkit.doctor.base import ProjectOutcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
@@ -32,8 +31,8 @@ def dotenv_present(ctx: Context, out: ProjectOutcome) -> Result:
     if (project.path / ".env.example").is_file():
         return out.warn(
             ".env is missing (the project has a .env.example)",
-            hint=f"cp {project.path / '.env.example'} {project.path / '.env'} and fill it in "
-            "(or `devkit doctor --fix`)",
+            hint=f"`devkit dotenv {project.name}` asks for each value and writes it (or "
+            "`devkit doctor --fix` copies .env.example, to fill in by hand)",
         )
     return out.ok("no .env needed (no .env.example)")
 
@@ -44,18 +43,17 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
     project = ctx.monorepo.project(result.project)
     target = project.path / ".env"
     data = (project.path / ".env.example").read_bytes()
-    try:
-        # O_EXCL: a .env the user makes meanwhile is never overwritten. 0600: it gets secrets.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    # Never over a .env the user makes meanwhile; 0600: it gets secrets; whole or not at all.
+    if not atomic.create_bytes(target, data, private=True):
         return f"{target} already exists; left as is"
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    return f"copied .env.example to {target} (readable by you only): fill in the real values"
+    left = list(dotenv_file.placeholders_in(target.with_name(".env.example")))
+    todo = f"; still placeholders: {', '.join(left)}" if left else ""
+    return f"copied .env.example to {target} (readable by you only): fill in the real values{todo}"
 
 
 def missing(ctx: Context, out: ProjectOutcome) -> Result:
-    """Every variable production sets has a non-empty value locally (shell or `.env`)."""
+    """Every variable production sets has a real value locally (shell or `.env`): not empty, and
+    not still the placeholder `.env.example` holds for it."""
     project = out.project
     required = ctx.production_variables(project)
     if not required:
@@ -65,18 +63,28 @@ def missing(ctx: Context, out: ProjectOutcome) -> Result:
     spec = ctx.spec(project)
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
     from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
-    unset = [
-        n
-        for n in required
-        if n not in dotenv_file.SET_BY_RUN
-        and not (loaded.values.get(n) or shell.get(n) or from_env_file.get(n))
-    ]
+    placeholders = dotenv_file.placeholders_in(project.path / ".env.example")
+    unset: list[str] = []
+    unfilled: list[str] = []
+    for name in required:
+        if name in dotenv_file.SET_BY_RUN:
+            continue
+        values = [shell.get(name), loaded.values.get(name), from_env_file.get(name)]
+        if any(v and not dotenv_file.still_placeholder(name, v, placeholders) for v in values):
+            continue
+        # A copied .env.example (`doctor --fix`, `cp`) holds every key: non-empty is not set.
+        has_placeholder = any(dotenv_file.still_placeholder(name, v, placeholders) for v in values)
+        (unfilled if has_placeholder else unset).append(name)
+    problems = []
     if unset:
         sources = sorted({required[n] for n in unset})
-        return out.fail(
-            f"not set locally: {', '.join(unset)} (production sets them: {', '.join(sources)})",
-            hint=f"add them to {project.path / '.env'}",
+        problems.append(
+            f"not set locally: {', '.join(unset)} (production sets them: {', '.join(sources)})"
         )
+    if unfilled:
+        problems.append(f"still the placeholder from .env.example: {', '.join(unfilled)}")
+    if problems:
+        return out.fail("; ".join(problems), hint=f"put the real values in {project.path / '.env'}")
     return out.ok(f"all {len(required)} production variables are set")
 
 
