@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devkit import userconfig
-from devkit.commands.envsetup import Summary, build_envs, check_name_clashes
+from devkit.commands.envsetup import Step, StepStatus, Summary, build_envs, check_name_clashes
 from devkit.conda import envspec, micromamba
 from devkit.errors import DevkitError
 from devkit.repo import monorepo
@@ -26,7 +26,7 @@ def test_two_projects_one_env_name_are_named(sample_monorepo: Monorepo) -> None:
     check_name_clashes([plan for plan in plans if plan[0].name != "api-v2"])
 
 
-def _declined(repo: Monorepo, *, interactive: bool) -> list[tuple[str, str, str]]:
+def _declined(repo: Monorepo, *, interactive: bool) -> list[Step]:
     """build_envs for api when every rebuild question is answered no; the summary rows."""
     mm = micromamba.Micromamba(
         micromamba.locate(userconfig.UserConfig()), Path(os.environ["MAMBA_ROOT_PREFIX"])
@@ -44,11 +44,13 @@ def test_a_declined_rebuild_fails_unless_a_person_kept_a_usable_env(
 ) -> None:
     prefix = create_env(sample_monorepo.api)  # not built by devkit: no build record
     [(_, status, detail)] = _declined(sample_monorepo, interactive=True)
-    assert status == "skipped" and "it has no build record" in detail
+    assert status is StepStatus.SKIPPED and "it has no build record" in detail
     [(_, status, detail)] = _declined(sample_monorepo, interactive=False)
-    assert status == "failed"
+    assert status is StepStatus.FAILED
     assert detail.endswith("repair: `devkit setup --projects api --yes`")
     for record in (prefix / "conda-meta").glob("*.json"):
         record.unlink()  # broken: nobody's answer makes it usable
     [(_, status, detail)] = _declined(sample_monorepo, interactive=True)
-    assert status == "failed" and "it is broken: " in detail and "lists no packages" in detail
+    assert (
+        status is StepStatus.FAILED and "it is broken: " in detail and "lists no packages" in detail
+    )

@@ -103,23 +103,23 @@ def offer(
         later = f"`devkit dotenv {project.name}` asks for its values"
         if confirm is None:
             detail = f"{where} is missing; not asked (no terminal, or --yes): {later}"
-            summary.add(step, "skipped", detail)
+            summary.skip(step, detail)
             continue
         try:
             count = len(wanted_for(monorepo, project))
             question = f"Create {where} now? (asks for the {count} variables production sets)"
             if not confirm(question, "--yes"):
-                summary.add(step, "skipped", f"{where} not created: {later}")
+                summary.skip(step, f"{where} not created: {later}")
                 continue
             done = create(monorepo, project, ask)
         except DevkitError as exc:  # an unreadable .env.example: this project only
-            summary.add(step, "failed", exc.message)
+            summary.fail(step, exc.message)
             continue
         if done is None:
-            summary.add(step, "skipped", f"{where} appeared meanwhile; left as it is")
+            summary.skip(step, f"{where} appeared meanwhile; left as it is")
             continue
         written[project.name] = done
-        summary.add(step, "done", done.describe())
+        summary.done(step, done.describe())
     return written
 
 

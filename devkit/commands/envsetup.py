@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from devkit import console
 from devkit.conda import envbuild, envs, envspec, lockfile
@@ -14,22 +16,50 @@ from devkit.errors import DevkitError, FileFormatError
 from devkit.repo.monorepo import Project
 
 
+class StepStatus(enum.Enum):
+    """How one step of setup came out."""
+
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class Step(NamedTuple):
+    """One row of setup's closing table."""
+
+    name: str
+    status: StepStatus
+    detail: str
+
+
 @dataclass
 class Summary:
-    """What each step did, for the closing table."""
+    """What each step did, for the closing table; ``on_step`` shows each as it is recorded."""
 
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    on_step: Callable[[Step], None] | None = None
+    rows: list[Step] = field(default_factory=list)
 
-    def add(self, step: str, status: str, detail: str) -> None:
-        """Record and show one step's outcome."""
-        self.rows.append((step, status, detail))
-        mark = {"done": "✓", "skipped": "·", "failed": "✗"}.get(status, "-")
-        console.info(f"{mark} {step}: {detail}")
+    def _add(self, step: Step) -> None:
+        self.rows.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+
+    def done(self, name: str, detail: str) -> None:
+        """A step that did its work."""
+        self._add(Step(name, StepStatus.DONE, detail))
+
+    def skip(self, name: str, detail: str) -> None:
+        """A step with nothing to do, or left for later."""
+        self._add(Step(name, StepStatus.SKIPPED, detail))
+
+    def fail(self, name: str, detail: str) -> None:
+        """A step that failed: setup exits 1."""
+        self._add(Step(name, StepStatus.FAILED, detail))
 
     @property
     def failed(self) -> bool:
         """Whether any step failed."""
-        return any(status == "failed" for _, status, _ in self.rows)
+        return any(step.status is StepStatus.FAILED for step in self.rows)
 
 
 def check_name_clashes(plans: list[tuple[Project, envspec.EnvSpec]]) -> None:
@@ -62,7 +92,7 @@ def build_envs(
         try:
             plans.append((project, envspec.parse(project.env_file)))
         except FileFormatError as exc:
-            summary.add(f"env {project.name}", "failed", exc.message)
+            summary.fail(f"env {project.name}", exc.message)
     check_name_clashes(plans)
 
     todo: list[tuple[Project, envspec.EnvSpec, envs.EnvLocation]] = []
@@ -71,7 +101,7 @@ def build_envs(
         status = envs.status(location.prefix)
         present = status.state is envs.EnvState.PRESENT
         if present and envbuild.is_current(location.prefix, spec, mm):
-            summary.add(f"env {project.name}", "skipped", f"`{location.name}` is up to date")
+            summary.skip(f"env {project.name}", f"`{location.name}` is up to date")
             continue
         if not location.prefix.exists():
             todo.append((project, spec, location))
@@ -83,15 +113,13 @@ def build_envs(
             continue
         repair = f"{rerun} --projects {project.name} --yes"
         if present and interactive:  # usable, and the user chose to keep it
-            summary.add(
+            summary.skip(
                 f"env {project.name}",
-                "skipped",
                 f"`{location.name}` left as is: it {why} (rebuild: `{repair}`)",
             )
         else:
-            summary.add(
+            summary.fail(
                 f"env {project.name}",
-                "failed",
                 f"`{location.name}` left as is: it {why}; repair: `{repair}`",
             )
     if not todo:
@@ -127,24 +155,24 @@ def _report(
 ) -> None:
     step = f"env {project.name}"
     if future.cancelled():
-        summary.add(step, "failed", "not built: interrupted before its build started")
+        summary.fail(step, "not built: interrupted before its build started")
         return
     exc = future.exception()
     if isinstance(exc, DevkitError):  # e.g. a malformed conda-lock.yml: this env only
-        summary.add(step, "failed", exc.message)
+        summary.fail(step, exc.message)
     elif exc is not None:  # Ctrl-C or SIGTERM: the build put things back as they were
         kept = (
             "the previous env is kept as it was"
             if location.prefix.exists()
             else (f"nothing is left at {location.prefix}")
         )
-        summary.add(step, "failed", f"interrupted; {kept}")
+        summary.fail(step, f"interrupted; {kept}")
     else:
         result = future.result()
         if result.ok:
-            summary.add(step, "done", result.describe(f"`{location.name}`"))
+            summary.done(step, result.describe(f"`{location.name}`"))
         else:
-            summary.add(step, "failed", "; ".join(p for p in (*result.problems, result.note) if p))
+            summary.fail(step, "; ".join(p for p in (*result.problems, result.note) if p))
 
 
 def _not_current(location: envs.EnvLocation, spec: envspec.EnvSpec, status: envs.EnvStatus) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from devkit import console, facts, git, paths, proc, runlock, userconfig
 from devkit.commands import dotenv as dotenv_cmd
-from devkit.commands import envsetup
-from devkit.conda import envs, envspec, micromamba, shellrc
+from devkit.commands import envsetup, setup_report
+from devkit.conda import micromamba, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
 from devkit.repo import clonestate, monorepo
 
@@ -60,7 +59,7 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
     with runlock.exclusive(paths.data_dir() / "setup.lock", "devkit setup"):
         user = userconfig.load_user_config()
         machine = facts.probe()
-        summary = envsetup.Summary()
+        summary = envsetup.Summary(on_step=setup_report.show_step)
         mm = _micromamba(request, user, machine, summary)
         root, repo_url = _clone(request, user, ask, summary)
         repo = monorepo.load(root)
@@ -81,12 +80,12 @@ def setup(request: SetupRequest, ask: Prompter) -> int:
                 clone=root, repo_url=repo_url, root_prefix=mm.root_prefix, micromamba=mm.exe
             )
         )
-        summary.add("config", "done", f"saved to {saved}")
+        summary.done("config", f"saved to {saved}")
         # After the config is saved: Ctrl-C at these questions keeps everything done so far.
-        ready = _ready(summary, chosen)
+        ready = setup_report.ready(summary, chosen)
         confirm = ask.confirm if ask.interactive else None
         written = dotenv_cmd.offer(repo, ready, confirm, ask.value, summary)
-        _print_summary(summary, ready, written, _activation(mm, machine))
+        setup_report.show(summary, ready, written, setup_report.activation(mm, machine))
         return 1 if summary.failed else 0
 
 
@@ -108,7 +107,7 @@ def _micromamba(
         exe = micromamba.locate(user)
         version = micromamba.Micromamba(exe, root).version()
         if micromamba.parse_version(version) >= micromamba.MIN_VERSION:
-            summary.add("micromamba", "skipped", f"using {exe} ({version})")
+            summary.skip("micromamba", f"using {exe} ({version})")
             root.mkdir(parents=True, exist_ok=True)
             return micromamba.Micromamba(exe, root)
         console.warn(f"{exe} is micromamba {version}, too old; installing devkit's own")
@@ -123,7 +122,7 @@ def _micromamba(
     with console.download_progress(f"micromamba-{subdir}") as progress:
         micromamba.install(subdir, dest, version=request.micromamba_version, progress=progress)
     mm = micromamba.Micromamba(dest, root)
-    summary.add("micromamba", "done", f"installed {mm.version()} at {dest} (sha256 verified)")
+    summary.done("micromamba", f"installed {mm.version()} at {dest} (sha256 verified)")
     root.mkdir(parents=True, exist_ok=True)
     return mm
 
@@ -142,7 +141,7 @@ def _clone(
         if problem is not None:
             _finish_clone(root, problem, ask, summary)
         else:
-            summary.add("clone", "skipped", f"using the monorepo at {root} (--root)")
+            summary.skip("clone", f"using the monorepo at {root} (--root)")
         return root, url
     repo_url = request.repo or user.repo_url
     if repo_url is None:
@@ -160,11 +159,11 @@ def _clone(
             _finish_clone(dest, problem, ask, summary)
         else:
             detail = "fetched" if fetched else "could not fetch (offline?); left as is"
-            summary.add("clone", "skipped", f"{dest} is already a clone of {repo_url}; {detail}")
+            summary.skip("clone", f"{dest} is already a clone of {repo_url}; {detail}")
     elif state == "empty":
         console.info(f"cloning {repo_url} into {dest}…")
         git.clone(repo_url, dest)
-        summary.add("clone", "done", f"cloned {repo_url} into {dest}")
+        summary.done("clone", f"cloned {repo_url} into {dest}")
     else:
         raise DevkitError(
             f"{dest} is not empty and is not a clone of {repo_url} ({state}); devkit never "
@@ -197,7 +196,7 @@ def _finish_clone(
         )
     git.fetch_or_raise(dest)
     git.check_out_tracking(dest, branch)
-    summary.add("clone", "done", f"finished the clone at {dest}: checked out {branch}")
+    summary.done("clone", f"finished the clone at {dest}: checked out {branch}")
     still = clonestate.unfinished(monorepo.load(dest))
     if still is not None:
         raise DevkitError(still.message, hint=still.hint)
@@ -244,14 +243,14 @@ def _shell(
 ) -> None:
     rc = machine.rc_file()
     if not request.shell_init:
-        summary.add("shell", "skipped", "--no-shell-init")
+        summary.skip("shell", "--no-shell-init")
         return
     if rc is None:
-        summary.add("shell", "skipped", f"unknown shell {machine.shell or '(none)'}")
+        summary.skip("shell", f"unknown shell {machine.shell or '(none)'}")
         return
     state = shellrc.read(rc)
     if state.serves(mm.root_prefix):
-        summary.add("shell", "skipped", f"{rc} already initialises micromamba")
+        summary.skip("shell", f"{rc} already initialises micromamba")
         return
     question = (
         f"{rc} activates envs under {state.root_prefix}; point it at {mm.root_prefix}?"
@@ -259,97 +258,7 @@ def _shell(
         else f"Add micromamba's activation to {rc}?"
     )
     if not ask.confirm(question, "--yes"):
-        summary.add("shell", "skipped", f"left {rc} alone (run `devkit doctor --fix` later)")
+        summary.skip("shell", f"left {rc} alone (run `devkit doctor --fix` later)")
         return
     proc.run(mm.command("shell", "init", "-s", machine.shell))
-    summary.add("shell", "done", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
-
-
-def _ready(summary: envsetup.Summary, chosen: list[monorepo.Project]) -> list[monorepo.Project]:
-    """The chosen projects whose env can be used: later steps never point at one that failed."""
-    failed = {step for step, status, _ in summary.rows if status == "failed"}
-    return [p for p in chosen if f"env {p.name}" not in failed]
-
-
-@dataclass(frozen=True)
-class Activation:
-    """Whether `micromamba activate <env>` works in a new terminal, and if not, why."""
-
-    works: bool
-    reason: str = ""
-    fixable: bool = False  # doctor's shell.init fixer can add the rc block
-
-
-def _activation(mm: micromamba.Micromamba, machine: facts.MachineFacts) -> Activation:
-    """Read the rc file now: the shell step may have been skipped, declined or done before."""
-    rc = machine.rc_file()
-    if rc is None:
-        return Activation(False, f"devkit cannot set it up for {machine.shell or 'your shell'}")
-    state = shellrc.read(rc)
-    if state.serves(mm.root_prefix):
-        return Activation(True)
-    if state.initialised:
-        reason = f"{rc} activates envs under {state.root_prefix}, not {mm.root_prefix}"
-    else:
-        reason = f"{rc} has no micromamba block"
-        # Without the block's shell function, `micromamba` is only the binary: off PATH it is
-        # `command not found`, on PATH it refuses to activate.
-        if shutil.which("micromamba") is None:
-            reason = f"micromamba is not on PATH and {reason}"
-    return Activation(False, reason, fixable=True)
-
-
-def _print_summary(
-    summary: envsetup.Summary,
-    ready: list[monorepo.Project],
-    written: dict[str, dotenv_cmd.Written],
-    activation: Activation,
-) -> None:
-    from rich.table import Table
-
-    table = Table("step", "result", "detail", box=None, pad_edge=False)
-    for step, status, detail in summary.rows:
-        console.add_row(table, step, status, detail)
-    console.out().print(table)
-    first = ready[0].name if ready else "<project>"
-    # `devkit run` refuses without the variables production sets: say what comes first.
-    run = f"`devkit run {first}` to start a service"
-    if ready and dotenv_cmd.needs_dotenv(ready[0]):
-        run = f"`devkit dotenv {first}` to write its .env, then {run}"
-    elif first in written and written[first].unfilled:
-        where = dotenv_cmd.shown(written[first].path)
-        run = f"fill in {', '.join(written[first].unfilled)} in {where}, then {run}"
-    console.out().print(
-        f"\nNext: `devkit doctor` to check everything, {run},"
-        f" `devkit shell {first}` for a shell in its env."
-    )
-    env_names = _env_names(ready)
-    if not env_names:
-        return
-    # Only what works on this machine now: a hint that ends in `command not found` is worse
-    # than none.
-    if activation.works:
-        console.out().print(
-            f"In a new terminal, `micromamba activate {env_names[0]}` activates an env "
-            f"(envs: {', '.join(env_names)})."
-        )
-        return
-    enable = (
-        "; `devkit doctor --check shell.init --fix` sets it up for new terminals"
-        if activation.fixable
-        else ""
-    )
-    console.out().print(
-        f"`micromamba activate` does not work here yet ({activation.reason}): "
-        f"`devkit shell {first}` is the way into an env{enable}."
-    )
-
-
-def _env_names(projects: list[monorepo.Project]) -> list[str]:
-    names = []
-    for project in projects:
-        try:
-            names.append(envs.env_name(project, envspec.parse(project.env_file)))
-        except DevkitError:
-            continue
-    return names
+    summary.done("shell", f"wrote micromamba's block for {mm.root_prefix} to {rc}")
