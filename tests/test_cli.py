@@ -10,28 +10,14 @@ from pathlib import Path
 import pytest
 
 from devkit import __version__
+from tests.support.cli import DEVKIT, devkit
 from tests.support.fixtures import Isolation
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "monorepo"
-DEVKIT = Path(sys.executable).parent / "devkit"
 
 
-def devkit(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DEVKIT), *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
+@pytest.mark.slow
 def test_help_lists_the_commands() -> None:
     result = devkit("--help")
     assert result.returncode == 0
@@ -39,6 +25,7 @@ def test_help_lists_the_commands() -> None:
         assert f"\n  {command} " in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--version"], ["--root", ".", "--version"]])
 def test_version(args: list[str]) -> None:
     result = devkit(*args)
@@ -52,6 +39,7 @@ def test_python_dash_m_works_too() -> None:
     assert result.stdout == f"devkit {__version__}\n"
 
 
+@pytest.mark.slow
 def test_bad_option_is_a_usage_error() -> None:
     result = devkit("--bogus")
     assert result.returncode == 2
@@ -59,6 +47,7 @@ def test_bad_option_is_a_usage_error() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_unknown_project_exits_1_with_did_you_mean() -> None:
     result = devkit("--root", str(EXAMPLES), "run", "nosuch")
     assert result.returncode == 1
@@ -66,11 +55,13 @@ def test_unknown_project_exits_1_with_did_you_mean() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_close_name_gets_the_right_suggestion() -> None:
     result = devkit("--root", str(EXAMPLES), "run", "adress-api")
     assert "did you mean `address-api`?" in result.stderr
 
 
+@pytest.mark.slow
 def test_devkit_root_env_var_and_walking_up(tmp_path: Path) -> None:
     by_env = devkit("run", "nosuch", env={"DEVKIT_ROOT": str(EXAMPLES)}, cwd=tmp_path)
     assert "address-api" in by_env.stderr
@@ -78,6 +69,7 @@ def test_devkit_root_env_var_and_walking_up(tmp_path: Path) -> None:
     assert "address-api" in upwards.stderr
 
 
+@pytest.mark.slow
 def test_no_monorepo_anywhere(tmp_path: Path) -> None:
     result = devkit("run", "api", cwd=tmp_path)
     assert result.returncode == 1
@@ -85,12 +77,14 @@ def test_no_monorepo_anywhere(tmp_path: Path) -> None:
     assert "--root" in result.stderr
 
 
+@pytest.mark.slow
 def test_escaping_project_name_is_a_usage_error() -> None:
     result = devkit("--root", str(EXAMPLES), "run", "../projects")
     assert result.returncode == 2
     assert "invalid project name" in result.stderr
 
 
+@pytest.mark.slow
 def test_malformed_environment_file_names_file_and_line(tmp_path: Path) -> None:
     project = tmp_path / "projects" / "api"
     project.mkdir(parents=True)
@@ -106,11 +100,13 @@ def test_malformed_environment_file_names_file_and_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_no_color_means_no_escape_codes(tmp_path: Path) -> None:
     result = devkit("--root", str(EXAMPLES), "run", "nosuch", env={"NO_COLOR": "1"})
     assert "\x1b[" not in result.stderr
 
 
+@pytest.mark.slow
 def test_verbose_logs_go_to_stderr_only() -> None:
     result = devkit("--verbose", "--root", str(EXAMPLES), "run", "address-api", "--print-env")
     assert result.returncode == 0
@@ -134,6 +130,7 @@ def in_bash(script: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_show_completion_prints_a_bash_script_that_completes() -> None:
     shown = in_bash('out=$("$0" --show-completion) && printf "%s\\n" "$out"')
     assert shown.returncode == 0, shown.stderr
@@ -146,6 +143,7 @@ def test_show_completion_prints_a_bash_script_that_completes() -> None:
     assert completed.stdout.split() == ["setup", "shell"], completed.stderr
 
 
+@pytest.mark.slow
 def test_install_completion_writes_to_this_home(isolate: Isolation) -> None:
     result = in_bash('out=$("$0" --install-completion) && printf "%s\\n" "$out"')
     assert result.returncode == 0, result.stderr
@@ -154,6 +152,7 @@ def test_install_completion_writes_to_this_home(isolate: Isolation) -> None:
     assert (isolate.home / ".bash_completions" / "devkit.sh").is_file()
 
 
+@pytest.mark.slow
 def test_setup_help_names_the_micromamba_mirror() -> None:
     # Behind a company network GitHub's releases may be out of reach: the help says what to set.
     result = devkit("setup", "--help")
@@ -161,6 +160,7 @@ def test_setup_help_names_the_micromamba_mirror() -> None:
     assert "DEVKIT_MICROMAMBA_URL" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

@@ -122,6 +122,7 @@ def test_create_never_replaces_a_file(tmp_path: Path) -> None:
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.slow
 def test_devkit_dotenv_asks_on_a_terminal_and_secrets_stay_unseen(api: Monorepo) -> None:
     import pexpect
 
@@ -162,6 +163,7 @@ def test_devkit_dotenv_asks_on_a_terminal_and_secrets_stay_unseen(api: Monorepo)
     assert SECRET not in transcript  # typed as ****, never echoed, never printed
 
 
+@pytest.mark.slow
 def test_devkit_dotenv_without_a_terminal_names_the_command(api: Monorepo) -> None:
     result = subprocess.run(
         [str(DEVKIT), "dotenv", "api"],
@@ -179,6 +181,7 @@ def test_devkit_dotenv_without_a_terminal_names_the_command(api: Monorepo) -> No
     assert not (api.api / ".env").exists()
 
 
+@pytest.mark.slow
 def test_devkit_dotenv_never_overwrites(api: Monorepo) -> None:
     (api.api / ".env").write_text("API_KEY=mine\n")
     result = subprocess.run(

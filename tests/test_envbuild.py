@@ -145,6 +145,7 @@ def test_a_pip_requirement_left_out_is_not_a_built_env(
     _kept_as_it_was(result, _location(isolate), built)
 
 
+@pytest.mark.slow
 def test_an_env_missing_a_package_of_the_lock_is_not_built(
     sample_monorepo: Monorepo, isolate: Isolation, test_world: World, tmp_path: Path
 ) -> None:

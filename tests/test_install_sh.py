@@ -19,6 +19,9 @@ from tests.support.http_server import FileServer
 from tests.support.install_sh import INSTALL_SH, install, path_with_uv, path_without_uv
 from tests.support.world import World
 
+# Every test here runs install.sh: real bash, real venvs, real pip or uv installs.
+pytestmark = pytest.mark.slow
+
 
 def test_help_and_unknown_option() -> None:
     assert "Usage: install.sh" in install("--help").stdout

@@ -72,6 +72,7 @@ def devkit_runs(isolate: Isolation) -> Path:
     return Path(os.readlink(link))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("installer", "ca_variable"),
     # Each gets the CA through the variable it does not read by itself: only install.sh's
@@ -106,6 +107,7 @@ def test_the_company_index_and_ca_reach_pip_and_uv(
     assert devkit_runs(isolate) == isolate.devkit_home / "data" / "venv" / "bin" / "devkit"
 
 
+@pytest.mark.slow
 def test_uv_tool_install_reads_the_company_pip_conf(
     indexes: Indexes, company_ca: Certificates, isolate: Isolation, tmp_path: Path
 ) -> None:
@@ -134,6 +136,7 @@ def test_uv_tool_install_reads_the_company_pip_conf(
     assert not (isolate.devkit_home / "data" / "venv").exists()
 
 
+@pytest.mark.slow
 def test_a_venv_uv_made_takes_pip_next_time(
     indexes: Indexes, isolate: Isolation, tmp_path: Path
 ) -> None:

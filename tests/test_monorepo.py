@@ -145,6 +145,7 @@ def test_a_projects_dir_that_is_a_file_is_an_error(tmp_path: Path) -> None:
     assert caught.value.hint and "projects_dir" in caught.value.hint
 
 
+@pytest.mark.slow
 def test_settings_for_a_project_that_does_not_exist_warn_with_line(tmp_path: Path) -> None:
     make_repo(
         tmp_path,

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.support.cli import DEVKIT, devkit
 from tests.support.fixtures import CreateEnv, Isolation
 from tests.support.monorepo import Monorepo
 
-DEVKIT = Path(sys.executable).parent / "devkit"
 API_KEY_VALUE = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 DB_PASSWORD = "hunter2"
 PRINT_ENV = "import os, sys; print(json.dumps({k: os.environ.get(k) for k in sys.argv[1:]}))"
@@ -28,18 +27,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def devkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DEVKIT), *args],
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def child_env(
@@ -63,6 +50,7 @@ def api(sample_monorepo: Monorepo, create_env: CreateEnv) -> Monorepo:
     return sample_monorepo
 
 
+@pytest.mark.slow
 def test_service_answers_http_and_ctrl_c_leaves_no_process(api: Monorepo) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -110,6 +98,7 @@ def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 30) ->
     raise AssertionError(f"no answer from {url}")
 
 
+@pytest.mark.slow
 def test_dotenv_reaches_the_child_shell_wins_override_flips(api: Monorepo) -> None:
     root = api.root
     assert child_env(root, "api", "LOG_LEVEL")["LOG_LEVEL"] == "debug"
@@ -122,6 +111,7 @@ def test_dotenv_reaches_the_child_shell_wins_override_flips(api: Monorepo) -> No
     assert flipped["LOG_LEVEL"] == "debug"
 
 
+@pytest.mark.slow
 def test_root_dotenv_and_env_files_layer(api: Monorepo, tmp_path: Path) -> None:
     (api.root / ".env").write_text("SHARED=root\nLOG_LEVEL=root-level\n")
     extra = tmp_path / "extra.env"
@@ -132,6 +122,7 @@ def test_root_dotenv_and_env_files_layer(api: Monorepo, tmp_path: Path) -> None:
     assert values == {"SHARED": "extra", "LOG_LEVEL": "debug", "EXTRA": "1"}
 
 
+@pytest.mark.slow
 def test_commands_run_inside_the_env(api: Monorepo, isolate: Isolation) -> None:
     code = (
         "import json, os, sys; "
@@ -144,11 +135,13 @@ def test_commands_run_inside_the_env(api: Monorepo, isolate: Isolation) -> None:
     assert (port, unbuffered) == ("8080", "1")
 
 
+@pytest.mark.slow
 def test_environment_yml_variables_apply(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
     create_env(sample_monorepo.etl, shared_cache=True)
     assert child_env(sample_monorepo.root, "etl", "ETL_MODE")["ETL_MODE"] == "batch"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
@@ -164,6 +157,7 @@ def test_exit_codes_pass_through(api: Monorepo, code: str, expected: int) -> Non
     )
 
 
+@pytest.mark.slow
 def test_taken_port_is_refused_before_start(api: Monorepo) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
@@ -176,6 +170,7 @@ def test_taken_port_is_refused_before_start(api: Monorepo) -> None:
     assert "Uvicorn running" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_missing_production_variables_are_named(api: Monorepo) -> None:
     example = api.api / ".env.example"
     example.write_text(example.read_text() + "SENTRY_DSN=\nGCS_BUCKET=\n")
@@ -185,6 +180,7 @@ def test_missing_production_variables_are_named(api: Monorepo) -> None:
     assert "--print-env" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_placeholder_left_from_the_example_is_named_not_shown(api: Monorepo) -> None:
     (api.api / ".env.example").write_text("API_KEY=replace-me\nLOG_LEVEL=info\n")
     (api.api / ".env").write_text("API_KEY=replace-me\nLOG_LEVEL=debug\n")
@@ -200,6 +196,7 @@ def test_a_placeholder_left_from_the_example_is_named_not_shown(api: Monorepo) -
     assert real.returncode == 0, real.stderr
 
 
+@pytest.mark.slow
 def test_missing_env_says_how_to_create_it(sample_monorepo: Monorepo) -> None:
     result = devkit("--root", str(sample_monorepo.root), "run", "api")
     assert result.returncode == 1
@@ -207,11 +204,13 @@ def test_missing_env_says_how_to_create_it(sample_monorepo: Monorepo) -> None:
     assert "devkit setup --projects api" in result.stderr
 
 
+@pytest.mark.slow
 def test_missing_micromamba(api: Monorepo, tmp_path: Path) -> None:
     result = devkit("--root", str(api.root), "run", "api", env={"PATH": str(tmp_path)})
     assert result.returncode == 1 and "micromamba is not installed" in result.stderr
 
 
+@pytest.mark.slow
 def test_malformed_dotenv_line_is_skipped_or_fatal_with_strict(api: Monorepo) -> None:
     env_file = api.api / ".env"
     env_file.write_text(env_file.read_text() + "this line is wrong\n")
@@ -222,6 +221,7 @@ def test_malformed_dotenv_line_is_skipped_or_fatal_with_strict(api: Monorepo) ->
     assert strict.returncode == 1 and f"{env_file}:4:" in strict.stderr
 
 
+@pytest.mark.slow
 def test_project_run_command_from_devkit_yaml(api: Monorepo) -> None:
     (api.root / "devkit.yaml").write_text(
         "projects:\n  api:\n"
@@ -232,6 +232,7 @@ def test_project_run_command_from_devkit_yaml(api: Monorepo) -> None:
     assert "serving on" in result.stdout
 
 
+@pytest.mark.slow
 def test_no_secret_in_any_output(api: Monorepo) -> None:
     root = str(api.root)
     example = api.api / ".env.example"
@@ -250,6 +251,7 @@ def test_no_secret_in_any_output(api: Monorepo) -> None:
     assert "API_KEY" in printed and "****" in printed and "debug:" in runs[1].stderr
 
 
+@pytest.mark.slow
 def test_print_env_shows_sources_and_masks(api: Monorepo) -> None:
     result = devkit(
         "--root",
@@ -265,6 +267,7 @@ def test_print_env_shows_sources_and_masks(api: Monorepo) -> None:
     assert "projects/api/.env" in lines["API_KEY"]
 
 
+@pytest.mark.slow
 def test_print_env_masks_by_the_one_documented_rule(api: Monorepo) -> None:
     # docs/cli.md and docs/run.md: secret-looking names always; other .env values of 8
     # characters or more unless all digits; short ones stay readable.
@@ -288,6 +291,7 @@ def test_print_env_masks_by_the_one_documented_rule(api: Monorepo) -> None:
     assert API_KEY_VALUE not in result.stdout and "europe-west1" not in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "line", "message"),
     [
@@ -307,6 +311,7 @@ def test_bad_port_or_host_is_a_preflight_error(
     assert "crashed" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_missing_env_file_is_a_usage_error(api: Monorepo, tmp_path: Path) -> None:
     missing = tmp_path / "typo.env"
     result = devkit(
@@ -315,6 +320,7 @@ def test_a_missing_env_file_is_a_usage_error(api: Monorepo, tmp_path: Path) -> N
     assert result.returncode == 2 and f"--env-file {missing}: no such file" in result.stderr
 
 
+@pytest.mark.slow
 def test_env_files_from_a_pipe_a_directory_and_with_nul(api: Monorepo, tmp_path: Path) -> None:
     import threading
 
@@ -340,6 +346,7 @@ def test_env_files_from_a_pipe_a_directory_and_with_nul(api: Monorepo, tmp_path:
     assert "def-secret" not in nul.stdout + nul.stderr
 
 
+@pytest.mark.slow
 def test_under_nohup_a_hangup_leaves_the_service_running(api: Monorepo, tmp_path: Path) -> None:
     marker = tmp_path / "started"
     script = f"import pathlib, time; pathlib.Path({str(marker)!r}).touch(); time.sleep(60)"

@@ -19,26 +19,11 @@ import psutil
 import pytest
 
 from devkit import runlock
+from tests.support.cli import DEVKIT, devkit
 from tests.support.fixtures import Isolation
 from tests.support.http_server import FileServer
 from tests.support.monorepo import GitOrigin, Monorepo, add_project, git
 from tests.support.world import World
-
-DEVKIT = Path(sys.executable).parent / "devkit"
-
-
-def devkit(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DEVKIT), *args],
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def without_micromamba(world: World, base_url: str) -> dict[str, str]:
@@ -54,6 +39,7 @@ def clone_dir(tmp_path: Path) -> Path:
     return tmp_path / "src" / "monorepo"
 
 
+@pytest.mark.slow
 def test_bare_machine_to_working_envs(
     test_world: World,
     http_server: FileServer,
@@ -84,6 +70,7 @@ def test_bare_machine_to_working_envs(
     assert {r["project"] for r in doctor["results"]} == {"api", "etl"}
 
 
+@pytest.mark.slow
 def test_rerun_is_a_no_op_and_an_edit_rebuilds_only_that_env(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -110,6 +97,7 @@ def test_rerun_is_a_no_op_and_an_edit_rebuilds_only_that_env(
     assert list((isolate.root_prefix / "envs" / "api" / "conda-meta").glob("pins-*.json"))
 
 
+@pytest.mark.slow
 def test_changed_env_is_not_rebuilt_without_a_yes(git_origin: GitOrigin, clone_dir: Path) -> None:
     args = (
         "setup",
@@ -136,6 +124,7 @@ def test_changed_env_is_not_rebuilt_without_a_yes(git_origin: GitOrigin, clone_d
     assert "failed" in result.stdout  # the summary says so too
 
 
+@pytest.mark.slow
 def test_bad_checksum_installs_nothing(
     test_world: World, git_origin: GitOrigin, clone_dir: Path, tmp_path: Path, isolate: Isolation
 ) -> None:
@@ -159,6 +148,7 @@ def test_bad_checksum_installs_nothing(
     assert not bin_dir.exists() or list(bin_dir.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_plain_http_to_another_host_is_refused(
     test_world: World, git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -200,6 +190,7 @@ def stalling_server() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_killed_download_leaves_nothing_that_looks_installed(
     test_world: World,
@@ -239,6 +230,7 @@ def test_killed_download_leaves_nothing_that_looks_installed(
         assert list(bin_dir.glob(".micromamba.*.part")) == []
 
 
+@pytest.mark.slow
 def test_clone_into_a_non_empty_folder_is_refused(git_origin: GitOrigin, clone_dir: Path) -> None:
     clone_dir.mkdir(parents=True)
     (clone_dir / "notes.txt").write_text("mine\n")
@@ -248,6 +240,7 @@ def test_clone_into_a_non_empty_folder_is_refused(git_origin: GitOrigin, clone_d
     assert [p.name for p in clone_dir.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_another_remote_is_refused(git_origin: GitOrigin, clone_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.git"
     git(tmp_path, "init", "-q", "--bare", str(other))
@@ -256,6 +249,7 @@ def test_another_remote_is_refused(git_origin: GitOrigin, clone_dir: Path, tmp_p
     assert result.returncode == 1 and "is not a clone of" in result.stderr
 
 
+@pytest.mark.slow
 def test_auth_failure_gets_a_hint(clone_dir: Path, tmp_path: Path) -> None:
     result = devkit(
         "setup", "--repo", "https://127.0.0.1:1/acme/monorepo.git", "--dir", str(clone_dir), "--yes"
@@ -269,6 +263,7 @@ def test_auth_failure_gets_a_hint(clone_dir: Path, tmp_path: Path) -> None:
     assert "HTTPS" not in local.stderr
 
 
+@pytest.mark.slow
 def test_a_clone_made_from_a_path_is_the_same_remote_as_its_file_url(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -279,6 +274,7 @@ def test_a_clone_made_from_a_path_is_the_same_remote_as_its_file_url(
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_unsolvable_env_is_reported_while_the_others_succeed(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -308,6 +304,7 @@ def test_unsolvable_env_is_reported_while_the_others_succeed(
     assert "geo`" not in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("declined", [("--yes", "--no-shell-init"), ()])
 def test_without_the_shell_block_next_steps_name_only_what_works(
     test_world: World,
@@ -336,12 +333,14 @@ def test_without_the_shell_block_next_steps_name_only_what_works(
     assert "In a new terminal, `micromamba activate api`" in again.stdout
 
 
+@pytest.mark.slow
 def test_no_terminal_means_no_prompt_and_an_error_naming_the_flag() -> None:
     result = devkit("setup", timeout=30)
     assert result.returncode == 2
     assert "pass --repo" in result.stderr
 
 
+@pytest.mark.slow
 def test_two_setups_at_once(isolate: Isolation, git_origin: GitOrigin, clone_dir: Path) -> None:
     with runlock.exclusive(isolate.devkit_home / "data" / "setup.lock", "devkit setup"):
         result = devkit("setup", "--repo", git_origin.url, "--dir", str(clone_dir), "--yes")
@@ -350,6 +349,7 @@ def test_two_setups_at_once(isolate: Isolation, git_origin: GitOrigin, clone_dir
     assert not clone_dir.exists()
 
 
+@pytest.mark.slow
 def test_interactive_setup_through_a_real_terminal(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -382,6 +382,7 @@ def test_interactive_setup_through_a_real_terminal(
     assert "`devkit dotenv api` to write its .env, then `devkit run api`" in (child.before or "")
 
 
+@pytest.mark.slow
 def test_setup_on_a_terminal_writes_the_env_file_it_asks_for(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -424,6 +425,7 @@ def test_setup_on_a_terminal_writes_the_env_file_it_asks_for(
     assert json.loads(doctor.stdout)["results"][0]["status"] == "ok", doctor.stdout
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_the_env_file_questions_writes_nothing_and_keeps_the_rest(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -451,6 +453,7 @@ def test_ctrl_c_at_the_env_file_questions_writes_nothing_and_keeps_the_rest(
     assert str(clone_dir) in (isolate.devkit_home / "config.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_setup_without_a_terminal_names_the_command_for_the_env_file(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -465,6 +468,7 @@ def test_setup_without_a_terminal_names_the_command_for_the_env_file(
     assert "`devkit dotenv api` to write its .env, then `devkit run api`" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_failed_pip_step_leaves_no_env_behind(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -482,6 +486,7 @@ def test_a_failed_pip_step_leaves_no_env_behind(
     assert run.returncode == 1 and "is not created" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_rebuild_that_fails_keeps_the_working_env(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -504,6 +509,7 @@ def test_a_rebuild_that_fails_keeps_the_working_env(
     assert _aside(prefix) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_or_sighup_cleans_up_like_ctrl_c(
     git_origin: GitOrigin,
@@ -554,6 +560,7 @@ def test_sigterm_or_sighup_cleans_up_like_ctrl_c(
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_setup_of_a_monorepo_given_by_path_needs_no_git(
     sample_monorepo: Monorepo, test_world: World, isolate: Isolation
 ) -> None:
@@ -572,6 +579,7 @@ def test_setup_of_a_monorepo_given_by_path_needs_no_git(
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
 
 
+@pytest.mark.slow
 def test_a_shell_block_for_another_root_prefix_is_pointed_at_devkits(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation, test_world: World, tmp_path: Path
 ) -> None:
@@ -593,6 +601,7 @@ def _aside(prefix: Path) -> list[Path]:
     return list(prefix.parent.glob(f".{prefix.name}.devkit-previous-*"))
 
 
+@pytest.mark.slow
 def test_an_old_env_left_aside_by_a_killed_build_comes_back(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -621,6 +630,7 @@ def _head(folder: Path) -> str | None:
     return done.stdout.strip() or None
 
 
+@pytest.mark.slow
 def test_an_unfinished_clone_is_finished_after_a_yes(
     git_origin: GitOrigin, clone_dir: Path, isolate: Isolation
 ) -> None:
@@ -648,6 +658,7 @@ def test_an_unfinished_clone_is_finished_after_a_yes(
     assert (isolate.root_prefix / "envs" / "api" / "conda-meta" / "devkit-source").is_file()
 
 
+@pytest.mark.slow
 def test_an_untracked_file_in_the_way_stops_the_repair(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -662,6 +673,7 @@ def test_an_untracked_file_in_the_way_stops_the_repair(
     assert (clone_dir / "README.md").read_text() == "my own notes\n"
 
 
+@pytest.mark.slow
 def test_a_clone_without_its_projects_folder_says_how_to_restore_it(
     git_origin: GitOrigin, clone_dir: Path
 ) -> None:
@@ -695,6 +707,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.slow
 def test_a_build_on_a_full_disk_says_so(
     sample_monorepo: Monorepo, small_disk: Path, isolate: Isolation
 ) -> None:

@@ -132,6 +132,7 @@ STEPS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("step", "sig"), STEPS)
 def test_an_interrupted_rebuild_keeps_the_working_env(
     sample_monorepo: Monorepo, isolate: Isolation, tmp_path: Path, step: str, sig: int
@@ -156,6 +157,7 @@ def test_an_interrupted_rebuild_keeps_the_working_env(
         assert "interrupted; the previous env is kept as it was" in " ".join(stderr.split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("step", "sig"), [s for s in STEPS if s[0] != "pip"])
 def test_an_interrupted_create_leaves_nothing_that_looks_built(
     sample_monorepo: Monorepo, isolate: Isolation, tmp_path: Path, step: str, sig: int
@@ -169,6 +171,7 @@ def test_an_interrupted_create_leaves_nothing_that_looks_built(
     assert json.loads(checked.stdout)["results"][0]["status"] == "fail"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recorded", [False, True], ids=["no-record", "record-of-older-devkit"])
 def test_an_env_left_empty_fails_setup_without_a_terminal_with_the_true_reason(
     sample_monorepo: Monorepo, isolate: Isolation, tmp_path: Path, recorded: bool
@@ -198,6 +201,7 @@ def test_an_env_left_empty_fails_setup_without_a_terminal_with_the_true_reason(
     assert (prefix / "conda-meta" / "devkit-source").is_file()
 
 
+@pytest.mark.slow
 def test_an_interrupted_doctor_fix_keeps_the_working_env(
     sample_monorepo: Monorepo, isolate: Isolation, tmp_path: Path
 ) -> None:

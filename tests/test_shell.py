@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from tests.support.fixtures import CreateEnv, Isolation
 from tests.support.monorepo import Monorepo
@@ -14,6 +15,7 @@ from tests.support.monorepo import Monorepo
 DEVKIT = Path(sys.executable).parent / "devkit"
 
 
+@pytest.mark.slow
 def test_shell_is_activated_with_dotenv_in_the_project(
     sample_monorepo: Monorepo, create_env: CreateEnv, isolate: Isolation
 ) -> None:
@@ -41,6 +43,7 @@ def test_shell_is_activated_with_dotenv_in_the_project(
     assert child.exitstatus == 3
 
 
+@pytest.mark.slow
 def test_shell_without_env_says_how_to_create_it(sample_monorepo: Monorepo) -> None:
     output, status = pexpect.run(
         f"{DEVKIT} --root {sample_monorepo.root} shell api",
@@ -51,6 +54,7 @@ def test_shell_without_env_says_how_to_create_it(sample_monorepo: Monorepo) -> N
     assert status == 1 and "devkit setup --projects api" in output
 
 
+@pytest.mark.slow
 def test_a_shell_that_does_not_exist_is_a_clear_error(
     sample_monorepo: Monorepo, create_env: CreateEnv
 ) -> None:

@@ -38,7 +38,8 @@ from devkit.cli import project_commands  # isort: skip
 _COMMAND_MODULES = (env_commands, check_commands, project_commands)
 
 
-def _invoke(argv: list[str] | None) -> int:
+def run_cli(argv: list[str] | None) -> int:
+    """Parse ``argv``, run the command and map every outcome to an exit code: one place."""
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="devkit", standalone_mode=False)
@@ -127,7 +128,7 @@ def _on_termination() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     _on_termination()
-    code = _invoke(argv)
+    code = run_cli(argv)
     if rattler_runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.

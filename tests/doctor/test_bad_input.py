@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from devkit.doctor.base import Status
 from tests.doctor.conftest import MakeCtx, run_check
 from tests.doctor.test_command import devkit
@@ -20,6 +22,7 @@ def add_env_file(repo: Monorepo, project: str, text: str) -> Path:
     return folder / "environment.yml"
 
 
+@pytest.mark.slow
 def test_a_deeply_nested_file_is_its_project_finding_only(sample_monorepo: Monorepo) -> None:
     env_file = add_env_file(sample_monorepo, "deep", DEEP)
     root = str(sample_monorepo.root)
@@ -40,6 +43,7 @@ def test_a_deeply_nested_file_is_its_project_finding_only(sample_monorepo: Monor
         assert clash["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_ls_lists_every_project_when_one_file_is_bad(sample_monorepo: Monorepo) -> None:
     add_env_file(sample_monorepo, "deep", DEEP)
     root = str(sample_monorepo.root)
@@ -66,6 +70,7 @@ def test_spec_warnings_show_as_env_spec_warnings(
     assert "environment.yml:5: `extras:` in dependencies" in result.message
 
 
+@pytest.mark.slow
 def test_projects_outside_the_monorepo_are_a_finding_and_never_read(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
@@ -100,6 +105,7 @@ def test_projects_outside_the_monorepo_are_a_finding_and_never_read(
     assert "root:$6$" not in named.stdout + named.stderr
 
 
+@pytest.mark.slow
 def test_an_over_long_env_name_is_a_finding_not_a_crash(sample_monorepo: Monorepo) -> None:
     env_file = add_env_file(sample_monorepo, "long", f"name: {'x' * 20_000}\ndependencies: []\n")
     root = str(sample_monorepo.root)

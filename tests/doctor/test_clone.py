@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from devkit.doctor.base import Status
 from devkit.userconfig import UserConfig
 from tests.doctor.conftest import MakeCtx, run_check
@@ -73,12 +75,13 @@ def test_without_git_the_clone_checks_say_so(
         assert result.status is Status.SKIP and "git.installed" in result.message, check_id
 
 
+@pytest.mark.slow
 def test_doctor_without_git_on_path_does_not_crash(git_origin: GitOrigin, tmp_path: Path) -> None:
     import json
     import os
     import subprocess
 
-    from tests.drift.conftest import DEVKIT
+    from tests.support.cli import DEVKIT
 
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", git_origin.url, str(clone))

@@ -6,7 +6,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,9 @@ from devkit.doctor.context import Context
 from devkit.doctor.registry import CHECKS
 from devkit.doctor.runner import run_checks
 from tests.doctor.conftest import MakeCtx
+from tests.support.cli import DEVKIT, devkit
 from tests.support.fixtures import CreateEnv, Isolation
 from tests.support.monorepo import Monorepo
-
-DEVKIT = Path(sys.executable).parent / "devkit"
-
-
-def devkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DEVKIT), *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def doctor_json(*args: str) -> dict:
@@ -45,6 +31,7 @@ def by_id(document: dict, check_id: str, project: str | None = None) -> dict:
     return next(r for r in document["results"] if r["id"] == check_id and r["project"] == project)
 
 
+@pytest.mark.slow
 def test_json_document_shape(sample_monorepo: Monorepo) -> None:
     document = doctor_json("--root", str(sample_monorepo.root), "doctor")
     assert document["schema_version"] == 1
@@ -65,6 +52,7 @@ def test_json_document_shape(sample_monorepo: Monorepo) -> None:
     assert {r["project"] for r in document["results"]} == {None, "api", "etl"}
 
 
+@pytest.mark.slow
 def test_fails_until_fixed_then_passes(sample_monorepo: Monorepo, isolate: Isolation) -> None:
     root = str(sample_monorepo.root)
     before = doctor_json("--root", root, "doctor", "api")
@@ -80,6 +68,7 @@ def test_fails_until_fixed_then_passes(sample_monorepo: Monorepo, isolate: Isola
     assert [r["status"] for r in after["results"]] == ["ok", "ok"]
 
 
+@pytest.mark.slow
 def test_fix_without_a_terminal_asks_nothing_and_changes_nothing(
     sample_monorepo: Monorepo, isolate: Isolation
 ) -> None:
@@ -88,6 +77,7 @@ def test_fix_without_a_terminal_asks_nothing_and_changes_nothing(
     assert not (isolate.root_prefix / "envs" / "api").exists()
 
 
+@pytest.mark.slow
 def test_strict_fails_on_warnings(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
     create_env(sample_monorepo.api)  # not built by devkit: env.stale warns
     root = str(sample_monorepo.root)
@@ -96,6 +86,7 @@ def test_strict_fails_on_warnings(sample_monorepo: Monorepo, create_env: CreateE
     assert devkit(*args, "--strict").returncode == 1
 
 
+@pytest.mark.slow
 def test_unknown_check_and_project(sample_monorepo: Monorepo) -> None:
     bad_check = devkit("--root", str(sample_monorepo.root), "doctor", "--check", "env.stal")
     assert bad_check.returncode == 2 and "did you mean `env.stale`?" in bad_check.stderr
@@ -103,6 +94,7 @@ def test_unknown_check_and_project(sample_monorepo: Monorepo) -> None:
     assert bad_project.returncode == 1 and "did you mean `api`?" in bad_project.stderr
 
 
+@pytest.mark.slow
 def test_list_names_every_check() -> None:
     result = devkit("doctor", "--list")
     assert result.returncode == 0
@@ -110,6 +102,7 @@ def test_list_names_every_check() -> None:
         assert check.id in result.stdout
 
 
+@pytest.mark.slow
 def test_text_report_groups_and_hints(sample_monorepo: Monorepo) -> None:
     result = devkit("--root", str(sample_monorepo.root), "doctor")
     assert result.returncode == 1
@@ -120,6 +113,7 @@ def test_text_report_groups_and_hints(sample_monorepo: Monorepo) -> None:
     assert "Summary:" in result.stdout
 
 
+@pytest.mark.slow
 def test_no_monorepo_is_a_finding(tmp_path: Path) -> None:
     result = devkit("doctor", "--json", cwd=tmp_path)
     document = json.loads(result.stdout)
@@ -127,6 +121,7 @@ def test_no_monorepo_is_a_finding(tmp_path: Path) -> None:
     assert document["root"] is None
 
 
+@pytest.mark.slow
 def test_secrets_never_reach_the_output_or_the_bundle(
     sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path, isolate: Isolation
 ) -> None:
@@ -147,6 +142,7 @@ def test_secrets_never_reach_the_output_or_the_bundle(
     assert "UNUSED_SECRET" in text  # names are fine, values are not
 
 
+@pytest.mark.slow
 def test_ls_reports_env_states(sample_monorepo: Monorepo, create_env: CreateEnv) -> None:
     root = str(sample_monorepo.root)
     assert devkit("--root", root, "doctor", "api", "--fix", "--yes").returncode in (0, 1)
@@ -188,6 +184,7 @@ def test_every_check_has_a_doc_entry() -> None:
         assert f"### `{check.id}`" in text, check.id
 
 
+@pytest.mark.slow
 def test_fix_refuses_while_setup_runs(sample_monorepo: Monorepo, isolate: Isolation) -> None:
     from devkit import runlock
 
@@ -198,6 +195,7 @@ def test_fix_refuses_while_setup_runs(sample_monorepo: Monorepo, isolate: Isolat
     assert not (isolate.root_prefix / "envs" / "api").exists()
 
 
+@pytest.mark.slow
 def test_a_bundle_path_devkit_cannot_write_is_a_clear_error(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
@@ -210,6 +208,7 @@ def test_a_bundle_path_devkit_cannot_write_is_a_clear_error(
         assert "crashed" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_corrupt_package_record_is_a_broken_env_everywhere(
     sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
 ) -> None:
@@ -233,6 +232,7 @@ def test_a_corrupt_package_record_is_a_broken_env_everywhere(
     assert api["env"] == "broken", api
 
 
+@pytest.mark.slow
 def test_a_dotenv_pipe_is_read_once_per_doctor_run(sample_monorepo: Monorepo) -> None:
     import threading
 
@@ -259,6 +259,7 @@ def test_a_dotenv_pipe_is_read_once_per_doctor_run(sample_monorepo: Monorepo) ->
     assert results["vars.unused"]["status"] != "fail"
 
 
+@pytest.mark.slow
 def test_fix_is_not_offered_when_the_same_run_knows_it_cannot_work(
     sample_monorepo: Monorepo, isolate: Isolation
 ) -> None:
@@ -280,6 +281,7 @@ def test_fix_is_not_offered_when_the_same_run_knows_it_cannot_work(
     assert by_id(unknown, "env.exists", "broken")["fixable"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("redirect", ["> {out}", "> {out} 2>&1", "--json > {out}"])
 def test_fix_asks_on_the_terminal_while_the_report_goes_to_a_file(
     sample_monorepo: Monorepo, tmp_path: Path, redirect: str

@@ -9,8 +9,6 @@ leaves through os._exit) or the micromamba stand-in. In-process tests only touch
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,25 +17,10 @@ import pytest
 
 from tests.drift import extra_channel
 from tests.support.channel import PYTHON_RUNNING_MINOR
+from tests.support.cli import devkit
 from tests.support.monorepo import Monorepo, add_project
 
-DEVKIT = Path(sys.executable).parent / "devkit"
 PYTHON = f"python={PYTHON_RUNNING_MINOR}"
-
-
-def devkit(
-    *args: str | Path, cwd: Path | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """Run the real devkit executable; never raises on a non-zero exit."""
-    return subprocess.run(
-        [str(DEVKIT), *(str(a) for a in args)],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def drift_json(root: Path, *args: str | Path) -> tuple[dict[str, Any], int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from devkit.doctor.registry import BY_ID
 from tests.drift.conftest import PYTHON, devkit
 from tests.support.channel import POSTAL_VERSION
@@ -27,6 +29,7 @@ def drift_check(root: Path, project: str, *extra: str) -> dict:
     return found
 
 
+@pytest.mark.slow
 def test_drift_check_fails_on_an_unsolvable_spec(mixed: Monorepo) -> None:
     result = drift_check(mixed.root, "mixed")
     assert result["status"] == "fail"
@@ -34,6 +37,7 @@ def test_drift_check_fails_on_an_unsolvable_spec(mixed: Monorepo) -> None:
     assert "devkit drift mixed" in result["hint"]
 
 
+@pytest.mark.slow
 def test_drift_check_warns_on_drift_and_passes_without(sample_monorepo: Monorepo) -> None:
     warned = drift_check(sample_monorepo.root, "etl")
     assert warned["status"] == "warn"
@@ -43,6 +47,7 @@ def test_drift_check_warns_on_drift_and_passes_without(sample_monorepo: Monorepo
     assert passed["message"] == "same direct versions and channels on linux-64, osx-64, osx-arm64"
 
 
+@pytest.mark.slow
 def test_drift_check_uses_its_cache_until_the_file_changes(
     sample_monorepo: Monorepo, isolate: Isolation
 ) -> None:
@@ -66,6 +71,7 @@ def test_drift_check_uses_its_cache_until_the_file_changes(
     assert drift_check(root, "api")["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_drift_check_needs_no_network_to_fail_softly(sample_monorepo: Monorepo) -> None:
     add_project(sample_monorepo, "far", dependencies=(PYTHON,), channels=("http://127.0.0.1:9/x",))
     result = drift_check(sample_monorepo.root, "far")
@@ -73,6 +79,7 @@ def test_drift_check_needs_no_network_to_fail_softly(sample_monorepo: Monorepo) 
     assert "http://127.0.0.1:9/x" in result["message"]
 
 
+@pytest.mark.slow
 def test_no_drift_skips_the_check(sample_monorepo: Monorepo) -> None:
     result = devkit("--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift")
     ids = {r["id"] for r in json.loads(result.stdout)["results"]}

@@ -12,10 +12,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.drift.conftest import (
-    DEVKIT,
     PYTHON,
     by_name,
     devkit,
@@ -24,6 +24,7 @@ from tests.drift.conftest import (
 )
 from tests.drift.extra_channel import TABULATE_EVERYWHERE, TABULATE_LINUX_ONLY
 from tests.support.channel import NUMPY_VERSIONS, POSTAL_VERSION
+from tests.support.cli import DEVKIT
 from tests.support.monorepo import Monorepo, add_project
 
 REPORT_KEYS = {
@@ -50,6 +51,7 @@ def line_of(path: Path, needle: str) -> int:
     return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
 
 
+@pytest.mark.slow
 def test_every_category_on_the_test_world(mixed: Monorepo) -> None:
     document, code = drift_json(mixed.root, "mixed")
     assert code == 1 and document["drift"] is True
@@ -94,6 +96,7 @@ def test_every_category_on_the_test_world(mixed: Monorepo) -> None:
     assert loose["geos"]["resolved"] == {p: "3.10.2" for p in report["platforms"]}
 
 
+@pytest.mark.slow
 def test_a_project_without_drift_exits_0(sample_monorepo: Monorepo) -> None:
     document, code = drift_json(sample_monorepo.root, "api")
     assert code == 0 and document["drift"] is False
@@ -105,6 +108,7 @@ def test_a_project_without_drift_exits_0(sample_monorepo: Monorepo) -> None:
     assert all(p["expected"] for p in report["platform_only"])
 
 
+@pytest.mark.slow
 def test_json_schema_is_pinned(mixed: Monorepo) -> None:
     document, _ = drift_json(mixed.root, "mixed", "api")
     assert document["schema"] == "devkit-drift" and document["schema_version"] == 1
@@ -150,6 +154,7 @@ def test_json_schema_is_pinned(mixed: Monorepo) -> None:
     assert "__osx=11.0=0" in report["virtual_packages"]["osx-arm64"]
 
 
+@pytest.mark.slow
 def test_text_report_and_all_projects(mixed: Monorepo) -> None:
     result = devkit("--root", mixed.root, "drift", "--all")
     assert result.returncode == 1
@@ -163,6 +168,7 @@ def test_text_report_and_all_projects(mixed: Monorepo) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_pin_that_aligns_through_a_mirror(
     sample_monorepo: Monorepo, extra_channel_dir: Path
 ) -> None:
@@ -194,6 +200,7 @@ def test_a_pin_that_aligns_through_a_mirror(
     assert drift_json(sample_monorepo.root, "tab")[1] == 0
 
 
+@pytest.mark.slow
 def test_virtual_packages_decide_what_solves(sample_monorepo: Monorepo) -> None:
     add_project(sample_monorepo, "geo", dependencies=(PYTHON, "geos"))
     assert drift_json(sample_monorepo.root, "geo")[1] == 0  # default __osx=11.0 is enough
@@ -207,6 +214,7 @@ def test_virtual_packages_decide_what_solves(sample_monorepo: Monorepo) -> None:
     assert problem["reason"] == "needs __osx >=11.0, but osx-arm64 is solved with __osx=10.15"
 
 
+@pytest.mark.slow
 def test_platforms_from_the_command_line_the_file_and_devkit_yaml(
     sample_monorepo: Monorepo,
 ) -> None:
@@ -233,6 +241,7 @@ def test_platforms_from_the_command_line_the_file_and_devkit_yaml(
     assert report_of(document)["channel_priority"] == "strict"
 
 
+@pytest.mark.slow
 def test_usage_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:
     root = sample_monorepo.root
     no_project = devkit("--root", root, "drift")
@@ -272,6 +281,7 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_an_unreachable_channel_names_its_url(sample_monorepo: Monorepo, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_closed_port()}/conda-forge"
     add_project(sample_monorepo, "offline", dependencies=(PYTHON,), channels=(url,))
@@ -294,6 +304,7 @@ def test_an_unreachable_channel_names_its_url(sample_monorepo: Monorepo, tmp_pat
     assert report["error"]["exit_code"] == 1 and "hint" in report["error"]
 
 
+@pytest.mark.slow
 def test_all_reports_every_project_when_one_cannot_be_solved(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
@@ -322,6 +333,7 @@ def test_all_reports_every_project_when_one_cannot_be_solved(
     assert "bad-yaml: " in said and "Traceback" not in said
 
 
+@pytest.mark.slow
 def test_json_prints_a_document_for_an_error_before_any_project(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
@@ -338,6 +350,7 @@ def test_json_prints_a_document_for_an_error_before_any_project(
         assert message in " ".join(result.stderr.split()), args  # and the usual error on stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_solve_exits_130_cleanly(sample_monorepo: Monorepo) -> None:
     # A channel server that accepts and never answers: drift is certainly mid-fetch when the
     # signal arrives.
@@ -392,6 +405,7 @@ def test_ctrl_c_during_a_solve_exits_130_cleanly(sample_monorepo: Monorepo) -> N
     assert stdout == ""
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_does_not_crash(mixed: Monorepo) -> None:
     for extra in ((), ("--json",)):
         reader, writer = os.pipe()
@@ -412,6 +426,7 @@ def test_a_closed_stdout_does_not_crash(mixed: Monorepo) -> None:
         assert "Traceback" not in result.stderr and "crashed" not in result.stderr
 
 
+@pytest.mark.slow
 def test_drift_fills_doctors_cache(sample_monorepo: Monorepo) -> None:
     drift_json(sample_monorepo.root, "api")
     result = devkit(
@@ -421,6 +436,7 @@ def test_drift_fills_doctors_cache(sample_monorepo: Monorepo) -> None:
     assert check["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_brackets_in_specs_survive_the_text_report(sample_monorepo: Monorepo) -> None:
     env_file = sample_monorepo.env_file("api")
     data = yaml.safe_load(env_file.read_text())
@@ -432,6 +448,7 @@ def test_brackets_in_specs_survive_the_text_report(sample_monorepo: Monorepo) ->
     assert "fastapi[version='>=9']" in result.stdout, result.stdout
 
 
+@pytest.mark.slow
 def test_a_channel_pinned_spec_is_named_as_the_culprit(sample_monorepo: Monorepo) -> None:
     # The local "anaconda" channel has no osx-arm64 numpy; conda-forge does.
     env_file = sample_monorepo.env_file("api")
@@ -452,6 +469,7 @@ def test_a_channel_pinned_spec_is_named_as_the_culprit(sample_monorepo: Monorepo
     assert report["packages"]["osx-arm64"] > 0  # the rest is still solved and compared
 
 
+@pytest.mark.slow
 def test_the_text_report_shows_every_version_and_explains_what_is_missing(
     sample_monorepo: Monorepo, extra_channel_dir: Path
 ) -> None:

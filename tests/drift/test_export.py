@@ -35,6 +35,7 @@ def create_for_platform(world: World, env_file: Path, prefix: Path, platform: st
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_export_then_compare_a_linux_env_with_a_mac_env(
     sample_monorepo: Monorepo,
     create_env: CreateEnv,
@@ -116,6 +117,7 @@ def test_export_then_compare_a_linux_env_with_a_mac_env(
     assert text.returncode == 1 and "etl-utils" in text.stdout and "numpy" in text.stdout
 
 
+@pytest.mark.slow
 def test_two_exports_of_one_env_do_not_drift(
     sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_two_exports_of_one_env_do_not_drift(
     assert report_of(document)["platforms"] == ["linux-64 (a.json)", "linux-64 (b.json)"]
 
 
+@pytest.mark.slow
 def test_subdir_channel_urls_in_conda_meta_are_one_channel(
     sample_monorepo: Monorepo, create_env: CreateEnv, tmp_path: Path
 ) -> None:
@@ -156,6 +159,7 @@ def test_subdir_channel_urls_in_conda_meta_are_one_channel(
     assert report_of(document)["notes"] == ["these are exports of two projects, api and etl"]
 
 
+@pytest.mark.slow
 def test_export_and_compare_errors(sample_monorepo: Monorepo, tmp_path: Path) -> None:
     root = sample_monorepo.root
     no_env = devkit("--root", root, "drift", "api", "--export", tmp_path / "x.json")
@@ -227,6 +231,7 @@ def test_a_malformed_export_names_its_file_and_field(
     )
 
 
+@pytest.mark.slow
 def test_compare_with_a_malformed_export_exits_1(tmp_path: Path) -> None:
     document = good_export() | {"project": [1]}
     (tmp_path / "bad.json").write_text(json.dumps(document))

@@ -32,6 +32,7 @@ def doctor_result(root: Path, project: str, check_id: str) -> dict:
 
 
 # conda-lock's vendored conda warns about its own deprecations when imported.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
 def test_lockfile_parses_with_conda_locks_own_parser(sample_monorepo: Monorepo) -> None:
     from conda_lock.lockfile import parse_conda_lock_file
@@ -66,6 +67,7 @@ def test_lockfile_parses_with_conda_locks_own_parser(sample_monorepo: Monorepo) 
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_stand_in_installs_exactly_the_locked_linux_packages(
     sample_monorepo: Monorepo, test_world: World, isolate: Isolation
 ) -> None:
@@ -87,6 +89,7 @@ def test_the_stand_in_installs_exactly_the_locked_linux_packages(
     assert subprocess.run(argv, capture_output=True, text=True, check=False).returncode == 1
 
 
+@pytest.mark.slow
 def test_an_unsolvable_project_is_not_locked(mixed: Monorepo) -> None:
     result = lock(mixed.root, "mixed")
     assert result.returncode == 1
@@ -100,6 +103,7 @@ def test_an_unsolvable_project_is_not_locked(mixed: Monorepo) -> None:
     assert missing["status"] == "warn" and "lacks osx-arm64" in missing["message"]
 
 
+@pytest.mark.slow
 def test_drift_from_a_lock_matches_the_solve(mixed: Monorepo) -> None:
     env_file = mixed.env_file("mixed")
     data = yaml.safe_load(env_file.read_text())
@@ -118,6 +122,7 @@ def test_drift_from_a_lock_matches_the_solve(mixed: Monorepo) -> None:
     assert numpy["pin"] is None  # no solve, so no pin search
 
 
+@pytest.mark.slow
 def test_drift_reads_a_lock_conda_lock_wrote(tmp_path: Path) -> None:
     # A real conda-lock file, without its environment.yml: every difference counts.
     document, code = drift_json(tmp_path, "--lock", REAL_LOCK)
@@ -137,6 +142,7 @@ def test_drift_reads_a_lock_conda_lock_wrote(tmp_path: Path) -> None:
     assert parsed.packages["osx-64"]["appnope"].channel == "conda-forge"
 
 
+@pytest.mark.slow
 def test_doctor_finds_a_stale_lock_spec_by_spec(sample_monorepo: Monorepo) -> None:
     root = sample_monorepo.root
     assert doctor_result(root, "api", "lock.stale")["status"] == "skip"
@@ -159,6 +165,7 @@ def test_doctor_finds_a_stale_lock_spec_by_spec(sample_monorepo: Monorepo) -> No
     assert doctor_result(root, "api", "lock.stale")["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_doctor_wants_this_machines_platform_in_the_lock(sample_monorepo: Monorepo) -> None:
     root = sample_monorepo.root
     assert doctor_result(root, "api", "lock.platforms")["status"] == "skip"
@@ -175,6 +182,7 @@ def test_doctor_wants_this_machines_platform_in_the_lock(sample_monorepo: Monore
     assert "linux-64 is not one of its platforms" in result["message"]
 
 
+@pytest.mark.slow
 def test_doctor_fix_builds_from_the_lock_with_pip_and_variables(
     sample_monorepo: Monorepo, isolate: Isolation
 ) -> None:
@@ -195,6 +203,7 @@ def test_doctor_fix_builds_from_the_lock_with_pip_and_variables(
     assert doctor_result(root, "etl", "env.pip")["status"] == "skip"
 
 
+@pytest.mark.slow
 def test_a_stale_lock_is_not_used_to_build(sample_monorepo: Monorepo, isolate: Isolation) -> None:
     root = sample_monorepo.root
     assert lock(root, "api").returncode == 0
@@ -208,6 +217,7 @@ def test_a_stale_lock_is_not_used_to_build(sample_monorepo: Monorepo, isolate: I
     assert "pins" in {r.name.normalized for r in envs.installed_records(prefix)}
 
 
+@pytest.mark.slow
 def test_lock_needs_a_project(sample_monorepo: Monorepo) -> None:
     result = lock(sample_monorepo.root)
     assert result.returncode == 2 and "name a project, or pass --all" in result.stderr
@@ -217,6 +227,7 @@ def test_lock_needs_a_project(sample_monorepo: Monorepo) -> None:
     assert (sample_monorepo.project("tiny") / "conda-lock.yml").is_file()
 
 
+@pytest.mark.slow
 def test_relocking_makes_the_env_stale(sample_monorepo: Monorepo, isolate: Isolation) -> None:
     root = sample_monorepo.root
     assert lock(root, "api").returncode == 0
@@ -228,6 +239,7 @@ def test_relocking_makes_the_env_stale(sample_monorepo: Monorepo, isolate: Isola
     assert doctor_result(root, "api", "env.stale")["status"] == "fail"
 
 
+@pytest.mark.slow
 def test_relocking_during_a_build_leaves_the_env_stale(
     sample_monorepo: Monorepo,
     isolate: Isolation,
@@ -254,6 +266,7 @@ def test_relocking_during_a_build_leaves_the_env_stale(
     assert doctor_result(root, "api", "env.stale")["status"] == "fail"
 
 
+@pytest.mark.slow
 def test_a_broken_lock_is_reported_with_file_and_line(sample_monorepo: Monorepo) -> None:
     root = sample_monorepo.root
     assert lock(root, "api").returncode == 0
@@ -278,6 +291,7 @@ def test_a_broken_lock_is_reported_with_file_and_line(sample_monorepo: Monorepo)
     assert "package entry without version" in caught.value.message
 
 
+@pytest.mark.slow
 def test_the_lock_section_is_micromambas_platform_not_devkits(
     sample_monorepo: Monorepo, test_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -308,6 +322,7 @@ def test_the_lock_section_is_micromambas_platform_not_devkits(
     assert doctor_result(root, "api", "env.stale")["status"] == "ok"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -338,6 +353,7 @@ def test_drift_from_a_malformed_lock_exits_1_naming_file_and_line(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_lock_with_a_version_rattler_cannot_read_is_not_stale_but_broken(
     sample_monorepo: Monorepo,
 ) -> None:
@@ -356,6 +372,7 @@ def test_a_lock_with_a_version_rattler_cannot_read_is_not_stale_but_broken(
     assert stale["hint"] == "re-create it: `devkit lock api`"
 
 
+@pytest.mark.slow
 def test_an_environment_file_without_channels_says_so(
     sample_monorepo: Monorepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -373,6 +390,7 @@ def test_an_environment_file_without_channels_says_so(
         assert "no linux-64 build" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_comment_selector_is_named_when_the_lock_fails(mixed: Monorepo) -> None:
     env_file = mixed.env_file("mixed")
     text = env_file.read_text().replace("- postal=1.1.9", "- postal=1.1.9  # [linux]")

@@ -276,6 +276,7 @@ def test_entrypoint_not_executable_crlf_and_no_port(make_ctx: MakeCtx, fresh: Fr
     assert "never reads PORT" in result.message
 
 
+@pytest.mark.slow
 def test_entrypoint_fix_makes_it_executable_with_lf_endings(
     make_ctx: MakeCtx, fresh: Fresh
 ) -> None:

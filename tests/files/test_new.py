@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 import yaml
 
 from devkit.commands import new as new_cmd
@@ -23,25 +23,14 @@ from devkit.doctor.registry import CHECKS
 from devkit.repo import monorepo
 from tests.files.conftest import GCLOUD, create_project
 from tests.support.channel import PYTHON_RUNNING_MINOR
+from tests.support.cli import DEVKIT, devkit
 from tests.support.fixtures import CreateEnv, Isolation
 from tests.support.monorepo import Monorepo
 from tests.test_run import free_port, wait_for_http
 
-DEVKIT = Path(sys.executable).parent / "devkit"
 NOT_IN_TEST_CHANNEL = {"pytest", "httpx", "pylint", "pyright", "black"}
 # Not done yet on a machine that has only run `devkit new`: `devkit doctor NAME --fix` does them.
 LOCAL_SETUP = {"env.exists", "vars.dotenv", "vars.missing"}
-
-
-def devkit(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DEVKIT), "--root", str(root), *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -50,15 +39,18 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_new_project_passes_doctor(sample_monorepo: Monorepo) -> None:
     root = sample_monorepo.root
-    made = devkit(root, "new", "svc", "--gcloud-project", GCLOUD, "--python", PYTHON_RUNNING_MINOR)
+    made = devkit(
+        "--root", root, "new", "svc", "--gcloud-project", GCLOUD, "--python", PYTHON_RUNNING_MINOR
+    )
     assert made.returncode == 0, made.stderr
     assert "created projects/svc/entrypoint.sh" in made.stdout
     assert "created .github/workflows/svc-deploy.yml" in made.stdout
     assert "devkit doctor svc --fix" in made.stdout
 
-    result = devkit(root, "doctor", "svc", "--json")
+    result = devkit("--root", root, "doctor", "svc", "--json")
     document = json.loads(result.stdout)
     mine = {r["id"]: r for r in document["results"] if r["project"] in ("svc", None)}
     files_ids = {c.id for c in CHECKS if c.id.startswith("files.")}
@@ -76,10 +68,13 @@ def test_new_project_passes_doctor(sample_monorepo: Monorepo) -> None:
         "vars.missing": "fail",
     }
     (root / "projects/svc/.env").write_text((root / "projects/svc/.env.example").read_text())
-    after = json.loads(devkit(root, "doctor", "svc", "--json", "--check", "vars.missing").stdout)
+    after = json.loads(
+        devkit("--root", root, "doctor", "svc", "--json", "--check", "vars.missing").stdout
+    )
     assert after["results"][0]["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_new_project_serves_health_from_its_env(
     sample_monorepo: Monorepo, create_env: CreateEnv, isolate: Isolation, tmp_path: Path
 ) -> None:
@@ -94,7 +89,7 @@ def test_new_project_serves_health_from_its_env(
     (folder / ".env").write_text((folder / ".env.example").read_text())
 
     code = "import json, main; print(json.dumps(main.health()))"
-    called = devkit(root, "run", "svc", "--", "python", "-c", code)
+    called = devkit("--root", root, "run", "svc", "--", "python", "-c", code)
     assert called.returncode == 0, called.stderr
     assert json.loads(called.stdout.strip().splitlines()[-1]) == {"status": "ok"}
 
@@ -114,45 +109,49 @@ def test_new_project_serves_health_from_its_env(
     assert json.loads(body) == {"status": "ok"}
 
 
+@pytest.mark.slow
 def test_an_existing_folder_is_never_overwritten(sample_monorepo: Monorepo) -> None:
     before = tree(sample_monorepo.root)
-    result = devkit(sample_monorepo.root, "new", "api", "--gcloud-project", GCLOUD)
+    result = devkit("--root", sample_monorepo.root, "new", "api", "--gcloud-project", GCLOUD)
     assert result.returncode == 1
     assert f"{sample_monorepo.api} already exists" in result.stderr
     assert "never overwrites" in result.stderr
     assert tree(sample_monorepo.root) == before
 
 
+@pytest.mark.slow
 def test_an_existing_workflow_stops_everything(sample_monorepo: Monorepo) -> None:
     workflows = sample_monorepo.root / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "svc-deploy.yml").write_text("name: hand-written\n")
     before = tree(sample_monorepo.root)
-    result = devkit(sample_monorepo.root, "new", "svc", "--gcloud-project", GCLOUD)
+    result = devkit("--root", sample_monorepo.root, "new", "svc", "--gcloud-project", GCLOUD)
     assert result.returncode == 1 and "svc-deploy.yml already exists" in result.stderr
     assert tree(sample_monorepo.root) == before
     assert not list(sample_monorepo.projects_dir.glob(".svc*"))  # no staging left behind
 
 
+@pytest.mark.slow
 def test_without_a_terminal_a_missing_flag_is_named(sample_monorepo: Monorepo) -> None:
-    result = devkit(sample_monorepo.root, "new", "svc")
+    result = devkit("--root", sample_monorepo.root, "new", "svc")
     assert result.returncode == 2
     assert "--gcloud-project is required" in result.stderr
     assert "pass --gcloud-project VALUE" in result.stderr
     assert not (sample_monorepo.projects_dir / "svc").exists()
 
 
+@pytest.mark.slow
 def test_bad_names_and_values_are_usage_errors(sample_monorepo: Monorepo) -> None:
     root = sample_monorepo.root
     for name in ("../escape", "Upper", "-dash"):
-        result = devkit(root, "new", name, "--gcloud-project", GCLOUD)
+        result = devkit("--root", root, "new", name, "--gcloud-project", GCLOUD)
         assert result.returncode == 2, (name, result.stderr)
-    bad = devkit(root, "new", "svc", "--gcloud-project", "Acme Data")
+    bad = devkit("--root", root, "new", "svc", "--gcloud-project", "Acme Data")
     assert bad.returncode == 2 and "--gcloud-project 'Acme Data': 6 to 30" in bad.stderr
     assert "hint: pass --gcloud-project VALUE" in bad.stderr
     assert not (sample_monorepo.projects_dir / "svc").exists()
     # A valid project name whose derived service name is not: say it came from the name.
-    derived = devkit(root, "new", "9lives", "--gcloud-project", GCLOUD)
+    derived = devkit("--root", root, "new", "9lives", "--gcloud-project", GCLOUD)
     assert derived.returncode == 2
     assert "--service defaults to '9lives' (made from the project name), which is not valid" in (
         " ".join(derived.stderr.split())
@@ -161,14 +160,16 @@ def test_bad_names_and_values_are_usage_errors(sample_monorepo: Monorepo) -> Non
     assert not (sample_monorepo.projects_dir / "9lives").exists()
 
 
+@pytest.mark.slow
 def test_an_env_name_taken_by_another_project_is_refused(sample_monorepo: Monorepo) -> None:
     env_file = sample_monorepo.env_file("etl")
     env_file.write_text(env_file.read_text().replace("name: etl", "name: svc"))
-    result = devkit(sample_monorepo.root, "new", "svc", "--gcloud-project", GCLOUD)
+    result = devkit("--root", sample_monorepo.root, "new", "svc", "--gcloud-project", GCLOUD)
     assert result.returncode == 1
     assert "project `etl` already has an env called `svc`" in result.stderr
 
 
+@pytest.mark.slow
 def test_questions_through_a_real_terminal(sample_monorepo: Monorepo) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["TERM"] = "xterm"
@@ -218,8 +219,9 @@ def test_the_function_asks_only_what_flags_leave_open(sample_monorepo: Monorepo)
     assert new_cmd.new(repo, other, ask) == 0 and asked == ["gcloud_project", "service"]
 
 
+@pytest.mark.slow
 def test_underscores_stay_in_the_env_and_leave_the_service(sample_monorepo: Monorepo) -> None:
-    result = devkit(sample_monorepo.root, "new", "geo_api", "--gcloud-project", GCLOUD)
+    result = devkit("--root", sample_monorepo.root, "new", "geo_api", "--gcloud-project", GCLOUD)
     assert result.returncode == 0, result.stderr
     deploy = (sample_monorepo.root / ".github/workflows/geo_api-deploy.yml").read_text()
     assert 'service: "geo-api"' in deploy  # Cloud Run service names take no underscores
