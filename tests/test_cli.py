@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devkit import __version__
-from tests.support.cli import DEVKIT, devkit
+from tests.support.cli import DEVKIT, devkit, devkit_in_process
 from tests.support.fixtures import Isolation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,25 +39,22 @@ def test_python_dash_m_works_too() -> None:
     assert result.stdout == f"devkit {__version__}\n"
 
 
-@pytest.mark.slow
 def test_bad_option_is_a_usage_error() -> None:
-    result = devkit("--bogus")
+    result = devkit_in_process("--bogus")
     assert result.returncode == 2
     assert "No such option: --bogus" in result.stderr
     assert result.stdout == ""
 
 
-@pytest.mark.slow
 def test_unknown_project_exits_1_with_did_you_mean() -> None:
-    result = devkit("--root", str(EXAMPLES), "run", "nosuch")
+    result = devkit_in_process("--root", str(EXAMPLES), "run", "nosuch")
     assert result.returncode == 1
     assert "did you mean" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_close_name_gets_the_right_suggestion() -> None:
-    result = devkit("--root", str(EXAMPLES), "run", "adress-api")
+    result = devkit_in_process("--root", str(EXAMPLES), "run", "adress-api")
     assert "did you mean `address-api`?" in result.stderr
 
 
@@ -69,40 +66,37 @@ def test_devkit_root_env_var_and_walking_up(tmp_path: Path) -> None:
     assert "address-api" in upwards.stderr
 
 
-@pytest.mark.slow
-def test_no_monorepo_anywhere(tmp_path: Path) -> None:
-    result = devkit("run", "api", cwd=tmp_path)
+def test_no_monorepo_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = devkit_in_process("run", "api")
     assert result.returncode == 1
     assert "no monorepo found" in result.stderr
     assert "--root" in result.stderr
 
 
-@pytest.mark.slow
 def test_escaping_project_name_is_a_usage_error() -> None:
-    result = devkit("--root", str(EXAMPLES), "run", "../projects")
+    result = devkit_in_process("--root", str(EXAMPLES), "run", "../projects")
     assert result.returncode == 2
     assert "invalid project name" in result.stderr
 
 
-@pytest.mark.slow
 def test_malformed_environment_file_names_file_and_line(tmp_path: Path) -> None:
     project = tmp_path / "projects" / "api"
     project.mkdir(parents=True)
     env_file = project / "environment.yml"
     env_file.write_text("name: api\ndependencies:\n  - x>=>1\n")
-    checked = devkit("--root", str(tmp_path), "doctor", "api", "--check", "env.spec")
+    checked = devkit_in_process("--root", str(tmp_path), "doctor", "api", "--check", "env.spec")
     assert checked.returncode == 1
     assert f"{env_file}:3: invalid package spec" in checked.stdout
     env_file.write_text("name: api\ndependencies: [python\n")
-    result = devkit("--root", str(tmp_path), "run", "api")
+    result = devkit_in_process("--root", str(tmp_path), "run", "api")
     assert result.returncode == 1
     assert f"{env_file}:2: invalid YAML" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_no_color_means_no_escape_codes(tmp_path: Path) -> None:
-    result = devkit("--root", str(EXAMPLES), "run", "nosuch", env={"NO_COLOR": "1"})
+    result = devkit_in_process("--root", str(EXAMPLES), "run", "nosuch")
     assert "\x1b[" not in result.stderr
 
 
