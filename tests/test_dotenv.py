@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ import pytest
 from devkit import atomic
 from devkit.repo import dotenv_create, dotenv_file
 from devkit.repo.github import workflows
+from tests.support.cli import DEVKIT
 from tests.support.monorepo import Monorepo
 
-DEVKIT = Path(sys.executable).parent / "devkit"
 SECRET = "sk-live-typed-at-the-prompt-0042"
 DEPLOY = """\
 name: api Deploy

@@ -21,11 +21,10 @@ import yaml
 
 from devkit.conda import envbuild, envs, envspec
 from devkit.conda.micromamba import Micromamba
+from tests.support.cli import DEVKIT
 from tests.support.fixtures import Isolation
 from tests.support.monorepo import Monorepo, edit_environment
 from tests.support.world import World
-
-DEVKIT = Path(sys.executable).parent / "devkit"
 
 
 def _location(isolate: Isolation) -> envs.EnvLocation:

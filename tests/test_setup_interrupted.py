@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,10 +18,9 @@ import pytest
 import yaml
 
 from devkit.conda import envbuild, envs, envspec
+from tests.support.cli import DEVKIT
 from tests.support.fixtures import Isolation
 from tests.support.monorepo import Monorepo, edit_environment
-
-DEVKIT = Path(sys.executable).parent / "devkit"
 
 # A pip requirement whose build waits (up to a minute) after writing SLOW_BUILD_MARK: the moment
 # "during pip". pip and its build backend are in devkit's process group, as on a terminal.

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from tests.support.cli import DEVKIT
 from tests.support.fixtures import CreateEnv, Isolation
 from tests.support.monorepo import Monorepo
-
-DEVKIT = Path(sys.executable).parent / "devkit"
 
 
 @pytest.mark.slow
