@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,12 @@ def _loader() -> type:
     return LineLoader
 
 
-def load(path: Path) -> Any:
-    """Parse a YAML file; a syntax error becomes a ``FileFormatError`` with its line."""
+def load(path: Path, *, transform: Callable[[str], str] | None = None) -> Any:
+    """Parse a YAML file; a syntax error becomes a ``FileFormatError`` with its line.
+
+    ``transform`` rewrites the text before parsing (condarc.py expands ``${VAR}`` there, as
+    micromamba does, so a variable inside a flow list parses as micromamba parses it).
+    """
     import yaml
 
     try:
@@ -69,6 +74,8 @@ def load(path: Path) -> Any:
         raise FileFormatError(path, "not UTF-8 text") from exc
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    if transform is not None:
+        text = transform(text)
     try:
         return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

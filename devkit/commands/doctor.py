@@ -30,6 +30,8 @@ class DoctorRequest:
     bundle: Path | None = None
     # False (--no-drift): skip the checks that may solve for other platforms (drift.*).
     drift: bool = True
+    # False (--no-network): skip the checks that reach servers (network.*).
+    network: bool = True
 
 
 def build_context(
@@ -87,6 +89,8 @@ def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int
     checks = select_checks(request.check_ids)
     if not request.drift:
         checks = tuple(c for c in checks if not c.id.startswith("drift."))
+    if not request.network:
+        checks = tuple(c for c in checks if not c.id.startswith("network."))
     ctx = build_context(request.root, request.projects)
     report = run_checks(ctx, checks)
     if request.fix and _apply_fixes(ctx, report, request, confirm):

@@ -10,7 +10,14 @@ from devkit import atomic, console, paths, userconfig
 from devkit.conda import envs, envspec, lockfile, lockinstall, micromamba
 from devkit.drift import cache, document, snapshot
 from devkit.drift.analysis import analyse
-from devkit.drift.project import Options, Report, lock_report, solve_project
+from devkit.drift.project import (
+    Options,
+    Report,
+    lock_report,
+    network_access,
+    root_prefix,
+    solve_project,
+)
 from devkit.errors import PreflightError, UsageError
 from devkit.repo import monorepo
 
@@ -67,11 +74,12 @@ def drift(request: DriftRequest) -> int:
         return _export(repo, selected[0], request.export)
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     reports = []
+    net = network_access(root_prefix())  # shared: a host that failed is not asked again
     for project in selected:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")
         spec = envspec.parse(project.env_file)
-        report, solve_request, _ = solve_project(repo, project, spec, options)
+        report, solve_request, _ = solve_project(repo, project, spec, options, net)
         if not request.platforms and not request.channel_priority:
             # Warm doctor's cache: its drift check then needs no solve of its own.
             key, remote = cache.key(spec, solve_request, paths.cache_dir())

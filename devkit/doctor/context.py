@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import git, yamlfile
-from devkit.conda import envs, envspec, micromamba
+from devkit import git, paths, yamlfile
+from devkit.conda import condarc, envs, envspec, micromamba, network
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.repo import dotenv_file, projectfiles
@@ -203,3 +203,13 @@ class Context:
         """Env name -> the projects whose environment file claims it (built once, not N²)."""
         parsed = ((p, self.spec(p)) for p in self.all_projects)
         return envs.name_claims((p, s) for p, s in parsed if not isinstance(s, FileFormatError))
+
+    @functools.cached_property
+    def condarc(self) -> condarc.Condarc:
+        """conda's configuration as micromamba reads it on this machine (no target prefix)."""
+        return condarc.load(self.root_prefix, self.facts.environ, self.facts.home)
+
+    @functools.cached_property
+    def net(self) -> network.Access:
+        """Proxies, CAs and the hosts that failed in this run, shared by every check."""
+        return network.access(self.condarc, paths.cache_dir(), self.facts.environ)

@@ -59,8 +59,12 @@ def platforms(ctx: Context, out: SpecOutcome) -> Result:
     cache_dir = paths.cache_dir()
     report = cache.load(cache_dir, spec, cache.key(spec, request, cache_dir)[0])
     if report is None:
+        down = [c.name for c in request.channels if ctx.net.known_failure(c.fetch_url)]
+        if down:
+            # Said once, by network.channels or the first project that tried: not per project.
+            return out.skip(f"cannot solve: channel {', '.join(down)} unreachable in this run")
         try:
-            solves = solve.solve(request, cache_dir)
+            solves = solve.solve(request, cache_dir, ctx.net)
         except DevkitError as exc:
             # Offline or a channel down: the machine may still be fine, so no failure.
             return out.warn(f"cannot check drift: {exc.message}", hint=exc.hint)
