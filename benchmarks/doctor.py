@@ -542,7 +542,8 @@ def measure(
     timeout: float,
 ) -> Timing:
     if command == "doctor":
-        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift"]
+        # --no-network: the probes measure the network, not devkit (and stay off the internet).
+        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift", "--no-network"]
     else:
         argv = [str(devkit_exe()), "--root", str(repo), "ls", "--json"]
     samples: list[Sample] = []
@@ -576,7 +577,7 @@ def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) ->
 def profile_doctor(repo: Path, env: dict[str, str], out: Path, timeout: float) -> str:
     """Run one doctor under cProfile into `out`; the summary of its profile."""
     argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "devkit"]
-    argv += ["--root", str(repo), "doctor", "--no-drift"]
+    argv += ["--root", str(repo), "doctor", "--no-drift", "--no-network"]
     subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
     return profile_summary(out)
 
