@@ -137,6 +137,17 @@ def test_tool_env_hands_the_same_settings_to_pip_uv_and_git(
     assert "PIP_CERT" not in netconfig.tool_env(netconfig.NetSettings(), bundle)
 
 
+def test_the_rc_settings_reach_pip_and_git_through_tool_env(
+    certificates: Certificates, isolate: Isolation, tmp_path: Path
+) -> None:
+    rc = _rc(isolate, f"ssl_verify: {certificates.ca}\nproxy_servers: {{https: http://p:3128}}\n")
+    env = network.tool_env(rc, tmp_path, {})
+    assert env["HTTPS_PROXY"] == "http://p:3128"
+    assert certificates.ca.read_bytes().strip() in Path(env["PIP_CERT"]).read_bytes()
+    off = network.tool_env(_rc(isolate, "ssl_verify: false\n"), tmp_path, {})
+    assert off == {"GIT_SSL_NO_VERIFY": "1"}
+
+
 def test_the_issuer_of_a_certificate_is_read(certificates: Certificates) -> None:
     import ssl
 

@@ -139,3 +139,14 @@ def _ssl_cert_file(bundle: Path | None) -> Iterator[None]:
 def access(rc: Condarc, cache_dir: Path, env: Mapping[str, str] | None = None) -> Access:
     """An ``Access`` for one run, its CA bundle kept under ``cache_dir``."""
     return Access(settings(rc, env), cache_dir / "tls")
+
+
+def tool_env(rc: Condarc, cache_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Variables giving pip, uv and git the proxies and CA devkit uses (netconfig.tool_env).
+
+    For commands that run those tools themselves (e.g. resolving ``pip:`` sections): merge the
+    result into the child's environment, ``proc.clean_env(network.tool_env(rc, cache))``.
+    """
+    net = settings(rc, env)
+    bundle = netconfig.ca_bundle(net, cache_dir / "tls") if net.ca_file is not None else None
+    return netconfig.tool_env(net, bundle)
