@@ -75,6 +75,8 @@ def drift(request: DriftRequest) -> int:
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     reports = []
     net = network_access(root_prefix())  # shared: a host that failed is not asked again
+    if not net.settings.verify:
+        console.warn(f"TLS certificates are not verified ({net.settings.origins.get('verify')})")
     for project in selected:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")

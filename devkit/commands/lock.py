@@ -37,6 +37,8 @@ def lock(request: LockRequest) -> int:
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     failed = 0
     net = network_access(root_prefix())  # one for every project: a dead host is asked once
+    if not net.settings.verify:
+        console.warn(f"TLS certificates are not verified ({net.settings.origins.get('verify')})")
     for project in selected:
         try:
             written = _lock_one(repo, project, options, net)
