@@ -1,4 +1,4 @@
-"""Time `devkit doctor --no-drift` and `devkit ls` on monorepos laid out as the team's.
+"""Time `devkit doctor --no-drift --no-network` and `devkit ls` on monorepos laid out as the team's.
 
 The generator mirrors `examples/monorepo` (itself built from the team's setup write-up). Project
 i is a copy of `address-api` (the write-up's environment.yml: pinned, conda-forge mixed with
@@ -701,7 +701,7 @@ def yes_no(value: bool) -> str:
 def render(
     timings: Sequence[Timing], list_ms: float | None, sample: int, timeout: float
 ) -> list[Table]:
-    sizes = Table(title="devkit doctor --no-drift, devkit ls --json: whole processes")
+    sizes = Table(title="devkit doctor --no-drift --no-network, devkit ls --json: whole processes")
     for column in ("command", "N", "envs", "runs", "wall ms", "range", "CPU ms", "ms/proj"):
         sizes.add_column(column, justify="right")
     outcomes = Table(title="what the last run of each reported")
@@ -932,7 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(to_json(timings, list_samples, args, profile))
         return 0
     notes = [
-        f"devkit: {devkit_exe()} --root REPO doctor --no-drift | ls --json",
+        f"devkit: {devkit_exe()} --root REPO doctor --no-drift --no-network | ls --json",
         f"envs: {args.env_share:g} of the projects; records per env: "
         + ", ".join(f"{k} {v}" for k, v in ENV_RECORDS.items()),
         "CPU: user+sys of devkit and the children it waited for (git, micromamba --version)",
