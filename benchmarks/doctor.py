@@ -1,4 +1,4 @@
-"""Time `devkit doctor --no-drift` and `devkit ls` on monorepos laid out as the team's.
+"""Time `devkit doctor --no-drift --no-network` and `devkit ls` on monorepos laid out as the team's.
 
 The generator mirrors `examples/monorepo` (itself built from the team's setup write-up). Project
 i is a copy of `address-api` (the write-up's environment.yml: pinned, conda-forge mixed with
@@ -542,7 +542,8 @@ def measure(
     timeout: float,
 ) -> Timing:
     if command == "doctor":
-        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift"]
+        # --no-network: the probes measure the network, not devkit (and stay off the internet).
+        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift", "--no-network"]
     else:
         argv = [str(devkit_exe()), "--root", str(repo), "ls", "--json"]
     samples: list[Sample] = []
@@ -576,7 +577,7 @@ def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) ->
 def profile_doctor(repo: Path, env: dict[str, str], out: Path, timeout: float) -> str:
     """Run one doctor under cProfile into `out`; the summary of its profile."""
     argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "devkit"]
-    argv += ["--root", str(repo), "doctor", "--no-drift"]
+    argv += ["--root", str(repo), "doctor", "--no-drift", "--no-network"]
     subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
     return profile_summary(out)
 
@@ -700,7 +701,7 @@ def yes_no(value: bool) -> str:
 def render(
     timings: Sequence[Timing], list_ms: float | None, sample: int, timeout: float
 ) -> list[Table]:
-    sizes = Table(title="devkit doctor --no-drift, devkit ls --json: whole processes")
+    sizes = Table(title="devkit doctor --no-drift --no-network, devkit ls --json: whole processes")
     for column in ("command", "N", "envs", "runs", "wall ms", "range", "CPU ms", "ms/proj"):
         sizes.add_column(column, justify="right")
     outcomes = Table(title="what the last run of each reported")
@@ -931,7 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(to_json(timings, list_samples, args, profile))
         return 0
     notes = [
-        f"devkit: {devkit_exe()} --root REPO doctor --no-drift | ls --json",
+        f"devkit: {devkit_exe()} --root REPO doctor --no-drift --no-network | ls --json",
         f"envs: {args.env_share:g} of the projects; records per env: "
         + ", ".join(f"{k} {v}" for k, v in ENV_RECORDS.items()),
         "CPU: user+sys of devkit and the children it waited for (git, micromamba --version)",

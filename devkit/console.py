@@ -143,15 +143,27 @@ def configure_logging(verbose: bool) -> None:
 
 @contextlib.contextmanager
 def download_progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
-    """A rich progress bar on stderr, fed by ``(bytes so far, total)`` callbacks."""
+    """A rich progress bar on stderr, fed by ``(bytes so far, total)`` callbacks.
+
+    The bar appears with the first callback, that is with the first bytes: a download that
+    fails to connect (offline, a proxy refusing, a certificate refused) shows no bar at all,
+    only its error.
+    """
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
-    with Progress(
+    progress = Progress(
         *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=err()
-    ) as progress:
-        task = progress.add_task(label, total=None)
+    )
+    task: list[Any] = []
 
-        def update(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
+    def update(done: int, total: int | None) -> None:
+        if not task:
+            progress.start()
+            task.append(progress.add_task(label, total=total))
+        progress.update(task[0], completed=done, total=total)
 
+    try:
         yield update
+    finally:
+        if task:
+            progress.stop()

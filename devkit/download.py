@@ -1,4 +1,8 @@
-"""Downloading a file so an interruption or a bad checksum never leaves it looking installed."""
+"""Downloading a file so an interruption or a bad checksum never leaves it looking installed.
+
+Requests go through the proxy and trust the CAs of the ``NetSettings`` given (netconfig.py);
+a certificate that is refused is explained (who issued it, and the setting that fixes it).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from devkit import netconfig, netprobe
 from devkit.errors import DownloadError
+from devkit.netconfig import NetSettings
 
 _CHUNK = 1 << 16
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
@@ -54,36 +59,58 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(reason, ConnectionResetError | ConnectionAbortedError | TimeoutError)
 
 
-def _open(url: str, timeout: float) -> Any:
+def _open(url: str, timeout: float, net: NetSettings) -> Any:
     for delay in (*_RETRY_DELAYS, None):
         try:
-            return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - checked
+            return netconfig.urlopen(url, net, timeout=timeout)
         except (urllib.error.URLError, OSError) as exc:
             if delay is None or not _transient(exc):
-                raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+                raise failed(url, exc, net, timeout) from exc
             time.sleep(delay)
     raise AssertionError("unreachable")
 
 
-def fetch_text(url: str, *, timeout: float = 30) -> str:
+def failed(url: str, exc: BaseException, net: NetSettings, timeout: float) -> DownloadError:
+    """A failed download as an error; a refused certificate says who issued it and what fixes
+    it, a proxy that refused says which proxy."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return DownloadError(f"cannot download {url}: {_reason(exc)}")
+    probe = netprobe.failure(url, exc, net, timeout)
+    if probe.detail.startswith("TLS"):
+        host = urllib.parse.urlsplit(url).hostname or url
+        message, hint = netprobe.tls_advice(probe.tls_issuer, host)
+        return DownloadError(f"cannot download {url}: {message} ({probe.detail})", hint=hint)
+    return DownloadError(f"cannot download {url}: {probe.detail}")
+
+
+def fetch_text(url: str, *, net: NetSettings | None = None, timeout: float = 30) -> str:
     """A small text file (a checksum), stripped."""
     check_url(url)
+    net = net or NetSettings()
     try:
-        with _open(url, timeout) as response:
+        with _open(url, timeout, net) as response:
             return response.read(4096).decode("ascii", errors="replace").strip()
     except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+        raise failed(url, exc, net, timeout) from exc
 
 
 def fetch_verified(
-    url: str, dest: Path, sha256: str, *, progress: Progress | None = None, timeout: float = 60
+    url: str,
+    dest: Path,
+    sha256: str,
+    *,
+    progress: Progress | None = None,
+    net: NetSettings | None = None,
+    timeout: float = 60,
 ) -> Path:
     """Download ``url`` to ``dest`` via a temp file beside it; rename only if the sha256 matches.
 
     On any failure, a wrong checksum or Ctrl-C, the temp file is removed and ``dest`` is
-    untouched, so nothing half-downloaded can be mistaken for the real thing.
+    untouched, so nothing half-downloaded can be mistaken for the real thing. ``progress`` is
+    first called with the first bytes of the file, never before.
     """
     check_url(url)
+    net = net or NetSettings()
     expected = sha256.strip().lower()
     if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
         raise DownloadError(f"the published checksum for {url} is not a sha256: {sha256[:80]!r}")
@@ -94,7 +121,7 @@ def fetch_verified(
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             try:
-                with _open(url, timeout) as response:
+                with _open(url, timeout, net) as response:
                     total = response.length
                     done = 0
                     while chunk := response.read(_CHUNK):
@@ -104,7 +131,7 @@ def fetch_verified(
                         if progress:
                             progress(done, total)
             except (urllib.error.URLError, OSError) as exc:
-                raise DownloadError(f"cannot download {url}: {_reason(exc)}") from exc
+                raise failed(url, exc, net, timeout) from exc
             if total is not None and done != total:
                 raise DownloadError(f"download of {url} stopped at {done} of {total} bytes")
             out.flush()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +188,17 @@ def _loader(text: bool) -> type:
     return LineLoader
 
 
-def load(path: Path, *, text: bool = False, bounds: limits.YamlLimits = limits.YAML) -> Any:
+def load(
+    path: Path,
+    *,
+    text: bool = False,
+    bounds: limits.YamlLimits = limits.YAML,
+    transform: Callable[[str], str] | None = None,
+) -> Any:
     """Parse a YAML file; a syntax error or a limit becomes a ``FileFormatError`` with its line.
+
+    ``transform`` rewrites the text before parsing (condarc.py expands ``${VAR}`` there, as
+    micromamba does, so a variable inside a flow list parses as micromamba parses it).
 
     ``text``: plain scalars are strings as written (see the module docstring).
     """
@@ -198,6 +208,11 @@ def load(path: Path, *, text: bool = False, bounds: limits.YamlLimits = limits.Y
         raise FileFormatError(path, "file not found") from exc
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    if transform is not None:
+        try:
+            raw = transform(raw.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(path, "not UTF-8 text") from exc
     return parse(raw, path, text=text, bounds=bounds)
 
 

@@ -160,3 +160,19 @@ def test_an_env_missing_a_package_of_the_lock_is_not_built(
     [problem] = result.problems
     assert problem.startswith("does not match conda-lock.yml: tzdata 2024a ")
     assert not _location(isolate).prefix.exists()
+
+
+def test_a_failed_download_points_at_the_proxy_and_mirror_settings(
+    sample_monorepo: Monorepo, test_world: World, isolate: Isolation
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: the channel host is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    edit_environment(sample_monorepo.env_file("api"), channels=[f"http://127.0.0.1:{port}/cf"])
+    spec = envspec.parse(sample_monorepo.env_file("api"))
+    mm = Micromamba(test_world.micromamba, isolate.root_prefix)
+    result = envbuild.build(mm, spec, _location(isolate))
+    assert not result.ok
+    assert envbuild.NETWORK_NOTE in result.note, result.problems

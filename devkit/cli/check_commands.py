@@ -45,6 +45,10 @@ def doctor(
         bool,
         typer.Option("--no-drift", help="Skip the Mac-vs-Linux drift check (it may solve)."),
     ] = False,
+    no_network: Annotated[
+        bool,
+        typer.Option("--no-network", help="Skip the network.* checks (they reach servers)."),
+    ] = False,
 ) -> int:
     """Diagnose (see _DOCTOR_HELP)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -62,6 +66,7 @@ def doctor(
         yes=yes,
         bundle=bundle,
         drift=not no_drift,
+        network=not no_network,
     )
     # The questions go to the terminal whatever stdout is, so `--json > report.json` can ask too.
     asker = confirm if can_prompt() else None

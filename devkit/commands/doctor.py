@@ -30,6 +30,8 @@ class DoctorRequest:
     bundle: Path | None = None
     # False (--no-drift): skip the checks that may solve for other platforms (drift.*).
     drift: bool = True
+    # False (--no-network): skip the checks that reach servers (network.*).
+    network: bool = True
 
 
 def build_context(
@@ -92,6 +94,8 @@ def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int
     checks = select_checks(request.check_ids)
     if not request.drift:
         checks = tuple(c for c in checks if not c.id.startswith("drift."))
+    if not request.network:
+        checks = tuple(c for c in checks if not c.id.startswith("network."))
     # What drift.platforms finds tells the env checks which fixes cannot work; a run without
     # it must not solve for them.
     drift_checked = any(c.id == "drift.platforms" for c in checks)

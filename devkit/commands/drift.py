@@ -6,10 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import atomic, console, paths, userconfig
-from devkit.conda import envs, envspec, lockfile, lockinstall, micromamba
+from devkit.conda import envs, envspec, lockfile, lockinstall, micromamba, network
 from devkit.drift import cache, document, render, snapshot
 from devkit.drift.analysis import analyse
-from devkit.drift.project import Failure, Options, Report, lock_report, relative, solve_project
+from devkit.drift.project import (
+    Failure,
+    Options,
+    Report,
+    lock_report,
+    network_access,
+    relative,
+    root_prefix,
+    solve_project,
+)
 from devkit.errors import DevkitError, PreflightError, UsageError
 from devkit.repo import monorepo
 
@@ -76,11 +85,14 @@ def _drift(request: DriftRequest) -> int:
         return _export(repo, selected[0], request.export)
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     reports: list[Report | Failure] = []
+    net = network_access(root_prefix())  # shared: a host that failed is not asked again
+    if not net.settings.verify:
+        console.warn(f"TLS certificates are not verified ({net.settings.origins.get('verify')})")
     for project in selected:
         if not request.as_json and len(selected) > 1:
             console.info(f"solving {project.name}…")
         try:
-            reports.append(_solve(repo, project, options))
+            reports.append(_solve(repo, project, options, net))
         except DevkitError as exc:
             # One project's unreadable channel or broken file must not hide the others'.
             console.error(DevkitError(f"{project.name}: {exc.message}", hint=exc.hint))
@@ -90,10 +102,12 @@ def _drift(request: DriftRequest) -> int:
     return _show(reports, "solve", request.as_json)
 
 
-def _solve(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> Report:
+def _solve(
+    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, net: network.Access
+) -> Report:
     spec = envspec.parse(project.env_file)
     console.warn_each(str(w) for w in spec.warnings)
-    report, solve_request, _ = solve_project(repo, project, spec, options)
+    report, solve_request, _ = solve_project(repo, project, spec, options, net)
     if not options.platforms and not options.channel_priority:
         # Warm doctor's cache: its drift check then needs no solve of its own.
         key, remote = cache.key(spec, solve_request, paths.cache_dir())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from devkit import console, paths, userconfig
 from devkit.conda import envspec, lockfile, lockwrite, solve
-from devkit.drift.project import Options, plan, relative, root_prefix
+from devkit.conda.network import Access
+from devkit.drift.project import Options, network_access, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
 from devkit.repo import monorepo
 
@@ -35,9 +36,12 @@ def lock(request: LockRequest) -> int:
     selected = repo.projects() if request.all_projects else repo.select(list(request.projects))
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     failed = 0
+    net = network_access(root_prefix())  # one for every project: a dead host is asked once
+    if not net.settings.verify:
+        console.warn(f"TLS certificates are not verified ({net.settings.origins.get('verify')})")
     for project in selected:
         try:
-            written = _lock_one(repo, project, options)
+            written = _lock_one(repo, project, options, net)
         except DevkitError as exc:
             if len(selected) == 1:
                 raise
@@ -48,11 +52,13 @@ def lock(request: LockRequest) -> int:
     return 1 if failed else 0
 
 
-def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> str:
+def _lock_one(
+    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, net: Access
+) -> str:
     spec = envspec.parse(project.env_file)
     console.warn_each(str(w) for w in spec.warnings)
     request = plan(repo, project, spec, options, root_prefix())
-    solves = solve.solve(request, paths.cache_dir())
+    solves = solve.solve(request, paths.cache_dir(), net)
     problems = [
         f"{platform}: {culprit.message}"
         for platform, solved in solves.items()

@@ -10,7 +10,7 @@ from typing import Protocol
 from devkit import console, facts, git, paths, proc, runlock, userconfig
 from devkit.commands import dotenv as dotenv_cmd
 from devkit.commands import envsetup, setup_report
-from devkit.conda import micromamba, shellrc
+from devkit.conda import condarc, micromamba, network, shellrc
 from devkit.errors import DevkitError, ToolNotFoundError
 from devkit.repo import clonestate, monorepo
 
@@ -119,8 +119,16 @@ def _micromamba(
     if machine.rosetta:
         console.warn("this shell runs under Rosetta; installing the native osx-arm64 micromamba")
     dest = paths.bin_dir() / "micromamba"
+    # Proxies and CAs as micromamba itself will use them (~/.condarc, HTTPS_PROXY, ...).
+    net = network.settings(condarc.load(root))
+    if not net.verify:
+        console.warn(f"TLS certificates are not verified ({net.origins.get('verify')})")
+    where = micromamba.download_base(request.micromamba_version)
+    console.info(f"downloading micromamba-{subdir} from {where}…")
     with console.download_progress(f"micromamba-{subdir}") as progress:
-        micromamba.install(subdir, dest, version=request.micromamba_version, progress=progress)
+        micromamba.install(
+            subdir, dest, version=request.micromamba_version, progress=progress, net=net
+        )
     mm = micromamba.Micromamba(dest, root)
     summary.done("micromamba", f"installed {mm.version()} at {dest} (sha256 verified)")
     root.mkdir(parents=True, exist_ok=True)

@@ -1,41 +1,25 @@
 """Channel names to URLs the way micromamba resolves them, then through devkit.yaml's mirrors.
 
-micromamba reads ``channel_alias``, ``default_channels``, ``custom_channels`` and ``channels``
-from its rc files (micromamba's own search order); a name becomes ``<alias>/<name>``,
-``defaults`` becomes the default channels, and ``nodefaults`` drops them. devkit repeats that so
-a solve here asks the same channels micromamba would, then applies ``mirrors:`` so a company
-mirror (or, in tests, a local ``file://`` channel) answers instead.
+micromamba reads ``channel_alias``, ``default_channels``, ``custom_channels``,
+``custom_multichannels``, ``mirrored_channels`` and ``channels`` from its rc files (read by
+condarc.py); a name becomes ``<alias>/<name>``, ``defaults`` (or another multichannel) becomes
+its channels, and ``nodefaults`` drops the defaults. devkit repeats that so a solve here asks the
+same channels micromamba would, then applies ``mirrors:`` so a company mirror (or, in tests, a
+local ``file://`` channel) answers instead; without one, the first of the rc's
+``mirrored_channels`` for that name does.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from devkit import yamlfile
+from devkit.conda.condarc import Condarc
 from devkit.conda.platforms import PLATFORM
-from devkit.errors import FileFormatError
-
-DEFAULT_ALIAS = "https://conda.anaconda.org"
-DEFAULT_CHANNELS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
-
 
 # micromamba's `channel_priority` values.
 CHANNEL_PRIORITIES = ("strict", "flexible", "disabled")
-
-
-@dataclass(frozen=True)
-class RcSettings:
-    """The rc-file settings that decide where channels are."""
-
-    channel_alias: str = DEFAULT_ALIAS
-    default_channels: tuple[str, ...] = DEFAULT_CHANNELS
-    custom_channels: dict[str, str] = field(default_factory=dict)
-    channels: tuple[str, ...] = ()
-    sources: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,68 +32,11 @@ class Channel:
 
     @property
     def mirrored(self) -> bool:
-        """Whether a devkit.yaml mirror answers for this channel."""
+        """Whether a mirror (devkit.yaml's or the rc's ``mirrored_channels``) answers for it."""
         return self.url != self.fetch_url
 
 
-def rc_files(root_prefix: Path, env: Mapping[str, str], home: Path) -> list[Path]:
-    """micromamba's rc files that exist, lowest precedence first."""
-    xdg = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-    candidates = [
-        Path("/etc/conda/.condarc"),
-        Path("/etc/conda/condarc"),
-        Path("/etc/conda/.mambarc"),
-        root_prefix / ".condarc",
-        root_prefix / "condarc",
-        root_prefix / ".mambarc",
-        xdg / "conda" / ".condarc",
-        home / ".conda" / ".condarc",
-        home / ".condarc",
-        home / ".mambarc",
-        *(Path(env[var]) for var in ("CONDARC", "MAMBARC") if env.get(var)),
-    ]
-    found: list[Path] = []
-    for path in candidates:
-        if path.is_file() and path not in found:
-            found.append(path)
-    return found
-
-
-def read_rc(files: Iterable[Path]) -> RcSettings:
-    """Merge rc files: scalars from the highest file that sets them, lists highest first."""
-    merged: dict[str, Any] = {}
-    files = list(files)
-    for path in reversed(files):
-        try:
-            data = yamlfile.load(path) or {}
-        except FileFormatError:
-            continue  # doctor's condarc check reports unreadable rc files
-        if not isinstance(data, dict):
-            continue
-        for key, value in data.items():
-            if isinstance(value, list):
-                bucket = merged.setdefault(key, [])
-                bucket.extend(v for v in value if v not in bucket)
-            elif isinstance(value, dict):
-                merged[key] = {**value, **merged.get(key, {})}
-            else:
-                merged.setdefault(key, value)
-    custom = merged.get("custom_channels") or {}
-    return RcSettings(
-        channel_alias=str(merged.get("channel_alias") or DEFAULT_ALIAS).rstrip("/"),
-        default_channels=tuple(str(c) for c in merged.get("default_channels") or DEFAULT_CHANNELS),
-        custom_channels={str(k): str(v).rstrip("/") for k, v in custom.items()},
-        channels=tuple(str(c) for c in merged.get("channels") or ()),
-        sources=tuple(files),
-    )
-
-
-def machine_rc(root_prefix: Path) -> RcSettings:
-    """The rc settings micromamba would see on this machine."""
-    return read_rc(rc_files(root_prefix, os.environ, Path.home()))
-
-
-def _url(token: str, rc: RcSettings) -> str:
+def _url(token: str, rc: Condarc) -> str:
     if "://" in token:
         return token
     if token.startswith(("/", "./", "../", "~")):
@@ -127,21 +54,25 @@ def _mirror(url: str, mirrors: Mapping[str, str]) -> str:
     return url
 
 
-def resolve_one(token: str, rc: RcSettings, mirrors: Mapping[str, str]) -> list[Channel]:
+def resolve_one(token: str, rc: Condarc, mirrors: Mapping[str, str]) -> list[Channel]:
     """One channel token (a name, a URL, a path, ``defaults``) -> its channels."""
     token = token.strip().rstrip("/")
-    if token == "defaults":  # noqa: S105 - a channel name, not a secret
-        return [c for d in rc.default_channels for c in resolve_one(d, rc, mirrors)]
+    multi = rc.custom_multichannels
+    if token in multi or token == "defaults":  # noqa: S105 - a channel name, not a secret
+        members = multi.get(token) or rc.default_channels
+        return [c for m in members if m != token for c in resolve_one(m, rc, mirrors)]
     url = _url(token, rc).rstrip("/")
     name = token
     if "://" in token and url.startswith(rc.channel_alias + "/"):
         name = url[len(rc.channel_alias) + 1 :]
-    return [Channel(name=name, url=url, fetch_url=_mirror(url, mirrors))]
+    fetch_url = _mirror(url, mirrors)
+    rc_mirrors = rc.mirrored_channels.get(name)
+    if fetch_url == url and rc_mirrors:
+        fetch_url = rc_mirrors[0]  # devkit.yaml's mirrors win: they are the team's choice
+    return [Channel(name=name, url=url, fetch_url=fetch_url)]
 
 
-def resolve(
-    tokens: Iterable[str], rc: RcSettings, mirrors: Mapping[str, str]
-) -> tuple[Channel, ...]:
+def resolve(tokens: Iterable[str], rc: Condarc, mirrors: Mapping[str, str]) -> tuple[Channel, ...]:
     """The file's channels, then the rc ``channels`` (as micromamba adds them), deduplicated."""
     wanted = [*tokens, *rc.channels]
     if "nodefaults" in wanted:

@@ -194,6 +194,8 @@ def _build(
     result = proc.run(argv, cwd=spec.path.parent, check=False)
     if result.returncode != 0:
         problems = (*_out_of_space(result, mm, prefix), *_problems(result))
+        if any(_DOWNLOAD_FAILED.search(p) for p in problems):
+            note = _join(note, NETWORK_NOTE)
         return BuildResult(False, "failed", problems, source=source.name, note=note)
     if locked is not None:
         problems = lockinstall.complete(mm, spec, prefix)
@@ -215,6 +217,18 @@ def remove_partial(prefix: Path) -> None:
     """Delete an env devkit was creating from scratch and did not finish."""
     if prefix.exists() and read_fingerprint(prefix) is None:
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+# micromamba's (libcurl's) and pip's words for a download that did not happen.
+_DOWNLOAD_FAILED = re.compile(
+    r"(?i)download error|could not resolve host|couldn't resolve|ssl|certificate|proxy|"
+    r"timed? ?out|connection (refused|reset)|failed to connect|repodata|curl error"
+)
+NETWORK_NOTE = (
+    "a download failed: behind a proxy or a TLS-inspecting firewall set `proxy_servers` and "
+    "`ssl_verify` in ~/.condarc; for a mirror, `channel_alias` or `mirrored_channels` "
+    "(docs/network.md; `devkit doctor --check network.channels` tests them)"
+)
 
 
 def _problems(result: proc.Result) -> tuple[str, ...]:

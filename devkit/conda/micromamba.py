@@ -9,10 +9,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devkit import paths, proc
-from devkit.errors import DevkitError, ToolNotFoundError
+from devkit.errors import DevkitError, DownloadError, ToolNotFoundError
 from devkit.userconfig import UserConfig
+
+if TYPE_CHECKING:
+    from devkit.netconfig import NetSettings  # ssl and urllib stay off `devkit run`'s start-up
 
 # 1.4 is the first release whose `--json` shapes match what devkit parses (see docs/setup.md).
 MIN_VERSION = (1, 4, 0)
@@ -145,8 +149,12 @@ def install(
     *,
     version: str | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    net: NetSettings | None = None,
 ) -> Path:
-    """Download micromamba for ``subdir`` into ``dest``, verified against its published sha256."""
+    """Download micromamba for ``subdir`` into ``dest``, verified against its published sha256.
+
+    Every failure names the mirror setting, ``DEVKIT_MICROMAMBA_URL``, in its hint.
+    """
     from devkit import download  # urllib costs start-up time every other command can skip
 
     base = download_base(version)
@@ -154,6 +162,21 @@ def install(
     # A download killed outright (SIGKILL, power loss) leaves its hidden temp file: sweep it.
     for stale in dest.parent.glob(f".{dest.name}.*.part"):
         stale.unlink(missing_ok=True)
-    digest = download.fetch_text(f"{base}/{name}.sha256")
-    download.fetch_verified(f"{base}/{name}", dest, digest, progress=progress)
+    try:
+        digest = download.fetch_text(f"{base}/{name}.sha256", net=net)
+        download.fetch_verified(f"{base}/{name}", dest, digest, progress=progress, net=net)
+    except DownloadError as exc:
+        raise DownloadError(exc.message, hint=_mirror_hint(exc.hint)) from exc
     return dest
+
+
+def _mirror_hint(hint: str | None) -> str:
+    mirror = (
+        "where GitHub cannot be reached, set DEVKIT_MICROMAMBA_URL to a mirror of the "
+        "micromamba releases (a folder with micromamba-<platform> and its .sha256)"
+    )
+    if os.environ.get("DEVKIT_MICROMAMBA_URL"):
+        mirror = f"check DEVKIT_MICROMAMBA_URL ({os.environ['DEVKIT_MICROMAMBA_URL']})"
+    if hint and "DEVKIT_MICROMAMBA_URL" in hint:
+        return hint
+    return f"{hint}; {mirror}" if hint else mirror

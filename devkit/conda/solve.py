@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from devkit.conda import channels as channels_mod
 from devkit.conda import rattler_runtime
 from devkit.conda.channels import Channel
+from devkit.conda.condarc import Condarc
 from devkit.conda.culprits import Culprit, culprit_from
 from devkit.conda.envspec import Dependency, applies
+from devkit.conda.network import Access, access
 from devkit.conda.package import Package, from_repodata
 from devkit.conda.platforms import Target, split_virtual
 from devkit.errors import DevkitError
@@ -64,39 +66,59 @@ def gateway_cache(cache_dir: Path) -> Path:
     return cache_dir / "repodata"
 
 
-def solve(request: SolveRequest, cache_dir: Path) -> dict[str, PlatformSolve]:
-    """Solve every target; raise a DevkitError naming the channel when one cannot be read."""
+def solve(
+    request: SolveRequest, cache_dir: Path, net: Access | None = None
+) -> dict[str, PlatformSolve]:
+    """Solve every target; raise a DevkitError naming the channel when one cannot be read.
+
+    ``net`` carries the proxies and CAs (conda/network.py) and the hosts that already failed in
+    this run: a channel on such a host is not asked again. Without it, only the environment's
+    variables apply.
+    """
+    net = net or access(Condarc(), cache_dir)
+    _refuse_known_failures(request, net)
     with rattler_runtime.rattler_calls():
-        gateway = _gateway(cache_dir)
-        return asyncio.run(_solve_all(request, gateway))
+        gateway = _gateway(cache_dir, net)
+        return asyncio.run(_solve_all(request, gateway, net))
 
 
 def find_pins(
-    request: SolveRequest, names: Sequence[str], cache_dir: Path
+    request: SolveRequest, names: Sequence[str], cache_dir: Path, net: Access | None = None
 ) -> dict[str, str | None]:
     """For drifting direct dependencies: ``name=version`` solvable on every target, or None."""
     if not names:
         return {}
+    net = net or access(Condarc(), cache_dir)
+    _refuse_known_failures(request, net)
     with rattler_runtime.rattler_calls():
-        gateway = _gateway(cache_dir)
-        return asyncio.run(_find_pins(request, list(names), gateway))
+        gateway = _gateway(cache_dir, net)
+        return asyncio.run(_find_pins(request, list(names), gateway, net))
 
 
-def _gateway(cache_dir: Path) -> Gateway:
+def _refuse_known_failures(request: SolveRequest, net: Access) -> None:
+    for channel in request.channels:
+        known = net.known_failure(channel.fetch_url)
+        if known is not None:
+            raise _channel_error(channel, f"{known.detail} (its host already failed in this run)")
+
+
+def _gateway(cache_dir: Path, net: Access) -> Gateway:
     from rattler import Gateway
 
     folder = gateway_cache(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return Gateway(cache_dir=folder, show_progress=False)
+    return Gateway(cache_dir=folder, show_progress=False, client=net.client())
 
 
-async def _solve_all(request: SolveRequest, gateway: Gateway) -> dict[str, PlatformSolve]:
+async def _solve_all(
+    request: SolveRequest, gateway: Gateway, net: Access
+) -> dict[str, PlatformSolve]:
     # One platform after the other on one gateway: noarch and shared repodata are fetched once.
     # Solving them concurrently stalled for a second in about one run in three against a local
     # HTTP channel (py-rattler 0.28), which costs far more than the solves themselves.
     results = {}
     for target in request.targets:
-        results[target.platform] = await _solve_target(request, target, gateway)
+        results[target.platform] = await _solve_target(request, target, gateway, net)
     return results
 
 
@@ -132,7 +154,7 @@ def match_spec(dep: Dependency, request: SolveRequest) -> MatchSpec:
 
 
 async def _run_solve(
-    request: SolveRequest, target: Target, specs: list[Any], gateway: Gateway
+    request: SolveRequest, target: Target, specs: list[Any], gateway: Gateway, net: Access
 ) -> list[Any]:
     from rattler import ChannelPriority, Subdir
     from rattler import solve as rattler_solve
@@ -156,11 +178,28 @@ async def _run_solve(
             channel_relations="disabled",
         )
     except GatewayError as exc:
-        raise unreachable(exc, request.channels) from exc
+        raise unreachable(exc, request.channels, net) from exc
 
 
-def unreachable(exc: BaseException, channels: Sequence[Channel]) -> DevkitError:
-    """A repodata fetch failure as a DevkitError naming the channel and its URL."""
+_MIRROR_HINT = (
+    "check the URL and your network (`devkit doctor --check network.channels`); a company "
+    "mirror goes in devkit.yaml `mirrors:`, or in ~/.condarc as `channel_alias` or "
+    "`mirrored_channels` (docs/network.md)"
+)
+
+
+def _channel_error(channel: Channel, detail: str) -> DevkitError:
+    where = channel.fetch_url + (f" (mirror of {channel.url})" if channel.mirrored else "")
+    return DevkitError(
+        f"cannot read channel `{channel.name}` at {where}: {detail}", hint=_MIRROR_HINT
+    )
+
+
+def unreachable(
+    exc: BaseException, channels: Sequence[Channel], net: Access | None = None
+) -> DevkitError:
+    """A repodata fetch failure as a DevkitError naming the channel, its URL and the mirror
+    settings; a failure of the host is remembered in ``net`` for the rest of the run."""
     text = str(exc).strip()
     urls = _URL.findall(text)
     culprit = next(
@@ -168,20 +207,18 @@ def unreachable(exc: BaseException, channels: Sequence[Channel]) -> DevkitError:
         None,
     )
     detail = text.splitlines()[-1].removeprefix("Caused by: ") if text else type(exc).__name__
+    if net is not None:
+        for url in [culprit.fetch_url] if culprit else [c.fetch_url for c in channels]:
+            net.record(url, text)
     if culprit is not None:
-        where = culprit.fetch_url + (f" (mirror of {culprit.url})" if culprit.mirrored else "")
-        message = f"cannot read channel `{culprit.name}` at {where}: {detail}"
-    else:
-        listing = ", ".join(c.fetch_url for c in channels)
-        message = f"cannot read the channels ({listing}): {detail}"
-    return DevkitError(
-        message,
-        hint="check the URL and your network; a company mirror goes in devkit.yaml `mirrors:` "
-        "(see docs/drift.md)",
-    )
+        return _channel_error(culprit, detail)
+    listing = ", ".join(c.fetch_url for c in channels)
+    return DevkitError(f"cannot read the channels ({listing}): {detail}", hint=_MIRROR_HINT)
 
 
-async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway) -> PlatformSolve:
+async def _solve_target(
+    request: SolveRequest, target: Target, gateway: Gateway, net: Access
+) -> PlatformSolve:
     from rattler.exceptions import SolverError
 
     remaining = [d for d in request.specs if applies(d, target.platform)]
@@ -189,14 +226,14 @@ async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway)
     for _ in range(MAX_ROUNDS):
         specs = [match_spec(d, request) for d in remaining]
         try:
-            records = await _run_solve(request, target, specs, gateway)
+            records = await _run_solve(request, target, specs, gateway, net)
         except SolverError as exc:
             dep, reason = culprit_from(str(exc), remaining, target)
             if dep is None:
                 culprits.append(Culprit("(the request)", reason))
                 return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
             if reason == f"no {target.platform} build":  # say which versions there are
-                reason = await _missing_reason(request, target, dep, gateway)
+                reason = await _missing_reason(request, target, dep, gateway, net)
             culprits.append(Culprit(dep.text, reason))
             remaining.remove(dep)
             continue
@@ -210,10 +247,11 @@ async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway)
 
 
 async def _missing_reason(
-    request: SolveRequest, target: Target, dep: Dependency, gateway: Gateway
+    request: SolveRequest, target: Target, dep: Dependency, gateway: Gateway, net: Access
 ) -> str:
     """``no osx-arm64 build`` or, when other versions exist there, which ones."""
-    versions = (await _versions(request, [target.platform], [dep.name], gateway))[target.platform]
+    found = await _versions(request, [target.platform], [dep.name], gateway, net)
+    versions = found[target.platform]
     have = versions.get(dep.name, [])
     if not have:
         return f"no {target.platform} build"
@@ -223,7 +261,7 @@ async def _missing_reason(
 
 
 async def _versions(
-    request: SolveRequest, platforms: list[str], names: list[str], gateway: Gateway
+    request: SolveRequest, platforms: list[str], names: list[str], gateway: Gateway, net: Access
 ) -> dict[str, dict[str, list[str]]]:
     """platform -> name -> versions available there (its subdir or noarch), lowest first."""
     from rattler import Subdir, Version
@@ -239,7 +277,7 @@ async def _versions(
                 channel_relations="disabled",
             )
         except GatewayError as exc:
-            raise unreachable(exc, request.channels) from exc
+            raise unreachable(exc, request.channels, net) from exc
         found: dict[str, set[str]] = {}
         for records in result:
             for record in records:
@@ -250,13 +288,13 @@ async def _versions(
 
 
 async def _find_pins(
-    request: SolveRequest, names: list[str], gateway: Gateway
+    request: SolveRequest, names: list[str], gateway: Gateway, net: Access
 ) -> dict[str, str | None]:
     from rattler import Version
     from rattler.exceptions import SolverError
 
     platforms = [t.platform for t in request.targets]
-    available = await _versions(request, platforms, names, gateway)
+    available = await _versions(request, platforms, names, gateway, net)
     pins: dict[str, str | None] = {}
     for name in names:
         common = set.intersection(*(set(available[p].get(name, [])) for p in platforms))
@@ -270,7 +308,7 @@ async def _find_pins(
             try:
                 for target in request.targets:
                     wanted = [match_spec(d, trial) for d in specs if applies(d, target.platform)]
-                    await _run_solve(trial, target, wanted, gateway)
+                    await _run_solve(trial, target, wanted, gateway, net)
             except SolverError:
                 continue
             pins[name] = f"{name}={version}"

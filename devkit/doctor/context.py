@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devkit import git, paths
-from devkit.conda import envs, envspec, micromamba
+from devkit.conda import condarc, envs, envspec, micromamba, network
 from devkit.drift import cache
 from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
@@ -119,7 +119,7 @@ class Context:
             return spec
         try:
             request = plan(self.monorepo, project, spec, Options(pins=False), self.root_prefix)
-            return cache.report(self.monorepo, project, spec, request, paths.cache_dir())
+            return cache.report(self.monorepo, project, spec, request, paths.cache_dir(), self.net)
         except DevkitError as exc:
             return exc
 
@@ -215,3 +215,13 @@ class Context:
         """Env name -> the projects whose environment file claims it (built once, not N²)."""
         parsed = ((p, self.spec(p)) for p in self.all_projects)
         return envs.name_claims((p, s) for p, s in parsed if not isinstance(s, FileFormatError))
+
+    @functools.cached_property
+    def condarc(self) -> condarc.Condarc:
+        """conda's configuration as micromamba reads it on this machine (no target prefix)."""
+        return condarc.load(self.root_prefix, self.facts.environ, self.facts.home)
+
+    @functools.cached_property
+    def net(self) -> network.Access:
+        """Proxies, CAs and the hosts that failed in this run, shared by every check."""
+        return network.access(self.condarc, paths.cache_dir(), self.facts.environ)

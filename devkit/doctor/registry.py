@@ -12,6 +12,7 @@ from devkit.doctor.checks import (
     env,
     files,
     machine,
+    network,
     service,
     tools,
     variables,
@@ -20,6 +21,7 @@ from devkit.doctor.checks import (
 MACHINE = "Machine"
 TOOLS = "Tools"
 CLONE = "Clone"
+NETWORK = "Network"
 PROJECT = "Project"
 REPO = "Repo"
 
@@ -54,12 +56,48 @@ CHECKS: tuple[AnyCheck, ...] = (
     ),
     Check("path.pyenv_shims", TOOLS, "pyenv shims are not ahead of the envs", tools.pyenv_shims),
     Check(
+        "condarc.files",
+        TOOLS,
+        "the rc files micromamba reads parse; devkit honours every setting in them",
+        tools.condarc_files,
+    ),
+    Check(
         "condarc.solve_settings", TOOLS, "no rc setting makes solves differ from CI", tools.condarc
     ),
     Check("clone.found", CLONE, "the monorepo is found", clone.found),
     Check("clone.git", CLONE, "the monorepo is a git clone", clone.is_git),
     Check("clone.remote", CLONE, "origin is the repository devkit was set up with", clone.remote),
     Check("clone.behind", CLONE, "the clone is not behind its upstream", clone.behind),
+    Check(
+        "network.settings",
+        NETWORK,
+        "proxies and CAs are usable; TLS is verified",
+        network.settings,
+    ),
+    Check(
+        "network.channels",
+        NETWORK,
+        "every channel's repodata answers through the proxy, with a trusted certificate",
+        network.channels_reached,
+    ),
+    Check(
+        "network.micromamba",
+        NETWORK,
+        "the micromamba download (or DEVKIT_MICROMAMBA_URL) answers",
+        network.micromamba_download,
+    ),
+    Check(
+        "network.package_index",
+        NETWORK,
+        "pip's package index answers",
+        network.package_index,
+    ),
+    Check(
+        "network.git_remote",
+        NETWORK,
+        "the monorepo's origin answers `git ls-remote`",
+        network.git_remote,
+    ),
     ProjectCheck(
         "env.spec",
         PROJECT,

@@ -18,11 +18,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from devkit import __version__, atomic
-from devkit.conda import solve
+from devkit.conda import network, solve
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.solve import SolveRequest, gateway_cache
 from devkit.drift import document
 from devkit.drift.project import solved_report
+from devkit.errors import DevkitError
 from devkit.repo.monorepo import Monorepo, Project
 
 REMOTE_MAX_AGE = 24 * 3600.0
@@ -112,18 +113,33 @@ def store(
         atomic.write_text(path, json.dumps(entry))
 
 
+class UnreachableChannels(DevkitError):
+    """A channel this run already failed to reach: not asked again, not reported again."""
+
+
 def report(
-    monorepo: Monorepo, project: Project, spec: EnvSpec, request: SolveRequest, cache_dir: Path
+    monorepo: Monorepo,
+    project: Project,
+    spec: EnvSpec,
+    request: SolveRequest,
+    cache_dir: Path,
+    net: network.Access,
 ) -> dict[str, Any]:
     """drift.platforms' report: the cached one for this request, else a fresh solve's (stored).
 
-    A channel that cannot be read raises ``DevkitError``.
+    A channel that cannot be read raises ``DevkitError``; one that already failed in this run
+    raises ``UnreachableChannels`` at once (offline, a hundred projects cost one timeout).
     """
     wanted, remote = key(spec, request, cache_dir)
     found = load(cache_dir, spec, wanted)
     if found is not None:
         return found
-    solves = solve.solve(request, cache_dir)
+    down = [c.name for c in request.channels if net.known_failure(c.fetch_url)]
+    if down:
+        raise UnreachableChannels(
+            f"cannot solve: channel {', '.join(down)} unreachable in this run"
+        )
+    solves = solve.solve(request, cache_dir, net)
     fresh = document.report_dict(solved_report(project, spec, request, solves, monorepo.root))
     # Keyed as the solve found the channels: a fetch may have refreshed a remote's repodata.
     wanted, remote = key(spec, request, cache_dir)

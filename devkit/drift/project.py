@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devkit import paths, userconfig
-from devkit.conda import channels, micromamba, solve
+from devkit.conda import channels, condarc, envs, micromamba, network, solve
 from devkit.conda.channels import Channel
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.lockfile import Lock
@@ -59,7 +59,8 @@ def plan(
 ) -> SolveRequest:
     """The solve request for a project: its specs, channels as micromamba resolves them, targets."""
     repo = monorepo.config
-    rc = channels.machine_rc(root_prefix)
+    # The env's own prefix takes part too: micromamba reads `<prefix>/.condarc` when it builds.
+    rc = condarc.load(root_prefix, target_prefix=envs.locate(root_prefix, project, spec).prefix)
     resolved = channels.resolve(spec.channels, rc, repo.mirrors)
     # `chan::pkg` specs bring their channel along, as in micromamba.
     extra = [d.text.split("::", 1)[0].strip() for d in spec.dependencies if "::" in d.text]
@@ -85,6 +86,11 @@ def plan(
 def root_prefix() -> Path:
     """micromamba's root prefix (its rc files take part in channel resolution)."""
     return micromamba.root_prefix(userconfig.load_user_config())
+
+
+def network_access(root: Path) -> network.Access:
+    """Proxies and CAs from this machine's rc files and environment, for one run's solves."""
+    return network.access(condarc.load(root), paths.cache_dir())
 
 
 def relative(path: Path, root: Path | None) -> str:
@@ -127,17 +133,26 @@ def solved_report(
 
 
 def solve_project(
-    monorepo: Monorepo, project: Project, spec: EnvSpec, options: Options
+    monorepo: Monorepo,
+    project: Project,
+    spec: EnvSpec,
+    options: Options,
+    net: network.Access | None = None,
 ) -> tuple[Report, SolveRequest, dict[str, PlatformSolve]]:
-    """Solve a project for its targets and analyse the result (with pins when asked)."""
-    request = plan(monorepo, project, spec, options, root_prefix())
+    """Solve a project for its targets and analyse the result (with pins when asked).
+
+    Pass one ``net`` for every project of a run: a host that failed is then asked once.
+    """
+    root = root_prefix()
+    request = plan(monorepo, project, spec, options, root)
+    net = net or network_access(root)
     cache = paths.cache_dir()
-    solves = solve.solve(request, cache)
+    solves = solve.solve(request, cache, net)
     report = solved_report(project, spec, request, solves, monorepo.root)
     if options.pins:
         drifting = [v.name for v in report.drift.direct_version_drift if not v.intended]
         if drifting:
-            pins = solve.find_pins(request, drifting, cache)
+            pins = solve.find_pins(request, drifting, cache, net)
             report = _with_drift(report, report.drift.with_pins(pins))
     return report, request, solves
 

@@ -166,9 +166,28 @@ def test_condarc_settings_that_change_solves(
     result = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
     assert result.status is Status.WARN
     assert "channel_priority: strict" in result.message
+    # Priority set low and overridden higher up: the merged value is what counts.
+    (isolate.root_prefix).mkdir(parents=True, exist_ok=True)
+    (isolate.root_prefix / ".condarc").write_text("channel_priority: disabled\n")
+    (isolate.home / ".condarc").write_text("channel_priority: flexible\n")
+    result = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
+    assert result.status is Status.WARN and f"flexible ({isolate.home / '.condarc'})" in (
+        result.message
+    )
+
+
+def test_condarc_files_lists_what_was_read_and_what_devkit_cannot_honour(
+    make_ctx: MakeCtx, isolate: Isolation, test_world: World
+) -> None:
+    ok = run_check(make_ctx(home=isolate.home), "condarc.files")
+    assert ok.status is Status.OK and str(test_world.condarc) in ok.message
     (isolate.home / ".condarc").write_text("channels: [oops\n")
-    broken = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
-    assert broken.status is Status.WARN and "cannot be read" in broken.message
+    broken = run_check(make_ctx(home=isolate.home), "condarc.files")
+    assert broken.status is Status.WARN and "micromamba skips it too" in broken.message
+    (isolate.home / ".condarc").write_text("client_cert: /etc/me.pem\n")
+    unhonoured = run_check(make_ctx(home=isolate.home), "condarc.files")
+    assert unhonoured.status is Status.WARN
+    assert "`client_cert`" in unhonoured.message and "no client certificate" in unhonoured.message
     (isolate.home / ".condarc").write_text("channels: " + "[" * 5000 + "]" * 5000 + "\n")
-    deep = run_check(make_ctx(home=isolate.home), "condarc.solve_settings")
+    deep = run_check(make_ctx(home=isolate.home), "condarc.files")
     assert deep.status is Status.WARN and "nested more than 64 levels" in deep.message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.conda import channels, envspec, lockfile
+from devkit.conda import channels, condarc, envspec, lockfile
 from devkit.conda.culprits import culprit_from
 from devkit.conda.package import Package, parse_file_name
 from devkit.conda.platforms import Target
@@ -69,14 +69,14 @@ def test_rattler_explanations_reduce_to_the_culprit(tmp_path: Path) -> None:
 
 
 def test_channels_resolve_like_micromamba(tmp_path: Path) -> None:
-    condarc = tmp_path / ".condarc"
-    condarc.write_text(
+    rc_file = tmp_path / ".condarc"
+    rc_file.write_text(
         "channel_alias: https://mirror.corp/conda\n"
         "channels: [conda-forge]\n"
         "default_channels: [https://mirror.corp/conda/main]\n"
         "custom_channels: {internal: https://pkgs.corp}\n"
     )
-    rc = channels.read_rc([condarc])
+    rc = condarc.read([rc_file])
     resolved = channels.resolve(["bioconda", "defaults", "internal", "https://x.org/y/"], rc, {})
     assert [(c.name, c.url) for c in resolved] == [
         ("bioconda", "https://mirror.corp/conda/bioconda"),
@@ -96,16 +96,16 @@ def test_rc_files_merge_highest_first(tmp_path: Path) -> None:
     low, high = tmp_path / "low", tmp_path / "high"
     low.write_text("channel_alias: https://low\nchannels: [a]\n")
     high.write_text("channel_alias: https://high\nchannels: [b]\n")
-    rc = channels.read_rc([low, high])
+    rc = condarc.read([low, high])
     assert rc.channel_alias == "https://high" and rc.channels == ("b", "a")
-    assert channels.read_rc([]).channel_alias == "https://conda.anaconda.org"
+    assert condarc.read([]).channel_alias == "https://conda.anaconda.org"
 
 
 def test_an_rc_file_devkit_cannot_read_is_skipped(tmp_path: Path) -> None:
     deep, good = tmp_path / "deep", tmp_path / "good"
     deep.write_text("channels: " + "[" * 5000 + "]" * 5000 + "\n")
     good.write_text("channel_alias: https://good\n")
-    assert channels.read_rc([good, deep]).channel_alias == "https://good"
+    assert condarc.read([good, deep]).channel_alias == "https://good"
 
 
 def test_mirrors_take_the_longest_matching_prefix() -> None:
@@ -113,7 +113,7 @@ def test_mirrors_take_the_longest_matching_prefix() -> None:
         "https://conda.anaconda.org": "https://all.mirror",
         "https://conda.anaconda.org/conda-forge": "file:///srv/cf",
     }
-    rc = channels.RcSettings()
+    rc = condarc.Condarc()
     cf, bio = channels.resolve(["conda-forge", "bioconda"], rc, mirrors)
     assert cf.url == "https://conda.anaconda.org/conda-forge" and cf.fetch_url == "file:///srv/cf"
     assert cf.mirrored and bio.fetch_url == "https://all.mirror/bioconda"

@@ -15,6 +15,8 @@ from tests.support.home_guard import snapshot, touched
 from tests.support.http_server import FileServer
 from tests.support.install_sh import build_wheel
 from tests.support.monorepo import GitOrigin, Monorepo, build_sample_monorepo, make_origin
+from tests.support.proxy import Proxy
+from tests.support.tls import Certificates, make_certificates, openssl
 from tests.support.world import World, build_world
 
 # Taken at import, before any test swaps HOME: this is the home the guard protects.
@@ -26,6 +28,12 @@ TEST_TODAY = "2026-10-01"
 STRIPPED_NAMES = (
     "CONDARC",
     "MAMBARC",
+    # A developer's proxy and CA settings must not reach the tests (nor the tests the internet).
+    *(n for v in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY") for n in (v, v.lower())),
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
     "VIRTUAL_ENV",
     "FORCE_COLOR",
     "CLICOLOR_FORCE",
@@ -63,6 +71,30 @@ def http_server(test_world: World) -> Iterator[FileServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A throwaway CA and a 127.0.0.1 certificate it signed (skips without `openssl`)."""
+    if openssl() is None:
+        pytest.skip("needs the openssl command")
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def https_server(test_world: World, certificates: Certificates) -> Iterator[FileServer]:
+    """`test_world.root` over HTTPS on 127.0.0.1: `/channels/<name>`, `/downloads/…`."""
+    server = FileServer(test_world.root, tls=certificates.server_context()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def proxy() -> Iterator[Proxy]:
+    """A forward proxy on 127.0.0.1 (CONNECT for HTTPS) whose `log` lists each request."""
+    server = Proxy().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def real_home_guard() -> Iterator[None]:
     """Fail any test that created or changed devkit/mamba/shell files in the real home."""
@@ -77,6 +109,7 @@ def real_home_guard() -> Iterator[None]:
 def isolate(
     real_home_guard: None,
     test_world: World,
+    http_server: FileServer,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Isolation:
@@ -109,6 +142,8 @@ def isolate(
         "DEVKIT_HOME": str(isolation.devkit_home),
         "MAMBA_ROOT_PREFIX": str(isolation.root_prefix),
         "CONDARC": str(test_world.condarc),
+        # micromamba comes from the loopback server, never GitHub (doctor probes it too).
+        "DEVKIT_MICROMAMBA_URL": http_server.base_url,
         "GIT_AUTHOR_NAME": "Devkit Tests",
         "GIT_AUTHOR_EMAIL": "tests@devkit.invalid",
         "GIT_COMMITTER_NAME": "Devkit Tests",

@@ -13,7 +13,7 @@ from devkit.conda import lockfile
 from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result, SpecOutcome
 from devkit.doctor.context import Context
-from devkit.drift import targets
+from devkit.drift import cache, targets
 from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 
@@ -60,6 +60,9 @@ def platforms(ctx: Context, out: SpecOutcome) -> Result:
     except DevkitError as exc:
         return out.fail(exc.message, hint=exc.hint)
     report = ctx.drift_report(project)
+    if isinstance(report, cache.UnreachableChannels):
+        # Said once, by network.channels or the first project that tried: not per project.
+        return out.skip(report.message)
     if isinstance(report, DevkitError):
         # Offline or a channel down: the machine may still be fine, so no failure.
         return out.warn(f"cannot check drift: {report.message}", hint=report.hint)

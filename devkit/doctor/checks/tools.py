@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devkit import proc, yamlfile
+from devkit import proc
 from devkit.conda import micromamba, shellrc
-from devkit.conda.channels import rc_files
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
-from devkit.errors import DevkitError, FileFormatError
+from devkit.errors import DevkitError
 
 # The seed's CI sets `channel-priority: disabled`; `false` is conda's older spelling of it.
 # Mirror settings (channel_alias, default_channels) change where packages come from, not which.
@@ -157,21 +156,14 @@ def pyenv_shims(ctx: Context, out: Outcome) -> Result:
 
 
 def condarc(ctx: Context, out: Outcome) -> Result:
-    """No rc file setting makes local solves differ from CI's."""
+    """No rc setting makes local solves differ from CI's."""
+    rc = ctx.condarc
     found: list[str] = []
-    for path in _rc_files(ctx):
-        try:
-            data = yamlfile.load(path) or {}
-        except FileFormatError as exc:
-            return out.warn(f"cannot be read: {exc.message}", hint=f"fix or remove {path}")
-        if not isinstance(data, dict):
-            continue
-        priority = data.get("channel_priority")
-        if priority is not None and str(priority).lower() not in _CI_PRIORITY:
-            found.append(f"channel_priority: {priority} ({path})")
-        channels = data.get("channels")
-        if isinstance(channels, list) and "nodefaults" in channels:
-            found.append(f"channels include nodefaults ({path})")
+    priority = rc.channel_priority
+    if priority is not None and priority not in _CI_PRIORITY:
+        found.append(f"channel_priority: {priority} ({rc.origins['channel_priority']})")
+    if "nodefaults" in rc.channels:
+        found.append(f"channels include nodefaults ({rc.origins['channels']})")
     if found:
         return out.warn(
             "settings that change how envs solve here but not in CI: " + "; ".join(found),
@@ -181,5 +173,14 @@ def condarc(ctx: Context, out: Outcome) -> Result:
     return out.ok("no rc setting changes solves")
 
 
-def _rc_files(ctx: Context) -> list[Path]:
-    return rc_files(ctx.root_prefix, ctx.facts.environ, ctx.facts.home)
+def condarc_files(ctx: Context, out: Outcome) -> Result:
+    """Which rc files micromamba and devkit read, and what in them devkit cannot honour."""
+    rc = ctx.condarc
+    read = ", ".join(str(p) for p in rc.files) or "none"
+    problems = [*rc.problems, *rc.unhonoured()]
+    if problems:
+        return out.warn(
+            f"read {read}; " + "; ".join(problems),
+            hint="fix or remove what is listed; docs/network.md says what devkit reads",
+        )
+    return out.ok(f"read {read}")
