@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import download
+from devkit.net import download
 
 BODY = b"#!/bin/sh\necho micromamba\n"
 

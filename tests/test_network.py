@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from devkit import download, netconfig, netprobe
 from devkit.conda import condarc, micromamba, network
 from devkit.drift.project import Options, network_access, solve_project
 from devkit.errors import DevkitError, DownloadError
+from devkit.net import download, netconfig, netprobe
 from devkit.repo import monorepo as monorepo_mod
 from tests.support.fixtures import Isolation
 from tests.support.http_server import FileServer

@@ -16,7 +16,7 @@ from devkit.errors import DevkitError, DownloadError, ToolNotFoundError
 from devkit.userconfig import UserConfig
 
 if TYPE_CHECKING:
-    from devkit.netconfig import NetSettings  # ssl and urllib stay off `devkit run`'s start-up
+    from devkit.net.netconfig import NetSettings  # ssl and urllib stay off `devkit run`'s start-up
 
 # 1.4 is the first release whose `--json` shapes match what devkit parses (see docs/setup.md).
 MIN_VERSION = (1, 4, 0)
@@ -155,7 +155,7 @@ def install(
 
     Every failure names the mirror setting, ``DEVKIT_MICROMAMBA_URL``, in its hint.
     """
-    from devkit import download  # urllib costs start-up time every other command can skip
+    from devkit.net import download  # urllib costs start-up time every other command can skip
 
     base = download_base(version)
     name = f"micromamba-{subdir}"

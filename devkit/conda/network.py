@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import netconfig
 from devkit.conda.condarc import Condarc
-from devkit.netconfig import NetSettings
-from devkit.netprobe import HostFailures, Probe
+from devkit.net import netconfig
+from devkit.net.netconfig import NetSettings
+from devkit.net.netprobe import HostFailures, Probe
 
 if TYPE_CHECKING:
     from rattler.networking import Client

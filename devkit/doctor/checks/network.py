@@ -10,13 +10,14 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
-from devkit import git, netconfig, netprobe, proc
+from devkit import git, proc
 from devkit.conda import channels, micromamba
 from devkit.conda.channels import Channel
 from devkit.doctor.base import Outcome, Result
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
-from devkit.netprobe import Probe
+from devkit.net import netconfig, netprobe
+from devkit.net.netprobe import Probe
 
 _GIT_TIMEOUT = 15.0
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import netconfig, netprobe
 from devkit.errors import DownloadError
-from devkit.netconfig import NetSettings
+from devkit.net import netconfig, netprobe
+from devkit.net.netconfig import NetSettings
 
 _CHUNK = 1 << 16
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)

@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from devkit.netconfig import NetSettings, redact_url, urlopen
+from devkit.net.netconfig import NetSettings, redact_url, urlopen
 
 PROBE_TIMEOUT = 4.0  # seconds per socket operation: a probe, not a download
 
