@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.commands.check.steps import version_fits
+from devkit.commands.check.results import version_fits
 from devkit.repo.github import expressions, pathfilter, plan, workflows
 from devkit.repo.github.expressions import Contexts, Unknown
 from devkit.repo.github.plan import Machine, PlannedJob, StepKind, WorkflowPlan

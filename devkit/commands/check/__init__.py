@@ -7,21 +7,18 @@ project after another or ``--jobs`` at once; see docs/check.md.
 
 from __future__ import annotations
 
-import concurrent.futures
 import platform
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import console, git, proc
-from devkit.commands.check import envready, select
+from devkit import console, git
 from devkit.commands.check import render as check_render
+from devkit.commands.check import select
+from devkit.commands.check.results import EnvReady, StepResult
 from devkit.commands.check.select import Target
-from devkit.commands.check.steps import EnvReady, Output, ProjectRun, StepResult
 from devkit.conda import micromamba
 from devkit.errors import DevkitError, ToolNotFoundError, exit_code_for_signal
 from devkit.redaction import redact
@@ -62,17 +59,21 @@ def check(
 ) -> int:
     """Select, plan, then list or run; the exit code is 1 when a step failed."""
     start = time.perf_counter()
-    found, errors = workflows.load_all(monorepo.root)
-    for error in errors:
-        console.warn(f"skipping a workflow devkit cannot read: {error.message}")
-    projects, changes = select.select_projects(
+    projects = select.named_projects(
         monorepo,
-        found,
         request.projects,
         all_projects=request.all_projects,
         changed=request.changed,
         cwd=request.cwd,
     )
+    changes: git.Changes | None = None
+    if projects is None:
+        found = _workflows(monorepo.root)
+        projects, changes = select.changed_projects(monorepo, found)
+    else:
+        # Only the workflows that name these projects are parsed: most are other projects'.
+        folders = [f"{monorepo.config.projects_dir.strip('/')}/{p.name}" for p in projects]
+        found = _workflows(monorepo.root, folders)
     os_leg, arch = this_machine()
     root_prefix = micromamba.root_prefix(config)
     targets = [
@@ -100,6 +101,9 @@ def check(
         rows = [row for t in targets for row in select.listing(t, monorepo.root)]
         _show(rows, request, monorepo, os_leg, changed, listed=True, code=0, seconds=None)
         return 0
+    # Loaded only to run: --list needs none of the build and process machinery.
+    from devkit.commands.check import envready
+
     try:
         mm: micromamba.Micromamba | ToolNotFoundError = micromamba.from_config(config)
     except ToolNotFoundError as exc:
@@ -120,6 +124,14 @@ def _run(
     request: CheckRequest,
 ) -> tuple[list[StepResult], list[int]]:
     """Run each project's plans: in turn, or ``--jobs`` projects at once, prefixed."""
+    # Loaded only to run (see check()): threads, temp files, the process group runner.
+    import concurrent.futures
+    import tempfile
+    import threading
+
+    from devkit import proc
+    from devkit.commands.check.steps import Output, ProjectRun
+
     parallel = request.jobs > 1 and len(targets) > 1
     stream = sys.stderr if request.as_json else sys.stdout
     lock = threading.Lock()
@@ -158,6 +170,13 @@ def _run(
                 run.run(list(target.plans))
         signals = list(received)
     return [row for run in runs for row in run.results], signals
+
+
+def _workflows(root: Path, mentioning: Sequence[str] = ()) -> list[workflows.Workflow]:
+    found, errors = workflows.load_all(root, mentioning=mentioning)
+    for error in errors:
+        console.warn(f"skipping a workflow devkit cannot read: {error.message}")
+    return found
 
 
 def _changes_note(changes: git.Changes | None, targets: list[Target]) -> dict[str, object] | None:

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 
 from devkit import console
+from devkit.commands.check.results import FAILED, OK, EnvReady
 from devkit.commands.check.select import Target
-from devkit.commands.check.steps import FAILED, OK, EnvReady
 from devkit.conda import envbuild, envs, envspec, lockfile, micromamba
 from devkit.errors import ToolNotFoundError
 from devkit.repo.monorepo import Project

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from devkit import __version__
-from devkit.commands.check.steps import FAILED, OK, PLANNED, SKIPPED, StepResult
+from devkit.commands.check.results import FAILED, OK, PLANNED, SKIPPED, StepResult
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit import git
-from devkit.commands.check.steps import PLANNED, SKIPPED, StepResult, describe, installed_version
+from devkit.commands.check.results import PLANNED, SKIPPED, StepResult, describe, installed_version
 from devkit.conda import envs, envspec
 from devkit.errors import FileFormatError, UsageError
 from devkit.repo.github import pathfilter, plan, workflows
@@ -27,27 +27,31 @@ class Target:
     spec_error: str = ""
 
 
-def select_projects(
+def named_projects(
     monorepo: Monorepo,
-    found: list[workflows.Workflow],
     names: tuple[str, ...],
     *,
     all_projects: bool,
     changed: bool,
     cwd: Path,
-) -> tuple[list[Project], git.Changes | None]:
-    """The named projects, ``--all``, the one ``cwd`` is in, else the changed ones (and what
-    changed)."""
+) -> list[Project] | None:
+    """The named projects, ``--all``, or the one ``cwd`` is in; None: the changed ones."""
     if sum((bool(names), all_projects, changed)) > 1:
         raise UsageError("name projects, or pass --all, or --changed: one of them")
     if all_projects:
-        return monorepo.projects(), None
+        return monorepo.projects()
     if names:
-        return monorepo.select(list(names)), None
+        return monorepo.select(list(names))
     if not changed:
-        here = project_at(monorepo, cwd)
-        if here is not None:
-            return [here], None
+        return [here] if (here := project_at(monorepo, cwd)) is not None else None
+    return None
+
+
+def changed_projects(
+    monorepo: Monorepo, found: list[workflows.Workflow]
+) -> tuple[list[Project], git.Changes]:
+    """The projects whose checks workflows a push of what changed would start, and what
+    changed (since the merge base with the upstream branch, uncommitted and untracked too)."""
     if git.toplevel(monorepo.root) is None:
         raise UsageError(
             f"--changed needs a git clone, and {monorepo.root} is not in one",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,14 +118,22 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
     return required
 
 
-def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
-    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors."""
+def load_all(
+    root: Path, *, mentioning: Sequence[str] = ()
+) -> tuple[list[Workflow], list[FileFormatError]]:
+    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
+
+    ``mentioning``: only the files whose text holds one of these strings (``projects/api``),
+    found before parsing: in a monorepo of many projects most workflows are another's.
+    """
     folder = root / ".github" / "workflows"
     workflows: list[Workflow] = []
     errors: list[FileFormatError] = []
     if not folder.is_dir():
         return workflows, errors
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        if mentioning and not _mentions(path, mentioning):
+            continue
         try:
             data = yamlfile.load(path)
         except FileFormatError as exc:
@@ -135,6 +144,14 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
         else:
             errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
     return workflows, errors
+
+
+def _mentions(path: Path, needles: Sequence[str]) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let the reader report it
+    return any(needle in text for needle in needles)
 
 
 def dig(data: Any, *keys: str) -> Any:
