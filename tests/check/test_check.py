@@ -98,7 +98,10 @@ def test_json_keeps_stdout_for_the_document(checks_repo: ChecksRepo) -> None:
     assert first["workflow"] == ".github/workflows/svc-checks.yml"
     assert first["job_name"] == LINT_JOB
     assert "pylint 2.13.5: all good" in result.stderr
-    assert all(isinstance(s["seconds"], float) for s in document["steps"] if s["status"] == "ok")
+    ran = [s for s in document["steps"] if s["kind"] in ("run", "black")]
+    assert all(isinstance(s["seconds"], float) and s["exit_code"] == 0 for s in ran)
+    env_step = next(s for s in document["steps"] if s["kind"] == "env")
+    assert (env_step["seconds"], env_step["detail"]) == (None, "env svc is up to date")
 
 
 def test_list_shows_the_plan_and_runs_nothing(checks_repo: ChecksRepo) -> None:

@@ -39,7 +39,7 @@ class EnvReady:
     usable: bool
     status: str  # how the env step reports: ok or failed
     detail: str
-    seconds: float = 0.0
+    seconds: float | None = None  # the build's, when devkit built it for this run
 
 
 def describe(step: PlannedStep, env_name: str) -> str:
