@@ -223,6 +223,7 @@ def test_changed_picks_the_projects_whose_filters_match(checks_repo: ChecksRepo)
         return json.loads(result.stdout)["projects"]
 
     assert chosen() == []  # from the root, nothing named: what changed since origin/main
+    assert chosen("--step", "Run PyLint") == []  # a pick is no typo when nothing changed
     (checks_repo.svc / "main.py").write_text("changed = True\n")
     assert chosen() == ["svc"]  # uncommitted
     (other / "new_module.py").write_text("")

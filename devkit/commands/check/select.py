@@ -25,6 +25,7 @@ class Target:
     prefix: Path
     plans: tuple[WorkflowPlan, ...]
     spec_error: str = ""
+    workflows: int = 0  # its checks workflows, before --step / --job
 
 
 def named_projects(
@@ -103,9 +104,8 @@ def plan_target(
     machine = plan.Machine(os_leg, arch, monorepo.root, python)
     flows = plan.checks_workflows(found, project.name, monorepo.config.projects_dir)
     plans = [picked(plan.plan_workflow(w, machine), steps, jobs) for w in flows]
-    return Target(
-        project, location.name, location.prefix, tuple(p for p in plans if p.jobs), spec_error
-    )
+    kept = tuple(p for p in plans if p.jobs)
+    return Target(project, location.name, location.prefix, kept, spec_error, len(flows))
 
 
 def _matches(patterns: tuple[str, ...], *names: str) -> bool:
@@ -131,7 +131,9 @@ def picked(found: WorkflowPlan, steps: tuple[str, ...], jobs: tuple[str, ...]) -
 
 def check_picks(targets: list[Target], steps: tuple[str, ...], jobs: tuple[str, ...]) -> None:
     """``--step`` / ``--job`` must name something: a typo would otherwise check nothing."""
-    if (steps or jobs) and not any(t.plans for t in targets):
+    if not (steps or jobs) or any(t.plans for t in targets):
+        return
+    if any(t.workflows for t in targets):
         asked = ", ".join([*jobs, *steps])
         raise UsageError(
             f"no job or step here is called {asked}",

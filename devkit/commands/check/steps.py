@@ -20,7 +20,7 @@ from devkit.commands.check.results import (
     version_fits,
 )
 from devkit.conda.micromamba import Micromamba
-from devkit.errors import EXIT_INTERRUPTED, ToolNotFoundError
+from devkit.errors import EXIT_INTERRUPTED, Terminated, ToolNotFoundError
 from devkit.redaction import redact
 from devkit.repo.github.plan import PlannedJob, PlannedStep, StepKind, WorkflowPlan
 
@@ -152,13 +152,19 @@ class ProjectRun:
                 return FAILED, why, None, None
         self.output.say(f"── {title} ──")
         start = time.perf_counter()
-        code = proc.run_group(
-            self.micromamba.run_argv(self.env.prefix, argv),
-            cwd=folder,
-            env=proc.clean_env(step.env),
-            on_output=self.output.on_output,
-            stdout_fd=self.output.stdout_fd,
-        )
+        try:
+            code = proc.run_group(
+                self.micromamba.run_argv(self.env.prefix, argv),
+                cwd=folder,
+                env=proc.clean_env(step.env),
+                on_output=self.output.on_output,
+                stdout_fd=self.output.stdout_fd,
+            )
+        except ToolNotFoundError as exc:  # micromamba went missing or cannot run
+            self.output.say(f"✗ {step.name}: {exc.message}")
+            return FAILED, exc.message, None, None
+        except (KeyboardInterrupt, Terminated):  # stopped before the step could start
+            return FAILED, "interrupted", None, None
         seconds = time.perf_counter() - start
         if self.received:
             self.output.say(f"✗ {step.name}: interrupted")
