@@ -84,7 +84,7 @@ def check(
     ]
     select.check_picks(targets, request.steps, request.job_names)
     for target in targets:
-        if not target.plans and changes is None:
+        if not target.workflows and changes is None:
             console.warn(f"no checks workflow names {_folder(monorepo, target.project)}")
     targets = [t for t in targets if t.plans]
     changed = _changes_note(changes, targets)
