@@ -179,8 +179,10 @@ def test_a_missing_env_fails_with_the_setup_command_and_a_stale_one_warns(
     steps = steps_of(missing)
     env_step = steps["type_and_lint_checking/Run mamba-org/provision-with-micromamba@main"]
     assert env_step["status"] == "failed"
-    assert str(env_step["detail"]).startswith("env elsewhere is missing: ")
-    assert str(env_step["detail"]).endswith("(create it: devkit setup --projects svc)")
+    prefix = Path(os.environ["MAMBA_ROOT_PREFIX"]) / "envs" / "elsewhere"
+    assert env_step["detail"] == (
+        f"env elsewhere is missing ({prefix}) (create it: devkit setup --projects svc)"
+    )
     assert steps["type_and_lint_checking/Run PyLint"]["detail"] == (
         "not run: an earlier step failed"
     )

@@ -25,7 +25,8 @@ def prepare_env(
         return EnvReady(name, prefix, False, FAILED, target.spec_error)
     status = envs.status(prefix)
     present = status.state is envs.EnvState.PRESENT
-    why = f"is {status.state.value}: {status.reason}"
+    missing = status.state is envs.EnvState.MISSING
+    why = f"is missing ({prefix})" if missing else f"is {status.state.value}: {status.reason}"
     if present:
         recorded = envbuild.read_fingerprint(prefix)
         if recorded is None:
