@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import proc
@@ -210,3 +211,48 @@ def in_head(top: Path, relative: str) -> bool:
         ["git", "-C", top, "ls-tree", "--name-only", "HEAD", "--", relative], check=False
     )
     return result.returncode == 0 and bool(result.stdout.strip())
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Files changed in a work tree (paths relative to the folder asked about) and since what."""
+
+    files: tuple[str, ...]
+    base: str | None  # the merge base's commit, None when there is no upstream to compare with
+    upstream: str | None  # the branch the base was taken with, e.g. ``origin/main``
+
+
+def changes(folder: Path) -> Changes:
+    """What changed since the merge base with the upstream branch (``origin/HEAD`` when the
+    branch has none), with the uncommitted and untracked files; only those without either."""
+    upstream = _first_ref(folder, ("@{upstream}", "origin/HEAD"))
+    base = None
+    if upstream is not None:
+        found = proc.run(["git", "-C", folder, "merge-base", "HEAD", upstream], check=False)
+        if found.returncode == 0 and found.stdout.strip():
+            base = found.stdout.strip()
+    # Against the base (or HEAD): committed, staged and unstaged changes in one diff. Both
+    # names of a rename, as Actions' path filters see both.
+    against = base or ("HEAD" if _first_ref(folder, ("HEAD",)) else None)
+    files: list[str] = []
+    if against is not None:
+        diff = ["git", "-C", folder, "diff", "--name-only", "--no-renames", "--relative", "-z"]
+        files += _nul_list(proc.run([*diff, against]).stdout)
+    others = ["git", "-C", folder, "ls-files", "--others", "--exclude-standard", "-z"]
+    files += _nul_list(proc.run(others).stdout)
+    return Changes(tuple(dict.fromkeys(files)), base, upstream if base else None)
+
+
+def _first_ref(folder: Path, candidates: tuple[str, ...]) -> str | None:
+    for ref in candidates:
+        found = proc.run(
+            ["git", "-C", folder, "rev-parse", "--abbrev-ref", "--verify", "--quiet", ref],
+            check=False,
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    return None
+
+
+def _nul_list(text: str) -> list[str]:
+    return [item for item in text.split("\0") if item]

@@ -33,9 +33,10 @@ from devkit.redaction import redact
 # is the order `devkit --help` lists them in (set up, run, then check, then create).
 from devkit.cli import env_commands  # isort: skip
 from devkit.cli import check_commands  # isort: skip
+from devkit.cli import ci_commands  # isort: skip
 from devkit.cli import project_commands  # isort: skip
 
-_COMMAND_MODULES = (env_commands, check_commands, project_commands)
+_COMMAND_MODULES = (env_commands, check_commands, ci_commands, project_commands)
 
 
 def run_cli(argv: list[str] | None) -> int:

@@ -2,9 +2,10 @@
 
 The new project's env is made by the test world's micromamba stand-in from the local channel.
 That channel has python, fastapi, uvicorn and python-dotenv (stand-ins speaking their real
-APIs) but not pytest, httpx, pylint, pyright or black, so the env is created from the project's
-environment.yml without those five, and the project's service is exercised the way production
-does (uvicorn serving /health over HTTP) instead of through its own `pytest`.
+APIs) but not httpx, the template's black 25.1.0, or a pytest that runs tests (its pylint,
+pyright and pytest only record their calls, for `devkit check`), so the env is created from the
+project's environment.yml without those five, and the project's service is exercised the way
+production does (uvicorn serving /health over HTTP) instead of through its own `pytest`.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ channels/conda-forge
 | python-dotenv | 0.20.0 | noarch | stand-in `dotenv` module |
 | pins | 0.8.1 | noarch | |
 | tzdata | 2024a | noarch (generic) | |
+| pylint, pyright, pytest | 2.13.5, 1.1.255, 7.1.1 | noarch | record each call (toolrecorder) |
+| black | 22.3.0, 23.1.0 | noarch | records each call; `--check` fails on marked files |
+| toolrecorder | 1.0.0 | noarch | what the four share (test-only) |
 | numpy | 1.21.5 linux-64, osx-64; 1.21.6 osx-arm64 | per python minor | platform drift |
 | pandas | 1.4.2 | linux-64, osx-64, osx-arm64, per python minor | numpy >=1.21.5,<2.0a0 |
 | postal | 1.1.9 | linux-64, osx-64 only (missing on osx-arm64) | per python minor |
@@ -48,6 +51,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from tests.support.conda_package import Package, dist_info, fake_hash, write_package
@@ -81,6 +85,10 @@ GEOS_VERSION = "3.10.2"
 LIBGCC_NG_VERSION = "12.2.0"
 LIBCXX_VERSION = "14.0.6"
 PYARROW_VERSION = "8.0.0"
+# The checks the team's workflows run, as small stand-ins that record how they were called.
+CHECK_TOOL_VERSIONS = {"pylint": "2.13.5", "pyright": "1.1.255", "pytest": "7.1.1"}
+BLACK_VERSIONS = ("22.3.0", "23.1.0")
+TOOLRECORDER_VERSION = "1.0.0"
 
 
 def _minor(version: str) -> str:
@@ -201,6 +209,27 @@ def _pip_site(dest: Path) -> tuple[str, str]:
     return version, f"import sys; sys.path.append({str(wheel)!r})\n"
 
 
+def _check_tools() -> Iterator[Package]:
+    """pylint, pyright, pytest and black: commands that record each call (payloads/toolrecorder)."""
+    yield _noarch_python("toolrecorder", TOOLRECORDER_VERSION, ">=3.7", _payload("toolrecorder"))
+    tools = [*CHECK_TOOL_VERSIONS.items(), *(("black", v) for v in BLACK_VERSIONS)]
+    for tool, version in tools:
+        module = (
+            f'"""{tool} stand-in from the test channel: see toolrecorder."""\n'
+            "from toolrecorder import run\n\n"
+            f'__version__ = "{version}"\n\n\n'
+            f"def main():\n    raise SystemExit(run({tool!r}, __version__))\n"
+        )
+        package = _noarch_python(
+            tool,
+            version,
+            ">=3.7",
+            {f"site-packages/{tool}/__init__.py": module},
+            (f"{tool} = {tool}:main",),
+        )
+        yield replace(package, depends=(*package.depends, f"toolrecorder {TOOLRECORDER_VERSION}"))
+
+
 def conda_forge(pip_version: str, pip_pth: str) -> Iterator[Package]:
     """Every package of the local conda-forge."""
     for subdir in PLATFORMS:
@@ -265,6 +294,7 @@ def conda_forge(pip_version: str, pip_pth: str) -> Iterator[Package]:
         {"site-packages/_pip_standin.pth": pip_pth},
         ("pip = pip._internal.cli.main:main", "pip3 = pip._internal.cli.main:main"),
     )
+    yield from _check_tools()
     yield Package(
         "tzdata",
         TZDATA_VERSION,

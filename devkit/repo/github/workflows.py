@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,11 +121,15 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
     return required
 
 
-def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
+def load_all(
+    root: Path, *, mentioning: Sequence[str] = ()
+) -> tuple[list[Workflow], list[FileFormatError]]:
     """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
 
     Plain values are read as the text written (``on:``, ``DEBUG: yes``), as GitHub does; only
     a number GitHub would turn into another text (``3.10``) needs care (queries.python_versions).
+    ``mentioning``: only the files whose text holds one of these strings (``projects/api``),
+    found before parsing: in a monorepo of many projects most workflows are another's.
     """
     folder = root / ".github" / "workflows"
     workflows: list[Workflow] = []
@@ -142,6 +147,8 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
                 )
             )
             continue
+        if mentioning and not _mentions(path, mentioning):
+            continue
         try:
             data = yamlfile.load(path, text=True)
         except FileFormatError as exc:
@@ -152,6 +159,14 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
         else:
             errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
     return workflows, errors
+
+
+def _mentions(path: Path, needles: Sequence[str]) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let the reader report it
+    return any(needle in text for needle in needles)
 
 
 def dig(data: Any, *keys: str) -> Any:
