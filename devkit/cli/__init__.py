@@ -1,7 +1,9 @@
 """The command line: the only package that imports typer or questionary or asks anything.
 
-``app`` holds the global options; the commands register themselves from their modules; this
-module maps every outcome to an exit code in one place.
+``app.py`` holds the global options; the commands register themselves from their modules
+(``invoke.py`` loads them); this module maps every outcome to an exit code in one place. It
+does not import typer, so ``devkit run``'s fast path (``devkit/__main__.py``) goes through the
+same handler as the typer CLI and fails the same way.
 """
 
 from __future__ import annotations
@@ -10,55 +12,33 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from types import FrameType
 
-import typer
-
 from devkit import console
-from devkit.cli.app import app
 from devkit.conda import rattler_runtime  # stdlib only: cheap to import
 from devkit.errors import (
     EXIT_FAILURE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
     DevkitError,
     Terminated,
     exit_code_for_signal,
 )
 
-# Imported for their side effect: each registers its commands on `app`, and the order here
-# is the order `devkit --help` lists them in (set up, run, then check, then create).
-from devkit.cli import env_commands  # isort: skip
-from devkit.cli import check_commands  # isort: skip
-from devkit.cli import project_commands  # isort: skip
 
-_COMMAND_MODULES = (env_commands, check_commands, project_commands)
-
-
-def _invoke(argv: list[str] | None) -> int:
-    command = typer.main.get_command(app)
+def handle(call: Callable[[], int]) -> int:
+    """Run a command and map what it did (a code, an expected error, a signal, a bug) to a code."""
     try:
-        result = command.main(args=argv, prog_name="devkit", standalone_mode=False)
+        result = call()
     except DevkitError as exc:
         console.error(exc)
         return exc.exit_code
-    except typer.Abort:
-        console.err().print("Interrupted.")
-        return EXIT_INTERRUPTED
-    except typer.TyperException as exc:
-        # Argument parsing errors (unknown option, missing argument): typer's own rendering.
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        return int(getattr(exc, "exit_code", EXIT_USAGE))
     except KeyboardInterrupt:
-        console.err().print("Interrupted.")
-        return EXIT_INTERRUPTED
+        result = EXIT_INTERRUPTED
     except Terminated as exc:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone (EIO)
-            console.err().print("Terminated.")
+            console.info("Terminated.")
         return exit_code_for_signal(exc.signum)
     except BrokenPipeError:
         # stdout closed by a pager or `head`: nothing left to say to anyone.
@@ -67,8 +47,9 @@ def _invoke(argv: list[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one top-level handler for devkit's own bugs
         return _internal_error(exc)
     if result == EXIT_INTERRUPTED:
-        console.err().print("Interrupted.")
-    return result if isinstance(result, int) else EXIT_OK
+        # Plain text, without rich: it is the last thing a Ctrl-C'd `devkit run` does.
+        console.info("Interrupted.")
+    return result
 
 
 def _internal_error(exc: BaseException) -> int:
@@ -112,12 +93,34 @@ def _on_termination() -> None:
             signal.signal(signum, _terminate)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    _on_termination()
-    code = _invoke(argv)
+def _exit(code: int) -> None:
     if rattler_runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.
         rattler_runtime.exit_now(code)
     sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: the typer CLI."""
+    _on_termination()
+    # typer and every command's options cost more than Python's own start-up; imported here so
+    # the fast path below never pays for them.
+    from devkit.cli.invoke import invoke
+
+    _exit(handle(lambda: invoke(argv)))
+
+
+def run_plain(root: str | None, project: str, command: Sequence[str]) -> None:
+    """``devkit [--root R] run PROJECT [-- CMD...]`` without typer: the same run, the same errors.
+
+    ``devkit/__main__.py`` calls it only for argv it matched exactly; anything else goes to
+    ``main``.
+    """
+    _on_termination()
+    # The run path only: the typer CLI, which also imports this module, must not load it.
+    from devkit.cli.run_args import run_project
+    from devkit.cli.state import global_state, root_option
+
+    state = global_state(root_option(root), verbose=False)
+    _exit(handle(lambda: run_project(state, project, command)))

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from devkit.cli.app import app, monorepo_of
+from devkit.cli.app import app
 from devkit.cli.prompts import DefaultsPrompter, TerminalPrompter, can_prompt
+from devkit.cli.state import monorepo_of
 
 _SETUP_HELP = (
     "From a bare machine to working envs: install micromamba, clone the monorepo, create "
@@ -111,20 +112,19 @@ def run_command(
     ] = False,
 ) -> int:
     """Start a project's service (see _RUN_HELP)."""
-    from devkit.commands import run as run_cmd
+    from devkit.cli.run_args import run_project
 
-    monorepo, user = monorepo_of(ctx.obj)
-    request = run_cmd.RunRequest(
-        project=project,
-        command=tuple(command or ()),
-        host=host,
+    return run_project(
+        ctx.obj,
+        project,
+        command,
         port=port,
-        env_files=tuple(env_file or ()),
+        host=host,
+        env_files=env_file,
         override=override,
         strict=strict,
         print_env=print_env,
     )
-    return run_cmd.run(monorepo, user, request)
 
 
 @app.command(

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from devkit.cli.app import app, monorepo_of
+from devkit.cli.app import app
 from devkit.cli.prompts import ask_value, can_prompt
+from devkit.cli.state import monorepo_of
 
 _NEW_HELP = (
     "Create projects/<name>/ (environment.yml, main.py, entrypoint.sh, Dockerfile, "
