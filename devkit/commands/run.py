@@ -180,7 +180,12 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
         _check_service(project, request, int(resolved.env["PORT"]))
 
     console.info(f"devkit: running `{' '.join(argv)}` in env `{location.name}` ({project.path})")
-    return proc.run_attached(mm.run_argv(location.prefix, argv), cwd=project.path, env=resolved.env)
+    return proc.run_attached(
+        mm.run_argv(location.prefix, argv),
+        cwd=project.path,
+        env=resolved.env,
+        notify=lambda text: console.info(f"devkit: {text}"),
+    )
 
 
 def require_env(
