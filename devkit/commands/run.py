@@ -60,7 +60,8 @@ def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]
 
 def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
     """Variables production sets for the project, each with where that is written."""
-    found, errors = workflows.load_all(monorepo.root)
+    # Only the workflows that name the project are parsed: the others cannot concern it.
+    found, errors = workflows.load_all(monorepo.root, mentioning=_relative(monorepo, project.path))
     for error in errors:
         console.warn(f"skipping a workflow devkit cannot read: {error.message}")
     return workflows.production_variables(monorepo.root, project.path, found)

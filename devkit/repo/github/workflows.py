@@ -118,14 +118,25 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
     return required
 
 
-def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
-    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors."""
+def load_all(
+    root: Path, *, mentioning: str | None = None
+) -> tuple[list[Workflow], list[FileFormatError]]:
+    """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
+
+    With ``mentioning`` (a project folder, ``projects/api``), only the files whose text holds it
+    are parsed: a workflow can only concern a project it names (``Workflow.concerns``), and
+    parsing every project's workflows in pure-Python YAML would cost ``devkit run`` several
+    milliseconds per file of the whole monorepo. (A path spelled with YAML escapes,
+    ``"projects\\/api"``, would be missed; workflows do not spell paths that way.)
+    """
     folder = root / ".github" / "workflows"
     workflows: list[Workflow] = []
     errors: list[FileFormatError] = []
     if not folder.is_dir():
         return workflows, errors
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        if mentioning is not None and not _mentions(path, mentioning):
+            continue
         try:
             data = yamlfile.load(path)
         except FileFormatError as exc:
@@ -136,6 +147,13 @@ def load_all(root: Path) -> tuple[list[Workflow], list[FileFormatError]]:
         else:
             errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
     return workflows, errors
+
+
+def _mentions(path: Path, text: str) -> bool:
+    try:
+        return text.encode() in path.read_bytes()
+    except OSError:
+        return True  # unreadable: yamlfile.load says why
 
 
 def dig(data: Any, *keys: str) -> Any:
