@@ -7,7 +7,9 @@ Imported as a sibling module (`from harness import ...`): the scripts run as
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -171,3 +173,19 @@ def print_report(tables: Sequence[Table], notes: Sequence[str] = ()) -> None:
         out.print(table)
     for note in notes:
         out.print(note, highlight=False)
+
+
+def precompile_devkit(env: dict[str, str]) -> None:
+    """Write the bytecode of the devkit package the benchmarked interpreter imports, and drop
+    PYTHONDONTWRITEBYTECODE from `env`, the benchmarked commands' environment.
+
+    pip compiles a package's modules when it installs a wheel (install.sh's way); an editable
+    install used with PYTHONDONTWRITEBYTECODE=1 never gets its bytecode, and every start then
+    compiles each module from source: tens of milliseconds no user's devkit spends.
+    """
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    spec = importlib.util.find_spec("devkit")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("devkit is not installed in this interpreter's environment")
+    for folder in spec.submodule_search_locations:
+        compileall.compile_dir(folder, quiet=1)
