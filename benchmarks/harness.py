@@ -7,9 +7,7 @@ Imported as a sibling module (`from harness import ...`): the scripts run as
 from __future__ import annotations
 
 import argparse
-import compileall
 import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -175,17 +173,24 @@ def print_report(tables: Sequence[Table], notes: Sequence[str] = ()) -> None:
         out.print(note, highlight=False)
 
 
-def precompile_devkit(env: dict[str, str]) -> None:
-    """Write the bytecode of the devkit package the benchmarked interpreter imports, and drop
-    PYTHONDONTWRITEBYTECODE from `env`, the benchmarked commands' environment.
+def precompile_devkit(env: dict[str, str], python: Path | None = None) -> None:
+    """Write the bytecode of the devkit package `python` (default: this interpreter) imports,
+    and drop PYTHONDONTWRITEBYTECODE from `env`, the benchmarked commands' environment.
 
     pip compiles a package's modules when it installs a wheel (install.sh's way); an editable
     install used with PYTHONDONTWRITEBYTECODE=1 never gets its bytecode, and every start then
     compiles each module from source: tens of milliseconds no user's devkit spends.
     """
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    spec = importlib.util.find_spec("devkit")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("devkit is not installed in this interpreter's environment")
-    for folder in spec.submodule_search_locations:
-        compileall.compile_dir(folder, quiet=1)
+    code = "import compileall, devkit\nfor d in devkit.__path__: compileall.compile_dir(d, quiet=1)"
+    subprocess.run(
+        [str(python or sys.executable), "-c", code], check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def baseline_devkit(text: str) -> Path:
+    """An argparse type: another devkit executable (e.g. main's checkout) to time alongside."""
+    path = Path(text).absolute()
+    if not path.is_file() or not (path.parent / "python").is_file():
+        raise argparse.ArgumentTypeError(f"{text}: not a devkit script next to its python")
+    return path

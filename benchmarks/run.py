@@ -30,6 +30,7 @@ from pathlib import Path
 import psutil
 from dotenv import dotenv_values
 from harness import (
+    baseline_devkit,
     create_env,
     devkit_exe,
     isolated_env,
@@ -309,6 +310,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--warmups", type=non_negative_int, default=DEFAULT_WARMUPS, help="untimed rounds first"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--baseline",
+        type=baseline_devkit,
+        help="another devkit script (e.g. a checkout of main's) whose `run api` is timed in "
+        "the same rounds",
+    )
     return parser.parse_args(argv)
 
 
@@ -320,12 +327,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             world = build_world(base / "world")
             env = isolated_env(base, world)
             precompile_devkit(env)
+            if args.baseline is not None:
+                precompile_devkit(env, args.baseline.parent / "python")
             repo = build_sample_monorepo(base / "monorepo")
             prefix = Path(env["MAMBA_ROOT_PREFIX"]) / "envs" / "api"
             create_env(world, env, repo.env_file("api"), prefix)
         dotenv = {k: v for k, v in dotenv_values(repo.api / ".env").items() if v is not None}
         devkit = (str(devkit_exe()), "--root", str(repo.root), "run", "api")
-        launches = (
+        launches = [
             Launch(
                 "micromamba run",
                 (
@@ -344,7 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env,
                 stop_group=False,
             ),
-        )
+        ]
+        if args.baseline is not None:
+            baseline = (str(args.baseline), *devkit[1:])
+            launches.append(Launch("baseline run api", baseline, base, env, stop_group=False))
         with console.status("timing starts and stops…"):
             rounds = measure(launches, args.runs, args.warmups)
     direct = launches[0].label
@@ -359,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "of the service is gone; +ms and ×: against the direct start of the same round",
             "`devkit run api` takes the fast path (typer is not imported); `--port` goes "
             "through the full CLI",
+            *([f"baseline: {args.baseline}"] if args.baseline is not None else []),
         ],
     )
     return 0

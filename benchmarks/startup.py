@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import ms_since, non_negative_int, positive_int, precompile_devkit, print_report
+from harness import (
+    baseline_devkit,
+    ms_since,
+    non_negative_int,
+    positive_int,
+    precompile_devkit,
+    print_report,
+)
 from rich.table import Table
 
 DEFAULT_RUNS = 15
@@ -180,6 +187,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="untimed runs per command first, to warm the OS file cache",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--baseline",
+        type=baseline_devkit,
+        help="another devkit script (e.g. a checkout of main's) to time in the same rounds",
+    )
     return parser.parse_args(argv)
 
 
@@ -188,19 +200,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: int = args.runs
     warmups: int = args.warmups
     devkit = devkit_argv()
-    cases = (
+    cases = [
         Case("python -c pass", (sys.executable, "-c", "pass"), None),
         # Issue 15's targets.
         Case("devkit --version", (*devkit, "--version"), 2.0),
         Case("devkit --help", (*devkit, "--help"), 6.0),
-    )
+        # What --help cannot go below while typer renders it: the import alone.
+        Case("python -c 'import typer'", (sys.executable, "-c", "import typer"), None),
+    ]
     env = child_env()
     precompile_devkit(env)
+    baseline: Path | None = args.baseline
+    if baseline is not None:
+        precompile_devkit(env, baseline.parent / "python")
+        cases += [
+            Case("baseline --version", (str(baseline), "--version"), None),
+            Case("baseline --help", (str(baseline), "--help"), None),
+        ]
     timings = measure(cases, runs, warmups, env)
     if args.json:
         print(to_json(timings, runs, warmups))
     else:
-        print_report([render_table(timings, runs)], [f"devkit: {' '.join(devkit)}"])
+        notes = [f"devkit: {' '.join(devkit)}"]
+        if baseline is not None:
+            notes.append(f"baseline: {baseline}")
+        print_report([render_table(timings, runs)], notes)
     return 0
 
 
