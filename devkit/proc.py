@@ -8,9 +8,9 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import NamedTuple
 
 from devkit import procgroup
 from devkit.console import LOG
@@ -23,8 +23,9 @@ _LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "_CE_", "_CONDA_")
 _KEPT = ("CONDA_OVERRIDE_", "CONDA_PKGS_DIRS")
 
 
-@dataclass(frozen=True)
-class Result:
+# A NamedTuple, not a frozen dataclass: on Python 3.11 defining a dataclass compiles its
+# methods, about a millisecond a class, and this module is on `devkit run`'s path to the service.
+class Result(NamedTuple):
     """What a captured subprocess did."""
 
     argv: tuple[str, ...]

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devkit.console import LOG
 
@@ -32,8 +32,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):  # not a dataclass: see proc.Result
     """A live process of the group."""
 
     pid: int

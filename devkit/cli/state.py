@@ -7,9 +7,8 @@ typer's callback (``app.py``) and ``devkit run``'s fast path (``__main__.py``) b
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from devkit import console
 
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
 ROOT_ENVVAR = "DEVKIT_ROOT"
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):  # not a dataclass: see proc.Result
     """Global options, handed to every command."""
 
     root: Path | None
