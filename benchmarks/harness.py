@@ -194,3 +194,8 @@ def baseline_devkit(text: str) -> Path:
     if not path.is_file() or not (path.parent / "python").is_file():
         raise argparse.ArgumentTypeError(f"{text}: not a devkit script next to its python")
     return path
+
+
+def load_note(before: float, after: float) -> str:
+    """The machine's 1-minute load average around a measurement, to read its figures by."""
+    return f"load average: {before:.1f} before, {after:.1f} after, on {os.cpu_count()} CPUs"

@@ -35,6 +35,7 @@ from harness import (
     devkit_exe,
     isolated_env,
     json_report,
+    load_note,
     ms_since,
     non_negative_int,
     positive_int,
@@ -275,15 +276,20 @@ def render(results: Sequence[Paired], runs: int) -> Table:
     return table
 
 
-def to_json(results: Sequence[Paired], runs: int, warmups: int) -> str:
+def to_json(results: Sequence[Paired], runs: int, warmups: int, load: tuple[float, float]) -> str:
     def rounded(values: Sequence[float]) -> list[float]:
         return [round(v, 3) for v in values]
+
+    def median_or_null(values: Sequence[float]) -> float | None:
+        # The direct start has nothing to be paired with; JSON has no NaN.
+        return round(median(values), 3) if values else None
 
     return json_report(
         JSON_SCHEMA_VERSION,
         runs=runs,
         warmups=warmups,
         target_added_ms=TARGET_MS,
+        load_average=list(load),
         results=[
             {
                 "start": result.label,
@@ -291,10 +297,10 @@ def to_json(results: Sequence[Paired], runs: int, warmups: int) -> str:
                 "ready_samples_ms": rounded(result.ready_ms),
                 "median_stop_ms": round(median(result.stop_ms), 3),
                 "stop_samples_ms": rounded(result.stop_ms),
-                "median_added_ready_ms": round(median(result.added_ready_ms), 3),
-                "median_added_stop_ms": round(median(result.added_stop_ms), 3),
-                "median_ready_ratio": round(median(result.ready_ratio), 3),
-                "median_stop_ratio": round(median(result.stop_ratio), 3),
+                "median_added_ready_ms": median_or_null(result.added_ready_ms),
+                "median_added_stop_ms": median_or_null(result.added_stop_ms),
+                "median_ready_ratio": median_or_null(result.ready_ratio),
+                "median_stop_ratio": median_or_null(result.stop_ratio),
                 "failures": result.failures,
                 "meets_target": None if result is results[0] else result.meets,
             }
@@ -321,6 +327,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    load_before = os.getloadavg()[0]
     console = Console(stderr=True)
     with scratch_dir("run") as base:
         with console.status("building the test world…"):
@@ -361,8 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             rounds = measure(launches, args.runs, args.warmups)
     direct = launches[0].label
     results = [paired(rounds, launch.label, direct) for launch in launches]
+    load = (load_before, os.getloadavg()[0])
     if args.json:
-        print(to_json(results, args.runs, args.warmups))
+        print(to_json(results, args.runs, args.warmups, load))
         return 0
     print_report(
         [render(results, args.runs)],
@@ -372,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "`devkit run api` takes the fast path (typer is not imported); `--port` goes "
             "through the full CLI",
             *([f"baseline: {args.baseline}"] if args.baseline is not None else []),
+            load_note(*load),
         ],
     )
     return 0

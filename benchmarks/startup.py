@@ -24,6 +24,7 @@ from pathlib import Path
 
 from harness import (
     baseline_devkit,
+    load_note,
     ms_since,
     non_negative_int,
     positive_int,
@@ -34,7 +35,7 @@ from rich.table import Table
 
 DEFAULT_RUNS = 15
 DEFAULT_WARMUPS = 2
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def render_table(timings: Sequence[Timing], runs: int) -> Table:
     return table
 
 
-def to_json(timings: Sequence[Timing], runs: int, warmups: int) -> str:
+def to_json(timings: Sequence[Timing], runs: int, warmups: int, load: tuple[float, float]) -> str:
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
         "python": sys.executable,
@@ -155,6 +156,7 @@ def to_json(timings: Sequence[Timing], runs: int, warmups: int) -> str:
         "machine": platform.machine(),
         "runs": runs,
         "warmups": warmups,
+        "load_average": list(load),
         "results": [
             {
                 "command": timing.case.label,
@@ -210,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     env = child_env()
     precompile_devkit(env)
+    load_before = os.getloadavg()[0]
     baseline: Path | None = args.baseline
     if baseline is not None:
         precompile_devkit(env, baseline.parent / "python")
@@ -218,12 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             Case("baseline --help", (str(baseline), "--help"), None),
         ]
     timings = measure(cases, runs, warmups, env)
+    load = (load_before, os.getloadavg()[0])
     if args.json:
-        print(to_json(timings, runs, warmups))
+        print(to_json(timings, runs, warmups, load))
     else:
         notes = [f"devkit: {' '.join(devkit)}"]
         if baseline is not None:
             notes.append(f"baseline: {baseline}")
+        notes.append(load_note(*load))
         print_report([render_table(timings, runs)], notes)
     return 0
 
