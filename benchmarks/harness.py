@@ -171,3 +171,31 @@ def print_report(tables: Sequence[Table], notes: Sequence[str] = ()) -> None:
         out.print(table)
     for note in notes:
         out.print(note, highlight=False)
+
+
+def precompile_devkit(env: dict[str, str], python: Path | None = None) -> None:
+    """Write the bytecode of the devkit package `python` (default: this interpreter) imports,
+    and drop PYTHONDONTWRITEBYTECODE from `env`, the benchmarked commands' environment.
+
+    pip compiles a package's modules when it installs a wheel (install.sh's way); an editable
+    install used with PYTHONDONTWRITEBYTECODE=1 never gets its bytecode, and every start then
+    compiles each module from source: tens of milliseconds no user's devkit spends.
+    """
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    code = "import compileall, devkit\nfor d in devkit.__path__: compileall.compile_dir(d, quiet=1)"
+    subprocess.run(
+        [str(python or sys.executable), "-c", code], check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def baseline_devkit(text: str) -> Path:
+    """An argparse type: another devkit executable (e.g. main's checkout) to time alongside."""
+    path = Path(text).absolute()
+    if not path.is_file() or not (path.parent / "python").is_file():
+        raise argparse.ArgumentTypeError(f"{text}: not a devkit script next to its python")
+    return path
+
+
+def load_note(before: float, after: float) -> str:
+    """The machine's 1-minute load average around a measurement, to read its figures by."""
+    return f"load average: {before:.1f} before, {after:.1f} after, on {os.cpu_count()} CPUs"

@@ -1,6 +1,9 @@
 """Time `devkit --version` and `devkit --help` against a bare interpreter; prints, asserts nothing.
 
-Run with the interpreter of the environment devkit is installed in, e.g.
+Each round runs every command once, in a rotating order, and each command's ratio to
+`python -c pass` is taken within its round (paired), so a machine busy with other work
+slows both sides of a ratio alike. Run with the interpreter of the environment devkit is
+installed in, e.g.
 
     NO_COLOR=1 .venv/bin/python benchmarks/startup.py --runs 15
 """
@@ -19,12 +22,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import ms_since, non_negative_int, positive_int, print_report
+from harness import (
+    baseline_devkit,
+    load_note,
+    ms_since,
+    non_negative_int,
+    positive_int,
+    precompile_devkit,
+    print_report,
+)
 from rich.table import Table
 
 DEFAULT_RUNS = 15
 DEFAULT_WARMUPS = 2
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -38,15 +49,21 @@ class Case:
 
 @dataclass(frozen=True)
 class Timing:
-    """The wall times of one case, in milliseconds, and the exit code of its last run."""
+    """The wall times of one case, in milliseconds, its ratio to the baseline in each round,
+    and the exit code of its last run."""
 
     case: Case
     samples_ms: tuple[float, ...]
+    ratios: tuple[float, ...]
     exit_code: int
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
+
+    @property
+    def median_ratio(self) -> float:
+        return statistics.median(self.ratios)
 
 
 def devkit_argv() -> tuple[str, ...]:
@@ -75,30 +92,37 @@ def time_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
     return ms_since(start), completed.returncode
 
 
-def measure(case: Case, runs: int, warmups: int, env: dict[str, str]) -> Timing:
-    for _ in range(warmups):
-        time_once(case.argv, env)
-    samples: list[float] = []
-    exit_code = 0
-    for _ in range(runs):
-        elapsed_ms, exit_code = time_once(case.argv, env)
-        samples.append(elapsed_ms)
-    return Timing(case=case, samples_ms=tuple(samples), exit_code=exit_code)
+def measure(cases: Sequence[Case], runs: int, warmups: int, env: dict[str, str]) -> list[Timing]:
+    """Run every case once per round, the order rotating; the first case is the baseline."""
+    samples: list[list[float]] = [[] for _ in cases]
+    exit_codes = [0] * len(cases)
+    for index in range(warmups + runs):
+        shift = index % len(cases)
+        for position in [*range(shift, len(cases)), *range(shift)]:
+            elapsed_ms, exit_codes[position] = time_once(cases[position].argv, env)
+            if index >= warmups:
+                samples[position].append(elapsed_ms)
+    baseline = samples[0]
+    return [
+        Timing(
+            case=case,
+            samples_ms=tuple(mine),
+            ratios=tuple(m / b for m, b in zip(mine, baseline, strict=True)),
+            exit_code=code,
+        )
+        for case, mine, code in zip(cases, samples, exit_codes, strict=True)
+    ]
 
 
-def ratio(timing: Timing, baseline: Timing) -> float:
-    return timing.median_ms / baseline.median_ms if baseline.median_ms > 0 else float("inf")
-
-
-def meets(timing: Timing, baseline: Timing) -> bool | None:
+def meets(timing: Timing) -> bool | None:
     """Whether the case is under its target; None for the baseline itself."""
     if timing.case.target_ratio is None:
         return None
-    return timing.exit_code == 0 and ratio(timing, baseline) <= timing.case.target_ratio
+    return timing.exit_code == 0 and timing.median_ratio <= timing.case.target_ratio
 
 
-def render_table(timings: Sequence[Timing], baseline: Timing, runs: int) -> Table:
-    table = Table(title=f"devkit startup (median of {runs} runs)")
+def render_table(timings: Sequence[Timing], runs: int) -> Table:
+    table = Table(title=f"devkit startup (medians of {runs} rounds; ratios paired by round)")
     table.add_column("command")
     table.add_column("median ms", justify="right")
     table.add_column("× python", justify="right")
@@ -106,7 +130,7 @@ def render_table(timings: Sequence[Timing], baseline: Timing, runs: int) -> Tabl
     table.add_column("meets", justify="center")
     for timing in timings:
         target = timing.case.target_ratio
-        verdict = meets(timing, baseline)
+        verdict = meets(timing)
         if verdict is None:
             verdict_text = "—"
         elif timing.exit_code != 0:
@@ -116,14 +140,14 @@ def render_table(timings: Sequence[Timing], baseline: Timing, runs: int) -> Tabl
         table.add_row(
             timing.case.label,
             f"{timing.median_ms:.1f}",
-            f"{ratio(timing, baseline):.2f}",
+            f"{timing.median_ratio:.2f}",
             "—" if target is None else f"≤ {target:g}x",
             verdict_text,
         )
     return table
 
 
-def to_json(timings: Sequence[Timing], baseline: Timing, runs: int, warmups: int) -> str:
+def to_json(timings: Sequence[Timing], runs: int, warmups: int, load: tuple[float, float]) -> str:
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
         "python": sys.executable,
@@ -132,6 +156,7 @@ def to_json(timings: Sequence[Timing], baseline: Timing, runs: int, warmups: int
         "machine": platform.machine(),
         "runs": runs,
         "warmups": warmups,
+        "load_average": list(load),
         "results": [
             {
                 "command": timing.case.label,
@@ -140,9 +165,10 @@ def to_json(timings: Sequence[Timing], baseline: Timing, runs: int, warmups: int
                 "min_ms": round(min(timing.samples_ms), 3),
                 "max_ms": round(max(timing.samples_ms), 3),
                 "samples_ms": [round(sample, 3) for sample in timing.samples_ms],
-                "ratio_to_python": round(ratio(timing, baseline), 3),
+                "ratio_to_python": round(timing.median_ratio, 3),
+                "ratios_to_python": [round(r, 3) for r in timing.ratios],
                 "target_ratio": timing.case.target_ratio,
-                "meets_target": meets(timing, baseline),
+                "meets_target": meets(timing),
                 "exit_code": timing.exit_code,
             }
             for timing in timings
@@ -163,6 +189,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="untimed runs per command first, to warm the OS file cache",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--baseline",
+        type=baseline_devkit,
+        help="another devkit script (e.g. a checkout of main's) to time in the same rounds",
+    )
     return parser.parse_args(argv)
 
 
@@ -171,18 +202,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: int = args.runs
     warmups: int = args.warmups
     devkit = devkit_argv()
-    cases = (
+    cases = [
         Case("python -c pass", (sys.executable, "-c", "pass"), None),
-        Case("devkit --version", (*devkit, "--version"), 3.0),
-        Case("devkit --help", (*devkit, "--help"), 10.0),
-    )
+        # Issue 15's targets.
+        Case("devkit --version", (*devkit, "--version"), 2.0),
+        Case("devkit --help", (*devkit, "--help"), 6.0),
+        # What --help cannot go below while typer renders it: the import alone.
+        Case("python -c 'import typer'", (sys.executable, "-c", "import typer"), None),
+    ]
     env = child_env()
-    timings = [measure(case, runs, warmups, env) for case in cases]
-    baseline = timings[0]
+    precompile_devkit(env)
+    load_before = os.getloadavg()[0]
+    baseline: Path | None = args.baseline
+    if baseline is not None:
+        precompile_devkit(env, baseline.parent / "python")
+        cases += [
+            Case("baseline --version", (str(baseline), "--version"), None),
+            Case("baseline --help", (str(baseline), "--help"), None),
+        ]
+    timings = measure(cases, runs, warmups, env)
+    load = (load_before, os.getloadavg()[0])
     if args.json:
-        print(to_json(timings, baseline, runs, warmups))
+        print(to_json(timings, runs, warmups, load))
     else:
-        print_report([render_table(timings, baseline, runs)], [f"devkit: {' '.join(devkit)}"])
+        notes = [f"devkit: {' '.join(devkit)}"]
+        if baseline is not None:
+            notes.append(f"baseline: {baseline}")
+        notes.append(load_note(*load))
+        print_report([render_table(timings, runs)], notes)
     return 0
 
 

@@ -9,11 +9,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, NamedTuple
 
+from devkit import procgroup
 from devkit.console import LOG
 from devkit.errors import CommandError, Terminated, ToolNotFoundError, exit_code_of
 
@@ -24,8 +24,9 @@ _LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "_CE_", "_CONDA_")
 _KEPT = ("CONDA_OVERRIDE_", "CONDA_PKGS_DIRS")
 
 
-@dataclass(frozen=True)
-class Result:
+# A NamedTuple, not a frozen dataclass: on Python 3.11 defining a dataclass compiles its
+# methods, about a millisecond a class, and this module is on `devkit run`'s path to the service.
+class Result(NamedTuple):
     """What a captured subprocess did."""
 
     argv: tuple[str, ...]
@@ -165,6 +166,7 @@ def run_attached(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     grace: float = 5.0,
+    notify: Callable[[str], None] | None = None,
 ) -> int:
     """Run a program on this terminal until it exits; return its exit code (128+N on signal N).
 
@@ -172,7 +174,9 @@ def run_attached(
     signals the child's whole process group. That matters because ``micromamba run`` forwards
     SIGTERM but not SIGINT to the program it starts
     (mamba-org/mamba#1820): signalling only micromamba would orphan
-    the service. Whatever happens, no process of the group outlives this call.
+    the service. Whatever happens, no process of the group outlives this call: what is left
+    when the child exits gets ``grace`` seconds, then SIGTERM, then SIGKILL, and ``notify``
+    hears what devkit is waiting for when that takes a while.
     """
     args = [os.fspath(a) for a in argv]
     LOG.debug("run attached: %s", " ".join(args))
@@ -183,7 +187,7 @@ def run_attached(
         received.append(signum)
         if group:
             # A second Ctrl-C means "stop now": escalate instead of repeating a polite request.
-            _signal_group(group[0], signum if len(received) == 1 else signal.SIGKILL)
+            procgroup.signal_group(group[0], signum if len(received) == 1 else signal.SIGKILL)
 
     # Handlers first: a Ctrl-C between starting the child and installing them would leave the
     # child, alone in its own session, running after devkit exits.
@@ -201,14 +205,22 @@ def run_attached(
             raise ToolNotFoundError(f"{args[0]} cannot run: {exc.strerror}") from exc
         group.append(child.pid)
         if received:
-            _signal_group(child.pid, received[0])
-        try:
-            child.wait()
-        finally:
-            _reap_group(child.pid, grace)
-            if child.poll() is None:
-                child.kill()
+            procgroup.signal_group(child.pid, received[0])
+        with procgroup.adopting_orphans():
+            try:
                 child.wait()
+            finally:
+                # Reaping the group's zombies is safe once the child's own status is collected.
+                procgroup.wait_gone(
+                    child.pid,
+                    grace,
+                    reap=child.returncode is not None,
+                    notify=notify,
+                    interrupted=received[:1] == [signal.SIGINT],
+                )
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
     code = exit_code_of(child.returncode)
     LOG.debug("attached child exited with %d", code)
     return code
@@ -228,11 +240,6 @@ def _handlers(
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -257,7 +264,7 @@ def _reap_group(pgid: int, grace: float) -> None:
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
         if sig is not None:
             LOG.debug("process group %d still running; sending %s", pgid, signal.Signals(sig).name)
-            _signal_group(pgid, sig)
+            procgroup.signal_group(pgid, sig)
         deadline = time.monotonic() + (grace if sig is None else 2.0)
         while time.monotonic() < deadline:
             if not _group_alive(pgid):
@@ -320,7 +327,7 @@ def run_group(
         child.wait()
     except BaseException as exc:  # Ctrl-C outside group_signals: the group did not get it
         stop = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
-        _signal_group(child.pid, stop)
+        procgroup.signal_group(child.pid, stop)
         raise
     finally:
         with _live_lock:
@@ -353,7 +360,7 @@ def group_signals() -> Iterator[list[int]]:
             _groups_stopping.append(signum)
             groups = list(_groups)
         for pgid in groups:
-            _signal_group(pgid, signum if len(received) == 1 else signal.SIGKILL)
+            procgroup.signal_group(pgid, signum if len(received) == 1 else signal.SIGKILL)
 
     with _handlers((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), forward):
         try:

@@ -14,18 +14,20 @@ _MIN_SECRET_LENGTH = 4
 # in URLs, GitHub, GitLab, Slack, AWS and Google keys, bearer tokens.
 _TOKEN_PATTERNS = (
     # (substrings one of which every match contains, the pattern): the cheap test skips the
-    # regex for most text, which matters for doctor's JSON on a thousand projects.
-    (("@",), re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)")),
-    (("@",), re.compile(r"(?<=://)(?:gh[pousr]_|github_pat_|glpat-)[^/\s@]+(?=@)")),
+    # regex for most text, which matters for doctor's JSON on a thousand projects. Sources, not
+    # compiled patterns: `re` compiles (and caches) one the first time its marker turns up, so
+    # a start that prints no URL or token never pays for compiling them all.
+    (("@",), r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
+    (("@",), r"(?<=://)(?:gh[pousr]_|github_pat_|glpat-)[^/\s@]+(?=@)"),
     (
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b"),
+        r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b",
     ),
-    (("glpat-",), re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
-    (("xox",), re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b")),
-    (("AKIA",), re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
-    (("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    (("earer",), re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
+    (("glpat-",), r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+    (("xox",), r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b"),
+    (("AKIA",), r"\bAKIA[0-9A-Z]{16}\b"),
+    (("AIza",), r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    (("earer",), r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
 )
 
 _lock = threading.Lock()
@@ -48,7 +50,7 @@ def redact(text: str) -> str:
             text = text.replace(value, MASK)
     for markers, pattern in _TOKEN_PATTERNS:
         if any(marker in text for marker in markers):
-            text = pattern.sub(MASK, text)
+            text = re.sub(pattern, MASK, text)
     return text
 
 

@@ -220,7 +220,7 @@ def test_after_rattler_ran_devkit_leaves_without_interpreter_finalization() -> N
 def test_every_doctor_option_is_documented() -> None:
     import typer
 
-    from devkit.cli import app
+    from devkit.cli.invoke import app  # the app with every command registered
 
     command = typer.main.get_command(app).commands["doctor"]  # type: ignore[attr-defined]
     table = (REPO / "docs" / "doctor.md").read_text().split("## Options", 1)[1]

@@ -97,6 +97,53 @@ def test_leftovers_in_the_group_are_reaped(tmp_path: Path) -> None:
     assert not _alive(int(pid_file.read_text()))
 
 
+ORPHAN_REPORTING_ITS_PARENT = """
+import subprocess, sys
+# Exits at once, as micromamba does on Ctrl-C, leaving its child to finish on its own.
+code = "import os, sys, time; time.sleep(0.3); open(sys.argv[1], 'w').write(str(os.getppid()))"
+p = subprocess.Popen([sys.executable, "-c", code, sys.argv[1] + ".ppid"])
+open(sys.argv[1], "w").write(str(p.pid))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux subreaper")
+def test_an_orphaned_service_comes_back_to_devkit_and_is_reaped(tmp_path: Path) -> None:
+    pid_file = tmp_path / "orphan.pid"
+    assert proc.run_attached([PY, "-c", ORPHAN_REPORTING_ITS_PARENT, str(pid_file)]) == 0
+    # Its parent gone, it was re-parented to devkit rather than to PID 1 (which, in some
+    # containers, never reaps: its zombie would stay in the group)...
+    assert int(Path(f"{pid_file}.ppid").read_text()) == os.getpid()
+    # ...and reaped by devkit: no zombie left anywhere.
+    assert not psutil.pid_exists(int(pid_file.read_text()))
+
+
+IGNORES_CTRL_C_IN_THE_BACKGROUND = """
+import signal, subprocess, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)  # dies on Ctrl-C, like micromamba
+code = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"
+worker = subprocess.Popen([sys.executable, "-c", code])
+open(sys.argv[1], "w").write(str(worker.pid))
+worker.wait()
+"""
+
+
+def test_a_process_that_outlives_ctrl_c_is_named_then_terminated(tmp_path: Path) -> None:
+    pid_file = tmp_path / "worker.pid"
+    heard: list[str] = []
+    timer = _interrupt_when(pid_file.exists)
+    code = proc.run_attached(
+        [PY, "-c", IGNORES_CTRL_C_IN_THE_BACKGROUND, str(pid_file)], grace=1.0, notify=heard.append
+    )
+    timer.join()
+    assert code == 128 + signal.SIGINT
+    worker = int(pid_file.read_text())
+    assert not _alive(worker)
+    assert len(heard) == 2, heard
+    assert heard[0].startswith("waiting for ") and f"(pid {worker}) to stop; SIGTERM in" in heard[0]
+    assert heard[0].endswith("(another Ctrl-C kills at once)")
+    assert heard[1].startswith("sending SIGTERM to ") and heard[1].endswith(f"(pid {worker})")
+
+
 def test_signal_handlers_are_restored() -> None:
     before = signal.getsignal(signal.SIGINT)
     proc.run_attached([PY, "-c", "pass"])

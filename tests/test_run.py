@@ -81,6 +81,46 @@ def test_service_answers_http_and_ctrl_c_leaves_no_process(api: Monorepo) -> Non
         probe.bind(("127.0.0.1", port))
 
 
+LEAVES_A_WORKER = """
+import signal, subprocess, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+code = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"
+worker = subprocess.Popen([sys.executable, "-c", code])
+open(sys.argv[1], "w").write(str(worker.pid))
+worker.wait()
+"""
+
+
+def test_after_ctrl_c_devkit_says_what_it_waits_for(api: Monorepo, tmp_path: Path) -> None:
+    pid_file = tmp_path / "worker.pid"
+    command = ["python", "-c", LEAVES_A_WORKER, str(pid_file)]
+    proc = subprocess.Popen(
+        [str(DEVKIT), "--root", str(api.root), "run", "api", "--", *command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    worker = int(pid_file.read_text())
+    assert proc.returncode == 130, stderr
+    # A worker that ignores Ctrl-C keeps devkit waiting: it says for what, and what comes next.
+    waiting = next(line for line in stderr.splitlines() if line.startswith("devkit: waiting for"))
+    assert f"(pid {worker}) to stop; SIGTERM in" in waiting
+    assert f"(pid {worker})" in stderr.split("devkit: sending SIGTERM to ", 1)[1]
+    assert stderr.rstrip().endswith("Interrupted.")
+    assert not psutil.pid_exists(worker)
+
+
 def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,7 +1,9 @@
 """The command line: the only package that imports typer or questionary or asks anything.
 
-``app`` holds the global options; the commands register themselves from their modules; this
-module maps every outcome to an exit code in one place.
+``app.py`` holds the global options; the commands register themselves from their modules
+(``invoke.py`` loads them); this module maps every outcome to an exit code in one place. It
+does not import typer, so ``devkit run``'s fast path (``devkit/__main__.py``) goes through the
+same handler as the typer CLI and fails the same way.
 """
 
 from __future__ import annotations
@@ -10,58 +12,33 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from types import FrameType
 
-import typer
-
 from devkit import console
-from devkit.cli.app import app
 from devkit.conda import rattler_runtime  # stdlib only: cheap to import
 from devkit.errors import (
     EXIT_FAILURE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
     DevkitError,
     Terminated,
     exit_code_for_signal,
 )
-from devkit.redaction import redact
-
-# Imported for their side effect: each registers its commands on `app`, and the order here
-# is the order `devkit --help` lists them in (set up, run, then check, then create).
-from devkit.cli import env_commands  # isort: skip
-from devkit.cli import check_commands  # isort: skip
-from devkit.cli import ci_commands  # isort: skip
-from devkit.cli import project_commands  # isort: skip
-
-_COMMAND_MODULES = (env_commands, check_commands, ci_commands, project_commands)
 
 
-def run_cli(argv: list[str] | None) -> int:
-    """Parse ``argv``, run the command and map every outcome to an exit code: one place."""
-    command = typer.main.get_command(app)
+def handle(call: Callable[[], int]) -> int:
+    """Run a command and map what it did (a code, an expected error, a signal, a bug) to a code."""
     try:
-        result = command.main(args=argv, prog_name="devkit", standalone_mode=False)
+        result = call()
     except DevkitError as exc:
         console.error(exc)
         return exc.exit_code
-    except typer.Abort:
-        console.err().print("Interrupted.")
-        return EXIT_INTERRUPTED
-    except typer.TyperException as exc:
-        # Argument parsing errors (unknown option, missing argument): typer's own rendering.
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        return int(getattr(exc, "exit_code", EXIT_USAGE))
     except KeyboardInterrupt:
-        console.err().print("Interrupted.")
-        return EXIT_INTERRUPTED
+        result = EXIT_INTERRUPTED
     except Terminated as exc:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone (EIO)
-            console.err().print("Terminated.")
+            console.info("Terminated.")
         return exit_code_for_signal(exc.signum)
     except BrokenPipeError:
         # stdout closed by a pager or `head`: nothing left to say to anyone.
@@ -70,12 +47,15 @@ def run_cli(argv: list[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one top-level handler for devkit's own bugs
         return _internal_error(exc)
     if result == EXIT_INTERRUPTED:
-        console.err().print("Interrupted.")
-    return result if isinstance(result, int) else EXIT_OK
+        # Plain text, without rich: it is the last thing a Ctrl-C'd `devkit run` does.
+        console.info("Interrupted.")
+    return result
 
 
 def _internal_error(exc: BaseException) -> int:
     import traceback
+
+    from devkit.redaction import redact
 
     text = "".join(traceback.format_exception(exc))
     if console.LOG.isEnabledFor(10):
@@ -106,32 +86,46 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    # Ctrl-C, as Python's default handler, and noted for the subprocess wrapper: the terminal
-    # sent it to micromamba too, which rolls the transaction back and exits 0, so a build in a
-    # worker thread learns of the interrupt from devkit, not from micromamba's exit code. The
-    # children already have it from the terminal: passing it on again is not needed.
-    proc = sys.modules.get("devkit.proc")
-    if proc is not None:
-        proc.note_stop(signum)
-    raise KeyboardInterrupt
-
-
 def _on_termination() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         # Left alone when ignored (nohup ignores SIGHUP) or already handled by an embedder.
         if signal.getsignal(signum) is signal.SIG_DFL:
             signal.signal(signum, _terminate)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    _on_termination()
-    code = run_cli(argv)
+def _exit(code: int) -> None:
     if rattler_runtime.async_runtime_started():
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.
         rattler_runtime.exit_now(code)
     sys.exit(code)
+
+
+def run_cli(argv: list[str] | None) -> int:
+    """Parse ``argv``, run the command and map every outcome to an exit code; never exits."""
+    # typer and every command's options cost more than Python's own start-up; imported here so
+    # the fast path below never pays for them.
+    from devkit.cli.invoke import invoke
+
+    return handle(lambda: invoke(argv))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: the typer CLI."""
+    _on_termination()
+    _exit(run_cli(argv))
+
+
+def run_plain(root: str | None, project: str, command: Sequence[str]) -> None:
+    """``devkit [--root R] run PROJECT [-- CMD...]`` without typer: the same run, the same errors.
+
+    ``devkit/__main__.py`` calls it only for argv it matched exactly; anything else goes to
+    ``main``.
+    """
+    _on_termination()
+    # The run path only: the typer CLI, which also imports this module, must not load it.
+    from devkit.cli.run_args import run_project
+    from devkit.cli.state import global_state, root_option
+
+    state = global_state(root_option(root), verbose=False)
+    _exit(handle(lambda: run_project(state, project, command)))

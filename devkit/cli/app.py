@@ -1,19 +1,17 @@
-"""The typer app, its global options, and the state every command receives."""
+"""The typer app and its global options (`state.py` turns them into the State commands get)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these signatures on every start, and
+# string annotations would have it eval() each one (about 40 ms of each `devkit --help`).
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from devkit import __version__, console
+from devkit import __version__
+from devkit.cli.state import ROOT_ENVVAR, global_state, monorepo_of
 
-if TYPE_CHECKING:
-    from devkit.repo.monorepo import Monorepo
-    from devkit.userconfig import UserConfig
+__all__ = ["app", "monorepo_of"]  # monorepo_of now lives in state.py; still importable here
 
 app = typer.Typer(
     name="devkit",
@@ -32,14 +30,6 @@ app = typer.Typer(
 )
 
 
-@dataclass(frozen=True)
-class State:
-    """Global options, handed to every command."""
-
-    root: Path | None
-    verbose: bool
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"devkit {__version__}")
@@ -53,7 +43,7 @@ def _global(
         Path | None,
         typer.Option(
             "--root",
-            envvar="DEVKIT_ROOT",
+            envvar=ROOT_ENVVAR,
             help="The monorepo (the folder holding projects/). Default: found from the "
             "current folder upwards, then the clone `devkit setup` recorded.",
             show_default=False,
@@ -70,19 +60,4 @@ def _global(
         ),
     ] = False,
 ) -> None:
-    verbose = verbose or os.environ.get("DEVKIT_DEBUG", "") not in ("", "0")
-    console.configure_logging(verbose)
-    ctx.obj = State(root=root, verbose=verbose)
-
-
-def monorepo_of(state: State) -> tuple[Monorepo, UserConfig]:
-    """The monorepo the global options point at, and the user config."""
-    # Loaded by the commands that need a monorepo, not by --help.
-    from devkit import userconfig
-    from devkit.repo import monorepo
-
-    user = userconfig.load_user_config()
-    root = monorepo.find_root(state.root, Path.cwd(), user.clone)
-    repo = monorepo.load(root)
-    console.warn_each(repo.warnings)
-    return repo, user
+    ctx.obj = global_state(root, verbose)

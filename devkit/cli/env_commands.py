@@ -1,14 +1,16 @@
 """Commands that make and use envs: setup, run, shell."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these signatures on every start, and
+# string annotations would have it eval() each one (about 40 ms of each `devkit --help`).
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from devkit.cli.app import app, monorepo_of
+from devkit.cli.app import app
 from devkit.cli.prompts import DefaultsPrompter, TerminalPrompter, ask_variable, can_prompt
+from devkit.cli.state import monorepo_of
 
 _SETUP_HELP = (
     "From a bare machine to working envs: install micromamba, clone the monorepo, create "
@@ -115,21 +117,19 @@ def run_command(
     ] = False,
 ) -> int:
     """Start a project's service (see _RUN_HELP)."""
-    # Loaded when the command runs, so --help and other commands skip its imports.
-    from devkit.commands import run as run_cmd
+    from devkit.cli.run_args import run_project
 
-    monorepo, user = monorepo_of(ctx.obj)
-    request = run_cmd.RunRequest(
-        project=project,
-        command=tuple(command or ()),
-        host=host,
+    return run_project(
+        ctx.obj,
+        project,
+        command,
         port=port,
-        env_files=tuple(env_file or ()),
+        host=host,
+        env_files=env_file,
         override=override,
         strict=strict,
         print_env=print_env,
     )
-    return run_cmd.run(monorepo, user, request)
 
 
 @app.command(

@@ -1,13 +1,15 @@
 """Commands that make project files: new."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these signatures on every start, and
+# string annotations would have it eval() each one (about 40 ms of each `devkit --help`).
 
 from typing import Annotated
 
 import typer
 
-from devkit.cli.app import app, monorepo_of
+from devkit.cli.app import app
 from devkit.cli.prompts import ask_value, can_prompt
+from devkit.cli.state import monorepo_of
 
 _NEW_HELP = (
     "Create projects/<name>/ (environment.yml, main.py, entrypoint.sh, Dockerfile, "

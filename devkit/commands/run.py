@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from devkit import console, ports, proc, redaction
 from devkit.conda import envs, envspec, micromamba
@@ -20,8 +20,9 @@ from devkit.userconfig import UserConfig
 DEFAULT_COMMAND = ("uvicorn", "main:app", "--host", "$HOST", "--port", "$PORT")
 
 
-@dataclass(frozen=True)
-class RunRequest:
+# A NamedTuple, not a frozen dataclass: on Python 3.11 defining a dataclass compiles its
+# methods, about a millisecond a class, and these records are on `devkit run`'s path to the service.
+class RunRequest(NamedTuple):
     """Everything ``devkit run`` was asked to do."""
 
     project: str
@@ -34,8 +35,7 @@ class RunRequest:
     print_env: bool = False
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One variable devkit sets for the child, and where its value came from."""
 
     name: str
@@ -45,15 +45,14 @@ class Variable:
     dotenv: bool
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """The child's environment and the variables worth showing."""
 
     env: dict[str, str]
-    shown: list[Variable] = field(default_factory=list)
-    missing: list[tuple[str, str]] = field(default_factory=list)
+    shown: list[Variable]
+    missing: list[tuple[str, str]]
     # Set, but still the placeholder .env.example holds for them: not set either.
-    placeholders: list[tuple[str, str]] = field(default_factory=list)
+    placeholders: list[tuple[str, str]]
 
 
 def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]) -> list[Path]:
@@ -63,7 +62,10 @@ def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]
 
 def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
     """Variables production sets for the project, each with where that is written."""
-    found, errors = workflows.load_all(monorepo.root)
+    # Only the workflows that name the project are parsed: the others cannot concern it.
+    found, errors = workflows.load_all(
+        monorepo.root, mentioning=(_relative(monorepo, project.path),)
+    )
     for error in errors:
         console.warn(f"skipping a workflow devkit cannot read: {error.message}")
     return workflows.production_variables(monorepo.root, project.path, found)
@@ -133,7 +135,7 @@ def resolve(
             missing.append((name, where))
     unfilled = {name for name, _ in placeholders}
     shown = [
-        replace(v, source=f"{v.source}, still the placeholder from .env.example")
+        v._replace(source=f"{v.source}, still the placeholder from .env.example")
         if v.name in unfilled
         else v
         for v in shown
@@ -189,7 +191,12 @@ def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
         _check_service(project, request, int(resolved.env["PORT"]))
 
     console.info(f"devkit: running `{' '.join(argv)}` in env `{location.name}` ({project.path})")
-    return proc.run_attached(mm.run_argv(location.prefix, argv), cwd=project.path, env=resolved.env)
+    return proc.run_attached(
+        mm.run_argv(location.prefix, argv),
+        cwd=project.path,
+        env=resolved.env,
+        notify=lambda text: console.info(f"devkit: {text}"),
+    )
 
 
 def _unset_error(monorepo: Monorepo, project: Project, resolved: Resolved) -> PreflightError:

@@ -163,10 +163,10 @@ def load_all(
 
 def _mentions(path: Path, needles: Sequence[str]) -> bool:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError:
-        return True  # let the reader report it
-    return any(needle in text for needle in needles)
+        return True  # unreadable: yamlfile.load says why
+    return any(needle.encode() in data for needle in needles)
 
 
 def dig(data: Any, *keys: str) -> Any:

@@ -1,0 +1,186 @@
+"""`devkit run`'s fast path: which argv it takes, and that it fails exactly as the typer CLI does.
+
+The fast path (devkit/__main__.py) starts a service without importing typer; everything else
+goes through the typer CLI. Both build the run the same way (cli/run_args.py) and report through
+the same handler (cli/__init__.py), so what a user sees must not depend on the way in.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devkit.__main__ import plain_run
+from tests.support.fixtures import CreateEnv
+from tests.support.monorepo import Monorepo
+
+DEVKIT = Path(sys.executable).parent / "devkit"
+THROUGH_TYPER = "import sys; from devkit.cli import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "api"], (None, "api", ())),
+        (["--root", "/r", "run", "api"], ("/r", "api", ())),
+        (["--root=/r", "run", "api"], ("/r", "api", ())),
+        (["run", "api", "--"], (None, "api", ())),
+        (["run", "api", "--", "pytest", "-x"], (None, "api", ("pytest", "-x"))),
+        # After `--` everything is the command's, another `--` included, as click reads it.
+        (["run", "api", "--", "a", "--", "-b"], (None, "api", ("a", "--", "-b"))),
+    ],
+)
+def test_plain_runs_take_the_fast_path(
+    argv: list[str], expected: tuple[str | None, str, tuple[str, ...]]
+) -> None:
+    assert plain_run(argv) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--help"],
+        ["run"],
+        ["run", "--help"],
+        ["run", "api", "--port", "9000"],
+        ["run", "api", "-p", "9000"],
+        ["run", "api", "--print-env"],
+        ["run", "api", "pytest"],  # a command without `--`: typer's reading, not ours
+        ["run", "--", "api"],
+        ["--verbose", "run", "api"],
+        ["-v", "run", "api"],
+        ["--root", "run", "api"],  # `run` would be the root; typer says what is missing
+        ["--root", "--verbose", "run", "api"],
+        ["--root=", "run", "api"],
+        ["doctor", "api"],
+        ["shell", "api"],
+    ],
+)
+def test_everything_else_goes_to_typer(argv: list[str]) -> None:
+    assert plain_run(argv) is None
+
+
+def test_a_completion_request_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_DEVKIT_COMPLETE", "complete_bash")
+    assert plain_run(["run", "api"]) is None
+
+
+def both_ways(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """The same invocation through the fast path and through typer."""
+    full_env = {**os.environ, **(env or {})}
+
+    def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv,
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run([str(DEVKIT), *args]), run([sys.executable, "-c", THROUGH_TYPER, *args])
+
+
+def assert_same(
+    fast: subprocess.CompletedProcess[str], typer: subprocess.CompletedProcess[str]
+) -> None:
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        typer.returncode,
+        typer.stdout,
+        typer.stderr,
+    )
+
+
+@pytest.fixture
+def api(sample_monorepo: Monorepo, create_env: CreateEnv) -> Monorepo:
+    create_env(sample_monorepo.api, shared_cache=True)
+    return sample_monorepo
+
+
+def test_an_unknown_project_is_reported_alike(api: Monorepo) -> None:
+    fast, typer = both_ways("--root", str(api.root), "run", "apx")
+    assert_same(fast, typer)
+    assert fast.returncode == 1 and "did you mean `api`?" in fast.stderr
+
+
+def test_an_escaping_name_is_the_same_usage_error(api: Monorepo) -> None:
+    fast, typer = both_ways(f"--root={api.root}", "run", "../projects")
+    assert_same(fast, typer)
+    assert fast.returncode == 2 and "invalid project name" in fast.stderr
+
+
+def test_the_root_from_devkit_root_or_nowhere(api: Monorepo, tmp_path: Path) -> None:
+    fast, typer = both_ways("run", "apx", env={"DEVKIT_ROOT": str(api.root)}, cwd=tmp_path)
+    assert_same(fast, typer)
+    assert "did you mean `api`?" in fast.stderr
+    fast, typer = both_ways("run", "api", env={"DEVKIT_ROOT": ""}, cwd=tmp_path)
+    assert_same(fast, typer)
+    assert fast.returncode == 1 and "no monorepo found" in fast.stderr
+
+
+def test_preflight_failures_are_reported_alike(api: Monorepo) -> None:
+    root = str(api.root)
+    fast, typer = both_ways("--root", root, "run", "etl")  # its env was never created
+    assert_same(fast, typer)
+    assert fast.returncode == 1 and "the env `etl` of project etl is not created" in fast.stderr
+
+    example = api.api / ".env.example"
+    example.write_text(example.read_text() + "SENTRY_DSN=\n")
+    fast, typer = both_ways("--root", root, "run", "api")
+    assert_same(fast, typer)
+    assert fast.returncode == 1 and "missing here: SENTRY_DSN" in fast.stderr
+
+    (api.api / "environment.yml").write_text("name: api\ndependencies: [python\n")
+    fast, typer = both_ways("--root", root, "run", "api")
+    assert_same(fast, typer)
+    assert fast.returncode == 1 and "invalid YAML" in fast.stderr
+
+
+def test_a_command_runs_and_exits_alike(api: Monorepo) -> None:
+    code = "import sys; print(sys.argv[1:]); print('to stderr', file=sys.stderr); sys.exit(3)"
+    fast, typer = both_ways(
+        "--root", str(api.root), "run", "api", "--", "python", "-c", code, "--", "-x"
+    )
+    assert_same(fast, typer)
+    assert fast.returncode == 3
+    assert fast.stdout == "['--', '-x']\n"
+    assert "to stderr" in fast.stderr and "devkit: running `python -c" in fast.stderr
+
+
+def imported_modules(*args: str) -> set[str]:
+    """The modules ``devkit ARGS`` imported, from ``python -X importtime``."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "devkit", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def test_the_plain_run_imports_neither_typer_nor_rich(api: Monorepo) -> None:
+    plain = imported_modules("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
+    assert "devkit.commands.run" in plain
+    assert not {m for m in plain if m.split(".")[0] in ("typer", "rich", "psutil")}
+    # The same run with an option goes through typer: the check above can tell.
+    with_option = imported_modules(
+        "--root", str(api.root), "run", "api", "--strict", "--", "python", "-c", "pass"
+    )
+    assert "typer" in with_option
