@@ -152,7 +152,11 @@ def test_an_interrupted_rebuild_keeps_the_working_env(
     works = devkit("--root", root, "run", "api", "--", "python", "-c", "import fastapi")
     assert works.returncode == 0, works.stderr
     if sig == signal.SIGINT:
-        assert "interrupted; the previous env is kept as it was" in " ".join(stderr.split())
+        # Said either way: devkit noted the Ctrl-C before micromamba's exit 0 ("interrupted;"),
+        # or its build check found the rolled-back env ("interrupted: none of the N packages"):
+        # the build thread and the signal handler race, and both words are true.
+        said = " ".join(stderr.split())
+        assert "interrupted" in said and "the previous env is kept as it was" in said
 
 
 @pytest.mark.slow
