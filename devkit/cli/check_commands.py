@@ -151,8 +151,9 @@ def drift_command(
 @app.command(
     name="lock",
     help="Solve a project for every target platform and write projects/<name>/conda-lock.yml "
-    "(conda-lock v1; `micromamba create -f conda-lock.yml` installs it; setup and doctor --fix "
-    "build from it). See docs/drift.md.",
+    "(conda-lock v1): the conda packages and the `pip:` section's wheels, each with its checksum. "
+    "`micromamba create -f conda-lock.yml` installs it; setup and doctor --fix build from it. "
+    "See docs/drift.md.",
 )
 def lock_command(
     ctx: typer.Context,
@@ -162,6 +163,14 @@ def lock_command(
     all_projects: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
     platforms: _PlatformsOption = None,
     channel_priority: _PriorityOption = None,
+    no_pip: Annotated[
+        bool,
+        typer.Option(
+            "--no-pip",
+            help="Lock the conda packages only; the `pip:` section stays pip's to resolve at "
+            "install time.",
+        ),
+    ] = False,
 ) -> int:
     """Write lockfiles (see the help text)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -174,5 +183,6 @@ def lock_command(
         all_projects=all_projects,
         platforms=targets.parse_platforms(platforms),
         channel_priority=channel_priority,
+        pip=not no_pip,
     )
     return lock_cmd.lock(request)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import console, paths, userconfig
-from devkit.conda import envspec, lockfile, lockwrite, solve
+from devkit.conda import envspec, lockfile, lockwrite, piplock, solve
 from devkit.drift.project import Options, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
 from devkit.repo import monorepo
@@ -21,6 +21,7 @@ class LockRequest:
     all_projects: bool = False
     platforms: tuple[str, ...] = ()
     channel_priority: str | None = None
+    pip: bool = True  # False: --no-pip, the conda part only
 
 
 def lock(request: LockRequest) -> int:
@@ -37,7 +38,7 @@ def lock(request: LockRequest) -> int:
     failed = 0
     for project in selected:
         try:
-            written = _lock_one(repo, project, options)
+            written = _lock_one(repo, project, options, request.pip)
         except DevkitError as exc:
             if len(selected) == 1:
                 raise
@@ -48,7 +49,9 @@ def lock(request: LockRequest) -> int:
     return 1 if failed else 0
 
 
-def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Options) -> str:
+def _lock_one(
+    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, with_pip: bool
+) -> str:
     spec = envspec.parse(project.env_file)
     request = plan(repo, project, spec, options, root_prefix())
     solves = solve.solve(request, paths.cache_dir())
@@ -63,7 +66,12 @@ def _lock_one(repo: monorepo.Monorepo, project: monorepo.Project, options: Optio
             hint="fix those specs (a pin, a `sel(linux):` selector) or lock fewer platforms "
             "with --platforms; `devkit drift " + project.name + "` shows the details",
         )
+    try:
+        pip = piplock.lock_pip(spec, request, solves, with_pip) if spec.pip else None
+    except DevkitError as exc:
+        raise DevkitError(f"cannot lock {project.name}: {exc.message}", hint=exc.hint) from exc
     path = lockfile.lock_path(project.path)
-    lockwrite.write(path, lockwrite.render(spec, request, solves, project.name))
-    counts = ", ".join(f"{p} {len(s.packages)}" for p, s in solves.items())
-    return f"wrote {relative(path, repo.root)} ({counts} packages)"
+    lockwrite.write(path, lockwrite.render(spec, request, solves, project.name, pip))
+    for note in piplock.notes(pip):
+        console.warn(note)
+    return f"wrote {relative(path, repo.root)} ({piplock.counts(solves, pip)} packages)"

@@ -14,6 +14,7 @@ import pytest
 from tests.support.home_guard import snapshot, touched
 from tests.support.http_server import FileServer
 from tests.support.monorepo import GitOrigin, Monorepo, build_sample_monorepo, make_origin
+from tests.support.pypi_index import build_index
 from tests.support.world import World, build_world
 
 # Taken at import, before any test swaps HOME: this is the home the guard protects.
@@ -54,6 +55,41 @@ def http_server(test_world: World) -> Iterator[FileServer]:
     server = FileServer(test_world.downloads_dir).start()
     yield server
     server.stop()
+
+
+@dataclass(frozen=True)
+class PackageIndex:
+    """The suite's PyPI stand-in (tests/support/pypi_index.py) and where it is served."""
+
+    root: Path
+    server: FileServer
+
+    @property
+    def url(self) -> str:
+        """The main index, as PIP_INDEX_URL takes it."""
+        return self.server.url("simple")
+
+    @property
+    def extra_url(self) -> str:
+        """The second index (the team's private packages)."""
+        return self.server.url("extra")
+
+
+@pytest.fixture(scope="session")
+def package_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackageIndex]:
+    """Real wheels and PEP 503 pages, served on 127.0.0.1 for the whole session."""
+    root = build_index(tmp_path_factory.mktemp("pypi"))
+    server = FileServer(root).start()
+    yield PackageIndex(root, server)
+    server.stop()
+
+
+@pytest.fixture
+def pip_index(package_index: PackageIndex, monkeypatch: pytest.MonkeyPatch) -> PackageIndex:
+    """Point pip at the suite's index (the isolation otherwise gives it none)."""
+    monkeypatch.delenv("PIP_NO_INDEX", raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", package_index.url)
+    return package_index
 
 
 @pytest.fixture(autouse=True)
