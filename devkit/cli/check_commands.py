@@ -171,6 +171,19 @@ def lock_command(
             "install time.",
         ),
     ] = False,
+    update: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--update",
+            help="Move only these packages (conda or pip; repeatable or comma-separated) to the "
+            "newest their specs allow; every other one stays at its locked version unless the "
+            "update needs it to move. Prints what moved, per platform.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --update: print what would move, write nothing.")
+    ] = False,
 ) -> int:
     """Write lockfiles (see the help text)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -184,5 +197,7 @@ def lock_command(
         platforms=targets.parse_platforms(platforms),
         channel_priority=channel_priority,
         pip=not no_pip,
+        update=tuple(update or ()),
+        dry_run=dry_run,
     )
     return lock_cmd.lock(request)

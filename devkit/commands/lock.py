@@ -1,12 +1,19 @@
-"""``devkit lock``: write ``projects/<name>/conda-lock.yml`` for every target platform."""
+"""``devkit lock``: write ``projects/<name>/conda-lock.yml`` for every target platform; with
+``--update PKG`` move only those packages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import console, paths, userconfig
-from devkit.conda import envspec, lockfile, lockwrite, piplock, solve
+from devkit.conda import envspec, lockfile, lockhold, lockpip, lockwrite, piplock, pypi, solve
+from devkit.conda.envspec import EnvSpec
+from devkit.conda.lockfile import Lock
+from devkit.conda.lockwrite import PipPart
+from devkit.conda.solve import PlatformSolve, SolveRequest
+from devkit.drift import lockdiff
 from devkit.drift.project import Options, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
 from devkit.repo import monorepo
@@ -22,6 +29,8 @@ class LockRequest:
     platforms: tuple[str, ...] = ()
     channel_priority: str | None = None
     pip: bool = True  # False: --no-pip, the conda part only
+    update: tuple[str, ...] = ()  # --update: move these, hold the rest
+    dry_run: bool = False  # with --update: print what would move, write nothing
 
 
 def lock(request: LockRequest) -> int:
@@ -33,12 +42,17 @@ def lock(request: LockRequest) -> int:
         raise UsageError("name a project, or pass --all", hint="`devkit ls` lists them")
     if request.projects and request.all_projects:
         raise UsageError("name projects or pass --all, not both")
+    if request.dry_run and not request.update:
+        raise UsageError("--dry-run goes with --update", hint="devkit lock PROJECT --update PKG")
     selected = repo.projects() if request.all_projects else repo.select(list(request.projects))
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     failed = 0
     for project in selected:
         try:
-            written = _lock_one(repo, project, options, request.pip)
+            if request.update:
+                written = _update(repo, project, options, request)
+            else:
+                written = _lock_one(repo, project, options, request.pip)
         except DevkitError as exc:
             if len(selected) == 1:
                 raise
@@ -49,12 +63,45 @@ def lock(request: LockRequest) -> int:
     return 1 if failed else 0
 
 
-def _lock_one(
-    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, with_pip: bool
-) -> str:
+@dataclass(frozen=True)
+class _Solved:
+    """A project solved for locking: everything the lock's text is made from."""
+
+    spec: EnvSpec
+    request: SolveRequest
+    solves: dict[str, PlatformSolve]
+    pip: PipPart | None
+
+
+def _solve(
+    repo: monorepo.Monorepo,
+    project: monorepo.Project,
+    options: Options,
+    with_pip: bool,
+    held: Lock | None = None,
+    moving: frozenset[str] = frozenset(),
+) -> _Solved:
+    """Solve conda and pip for every platform; ``held``: an old lock whose packages other than
+    ``moving`` are kept unless a spec needs them to move."""
     spec = envspec.parse(project.env_file)
     request = plan(repo, project, spec, options, root_prefix())
-    solves = solve.solve(request, paths.cache_dir())
+    hold = pip_held = None
+    if held is not None:
+        hold = lockhold.Hold(
+            packages={
+                platform: [p for p in packages.values() if p.name not in moving]
+                for platform, packages in held.packages.items()
+            },
+            newer={
+                platform: [f"{p.name} >{p.version}" for p in packages.values() if p.name in moving]
+                for platform, packages in held.packages.items()
+            },
+        )
+        pip_held = {
+            platform: {w.name: w.version for w in wheels.values() if w.name not in moving}
+            for platform, wheels in held.pip.items()
+        }
+    solves = solve.solve(request, paths.cache_dir(), hold)
     problems = [
         f"{platform}: {culprit.message}"
         for platform, solved in solves.items()
@@ -67,11 +114,82 @@ def _lock_one(
             "with --platforms; `devkit drift " + project.name + "` shows the details",
         )
     try:
-        pip = piplock.lock_pip(spec, request, solves, with_pip) if spec.pip else None
+        pip = piplock.lock_pip(spec, request, solves, with_pip, pip_held) if spec.pip else None
     except DevkitError as exc:
         raise DevkitError(f"cannot lock {project.name}: {exc.message}", hint=exc.hint) from exc
+    return _Solved(spec, request, solves, pip)
+
+
+def _write(repo: monorepo.Monorepo, project: monorepo.Project, solved: _Solved) -> str:
     path = lockfile.lock_path(project.path)
-    lockwrite.write(path, lockwrite.render(spec, request, solves, project.name, pip))
-    for note in piplock.notes(pip):
+    text = lockwrite.render(solved.spec, solved.request, solved.solves, project.name, solved.pip)
+    lockwrite.write(path, text)
+    for note in piplock.notes(solved.pip):
         console.warn(note)
-    return f"wrote {relative(path, repo.root)} ({piplock.counts(solves, pip)} packages)"
+    counts = piplock.counts(solved.solves, solved.pip)
+    return f"wrote {relative(path, repo.root)} ({counts} packages)"
+
+
+def _lock_one(
+    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, with_pip: bool
+) -> str:
+    return _write(repo, project, _solve(repo, project, options, with_pip))
+
+
+def _update(
+    repo: monorepo.Monorepo, project: monorepo.Project, options: Options, request: LockRequest
+) -> str:
+    """Move the named packages to the newest their specs allow, holding every other one."""
+    path = lockfile.lock_path(project.path)
+    if not path.is_file():
+        raise DevkitError(
+            f"{project.name} has no {path.name} to update",
+            hint=f"`devkit lock {project.name}` writes one",
+        )
+    old = lockfile.read(path)
+    known = {p.name for packages in old.packages.values() for p in packages.values()}
+    known |= {w.name for wheels in old.pip.values() for w in wheels.values()}
+    moving = frozenset(_names(request.update, known))
+    unknown = sorted(moving - known)
+    if unknown:
+        raise UsageError(
+            f"not in {relative(path, repo.root)}: {', '.join(unknown)}",
+            hint="--update names locked packages (conda or pip); a new one goes in "
+            "environment.yml, then `devkit lock`",
+        )
+    with_pip = request.pip and lockpip.is_locked(old)
+    solved = _solve(repo, project, options, with_pip, held=old, moving=moving)
+    diff = lockdiff.compare(lockdiff.sections(old), _sections(solved.solves, solved.pip))
+    out = console.out()
+    out.print(f"{project.name}: --update {', '.join(sorted(moving))}", markup=False)
+    for platform in diff.platforms:
+        changes = diff.changes.get(platform, ())
+        moved = "; ".join(c.label for c in changes) or "nothing moved"
+        out.print(f"  {platform}: {moved}", markup=False)
+    if request.dry_run:
+        return f"dry run: {relative(path, repo.root)} not written"
+    return _write(repo, project, solved)
+
+
+def _names(values: tuple[str, ...], known: set[str]) -> list[str]:
+    """``--update numpy --update pandas,PyAirtable`` -> names as the lock stores them: conda's
+    in lower case (``typing_extensions`` stays), pip's PEP 503-normalised."""
+    names = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    if not names:
+        raise UsageError("--update names no package", hint="e.g. --update numpy")
+    return [n.lower() if n.lower() in known else pypi.normalise(n) for n in names]
+
+
+def _sections(
+    solves: Mapping[str, PlatformSolve], pip: PipPart | None
+) -> dict[str, dict[lockdiff.Key, tuple[str, str]]]:
+    """What a lock written from these solves will hold, as lockdiff compares it."""
+    found: dict[str, dict[lockdiff.Key, tuple[str, str]]] = {}
+    for platform, solved in solves.items():
+        section = found.setdefault(platform, {})
+        for package in solved.packages.values():
+            section[("conda", package.name)] = (package.version, package.build)
+        resolved = pip.wheels.get(platform) if pip is not None else None
+        for wheel in resolved.packages.values() if resolved is not None else ():
+            section[("pip", wheel.name)] = (wheel.version, wheel.url.rsplit("/", 1)[-1])
+    return found

@@ -16,9 +16,16 @@ NO_PIP = "not locked (--no-pip)"
 
 
 def lock_pip(
-    spec: EnvSpec, request: SolveRequest, solves: Mapping[str, PlatformSolve], with_pip: bool
+    spec: EnvSpec,
+    request: SolveRequest,
+    solves: Mapping[str, PlatformSolve],
+    with_pip: bool,
+    held: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PipPart:
-    """The wheels of each platform, or a DevkitError naming each requirement pip cannot lock."""
+    """The wheels of each platform, or a DevkitError naming each requirement pip cannot lock.
+
+    ``held``: per platform, locked wheels to keep at their version (``--update``).
+    """
     section = pypi.split(spec.pip)
     unlockable = tuple(r.text for r in section.unlockable)
     if not with_pip:
@@ -30,7 +37,12 @@ def lock_pip(
     with ThreadPoolExecutor(max_workers=len(solves)) as pool:
         futures = {
             platform: pool.submit(
-                pipresolve.resolve, section, solved.packages, targets[platform], spec.path.parent
+                pipresolve.resolve,
+                section,
+                solved.packages,
+                targets[platform],
+                spec.path.parent,
+                (held or {}).get(platform),
             )
             for platform, solved in solves.items()
         }

@@ -120,9 +120,16 @@ class PipResolution:
 
 
 def resolve(
-    section: PipSection, conda: Mapping[str, Package], target: Target, cwd: Path
+    section: PipSection,
+    conda: Mapping[str, Package],
+    target: Target,
+    cwd: Path,
+    held: Mapping[str, str] | None = None,
 ) -> PipResolution:
-    """Resolve the lockable requirements for one platform against its conda packages."""
+    """Resolve the lockable requirements for one platform against its conda packages.
+
+    ``held``: locked wheels to keep at their version (name -> version), for ``--update``.
+    """
     platform = target.platform
     python = conda.get("python")
     if python is None:
@@ -135,7 +142,7 @@ def resolve(
     from_conda = {name: provided[name].name for name in requested if name in provided}
     with tempfile.TemporaryDirectory(prefix="devkit-pip-lock-") as folder:
         work = Path(folder)
-        argv = _argv(section, provided, pip_target, work)
+        argv = _argv(section, provided, pip_target, work, held or {})
         env = proc.clean_env({"DEVKIT_PIP_MARKERS": json.dumps(pip_target.markers)})
         result = proc.run(argv, cwd=cwd, env=env, check=False)
         if result.returncode != 0:
@@ -145,7 +152,11 @@ def resolve(
 
 
 def _argv(
-    section: PipSection, provided: Mapping[str, Package], target: PipTarget, work: Path
+    section: PipSection,
+    provided: Mapping[str, Package],
+    target: PipTarget,
+    work: Path,
+    held: Mapping[str, str],
 ) -> list[str]:
     requirements = work / "requirements.txt"
     requirements.write_text("".join(f"{line}\n" for line in section.requirement_lines))
@@ -157,6 +168,7 @@ def _argv(
         if version is not None:
             _stub_wheel(stubs, name, version, f"{target.abi}-{target.abi}-{target.tags[0]}")
             constraints.append(f"{name}=={version}\n")
+    constraints += [f"{n}=={v}\n" for n, v in sorted(held.items()) if n not in provided]
     (work / "constraints.txt").write_text("".join(constraints))
     # Not --quiet: pip explains a conflict on stdout at its info level.
     argv = [sys.executable, "-c", _SHIM, "install", "--dry-run", "--no-input"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devkit.conda import channels as channels_mod
-from devkit.conda import rattler_runtime
+from devkit.conda import lockhold, rattler_runtime
 from devkit.conda.channels import Channel
 from devkit.conda.culprits import Culprit, culprit_from
 from devkit.conda.envspec import Dependency, applies
@@ -64,11 +64,16 @@ def gateway_cache(cache_dir: Path) -> Path:
     return cache_dir / "repodata"
 
 
-def solve(request: SolveRequest, cache_dir: Path) -> dict[str, PlatformSolve]:
-    """Solve every target; raise a DevkitError naming the channel when one cannot be read."""
+def solve(
+    request: SolveRequest, cache_dir: Path, hold: lockhold.Hold | None = None
+) -> dict[str, PlatformSolve]:
+    """Solve every target; raise a DevkitError naming the channel when one cannot be read.
+
+    ``hold``: for ``devkit lock --update``, locked packages to keep and the ones to move.
+    """
     with rattler_runtime.rattler_calls():
         gateway = _gateway(cache_dir)
-        return asyncio.run(_solve_all(request, gateway))
+        return asyncio.run(_solve_all(request, gateway, hold))
 
 
 def find_pins(
@@ -90,13 +95,15 @@ def _gateway(cache_dir: Path) -> Gateway:
     return Gateway(cache_dir=folder, show_progress=False)
 
 
-async def _solve_all(request: SolveRequest, gateway: Gateway) -> dict[str, PlatformSolve]:
+async def _solve_all(
+    request: SolveRequest, gateway: Gateway, hold: lockhold.Hold | None
+) -> dict[str, PlatformSolve]:
     # One platform after the other on one gateway: noarch and shared repodata are fetched once.
     # Solving them concurrently stalled for a second in about one run in three against a local
     # HTTP channel (py-rattler 0.28), which costs far more than the solves themselves.
     results = {}
     for target in request.targets:
-        results[target.platform] = await _solve_target(request, target, gateway)
+        results[target.platform] = await _solve_target(request, target, gateway, hold)
     return results
 
 
@@ -132,7 +139,11 @@ def match_spec(dep: Dependency, request: SolveRequest) -> MatchSpec:
 
 
 async def _run_solve(
-    request: SolveRequest, target: Target, specs: list[Any], gateway: Gateway
+    request: SolveRequest,
+    target: Target,
+    specs: list[Any],
+    gateway: Gateway,
+    locked: Sequence[Any] = (),
 ) -> list[Any]:
     from rattler import ChannelPriority, Subdir
     from rattler import solve as rattler_solve
@@ -150,6 +161,7 @@ async def _run_solve(
             gateway=gateway,
             platforms=[Subdir(target.platform), Subdir("noarch")],
             virtual_packages=_virtuals(target),
+            locked_packages=list(locked),
             channel_priority=priority,
             # micromamba's add_pip_as_python_dependency: python always brings pip.
             add_pip_as_python_dependency=True,
@@ -181,16 +193,28 @@ def unreachable(exc: BaseException, channels: Sequence[Channel]) -> DevkitError:
     )
 
 
-async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway) -> PlatformSolve:
-    from rattler.exceptions import SolverError
+async def _solve_target(
+    request: SolveRequest, target: Target, gateway: Gateway, hold: lockhold.Hold | None = None
+) -> PlatformSolve:
+    from rattler import MatchSpec
+    from rattler.exceptions import GatewayError, SolverError
 
+    held = hold.packages.get(target.platform, ()) if hold else ()
+    newer = [MatchSpec(text) for text in hold.newer.get(target.platform, ())] if hold else []
+    try:
+        locked = await lockhold.records(_rattler_channels(request), target.platform, held, gateway)
+    except GatewayError as exc:
+        raise unreachable(exc, request.channels) from exc
     remaining = [d for d in request.specs if applies(d, target.platform)]
     culprits: list[Culprit] = []
     for _ in range(MAX_ROUNDS):
         specs = [match_spec(d, request) for d in remaining]
         try:
-            records = await _run_solve(request, target, specs, gateway)
+            records = await _run_solve(request, target, [*specs, *newer], gateway, locked)
         except SolverError as exc:
+            if newer:  # the named packages cannot all move: solve with the rest held
+                newer = []
+                continue
             dep, reason = culprit_from(str(exc), remaining, target)
             if dep is None:
                 culprits.append(Culprit("(the request)", reason))
@@ -204,7 +228,7 @@ async def _solve_target(request: SolveRequest, target: Target, gateway: Gateway)
         for record in records:
             name = channels_mod.name_of(record.channel or record.url, request.channels)
             package = from_repodata(record, name)
-            packages[package.name] = package
+            packages[package.name] = lockhold.unmark(package) if held else package
         return PlatformSolve(target.platform, packages, tuple(culprits))
     return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
 
