@@ -115,3 +115,17 @@ def test_verbose_logs_go_to_stderr_only() -> None:
     assert result.returncode == 0
     assert "PORT" in result.stdout
     assert "debug:" not in result.stdout
+
+
+def test_a_bare_diff_option_takes_the_default_ref() -> None:
+    from devkit.cli import optional_values
+
+    assert optional_values(["lock", "api", "--diff"]) == ["lock", "api", "--diff="]
+    assert optional_values(["lock", "api", "--diff", "--json"]) == [
+        "lock",
+        "api",
+        "--diff=",
+        "--json",
+    ]
+    assert optional_values(["lock", "api", "--diff", "origin/main"])[-1] == "origin/main"
+    assert optional_values(["run", "api", "--", "--diff"]) == ["run", "api", "--", "--diff"]

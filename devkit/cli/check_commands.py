@@ -184,6 +184,18 @@ def lock_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --update: print what would move, write nothing.")
     ] = False,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            metavar="[REF]",
+            help="Print what the lock changes against git REF (default: the merge base with the "
+            "upstream branch), per platform, as Markdown for a pull request. Writes nothing. "
+            "Name the project first: devkit lock api --diff [REF].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --diff: a JSON document.")] = False,
 ) -> int:
     """Write lockfiles (see the help text)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -199,5 +211,7 @@ def lock_command(
         pip=not no_pip,
         update=tuple(update or ()),
         dry_run=dry_run,
+        diff=diff,
+        as_json=as_json,
     )
     return lock_cmd.lock(request)

@@ -1,5 +1,5 @@
 """``devkit lock``: write ``projects/<name>/conda-lock.yml`` for every target platform; with
-``--update PKG`` move only those packages."""
+``--update PKG`` move only those packages; with ``--diff`` say what the lock changes."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ class LockRequest:
     pip: bool = True  # False: --no-pip, the conda part only
     update: tuple[str, ...] = ()  # --update: move these, hold the rest
     dry_run: bool = False  # with --update: print what would move, write nothing
+    diff: str | None = None  # --diff [REF]: "" for the merge base with the upstream branch
+    as_json: bool = False  # with --diff
 
 
 def lock(request: LockRequest) -> int:
@@ -44,7 +46,15 @@ def lock(request: LockRequest) -> int:
         raise UsageError("name projects or pass --all, not both")
     if request.dry_run and not request.update:
         raise UsageError("--dry-run goes with --update", hint="devkit lock PROJECT --update PKG")
+    if request.as_json and request.diff is None:
+        raise UsageError("--json goes with --diff", hint="devkit lock PROJECT --diff --json")
+    if request.diff is not None and (request.update or not request.pip):
+        raise UsageError("--diff only reads: it takes no --update or --no-pip")
     selected = repo.projects() if request.all_projects else repo.select(list(request.projects))
+    if request.diff is not None:
+        from devkit.commands import lock_diff  # git and rendering: loaded for --diff only
+
+        return lock_diff.diff(repo, selected, request.diff, request.as_json)
     options = Options(platforms=request.platforms, channel_priority=request.channel_priority)
     failed = 0
     for project in selected:

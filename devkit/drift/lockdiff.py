@@ -8,10 +8,14 @@ read from a file, one from git and one just solved compare alike.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from devkit.conda import lockfile, lockscan, pypi
 from devkit.conda.lockfile import Lock
+from devkit.conda.package import parse_file_name, split_url
 from devkit.drift.analysis import is_expected_platform_only
 
 Key = tuple[str, str]  # (manager, name): conda and pip may both have a `requests`
@@ -80,6 +84,38 @@ def sections(lock: Lock) -> dict[str, dict[Key, tuple[str, str]]]:
         for wheel in lock.pip.get(platform, {}).values():
             section[("pip", wheel.name)] = (wheel.version, wheel.url.rsplit("/", 1)[-1])
     return found
+
+
+def read_sections(text: str, where: Path) -> dict[str, dict[Key, tuple[str, str]]]:
+    """A lock's text as sections: scanned fast, else (an unusual layout) read in full; a lock
+    that does not parse is a FileFormatError naming ``where``."""
+    entries = lockscan.scan(text)
+    if entries is None:
+        if not where.is_file() or where.read_text(encoding="utf-8") != text:
+            with tempfile.TemporaryDirectory(prefix="devkit-lock-") as folder:
+                copy = Path(folder) / where.name
+                copy.write_text(text, encoding="utf-8")
+                return sections(lockfile.read(copy))
+        return sections(lockfile.read(where))
+    found: dict[str, dict[Key, tuple[str, str]]] = {}
+    for entry in entries:
+        manager, platform = entry["manager"], entry["platform"]
+        if manager == "pip":
+            key, detail = ("pip", pypi.normalise(entry["name"])), entry.get("url", "")
+            found.setdefault(platform, {})[key] = (entry["version"], detail.rsplit("/", 1)[-1])
+        elif manager == "conda":
+            key = ("conda", entry["name"])
+            build = entry.get("build") or _build_of(entry.get("url", ""))
+            found.setdefault(platform, {})[key] = (entry["version"], build)
+    return found
+
+
+def _build_of(url: str) -> str:
+    """The build string in a package URL (older conda-lock files have no ``build`` key)."""
+    try:
+        return parse_file_name(split_url(url)[2])[2]
+    except ValueError:
+        return ""
 
 
 def compare(old: Sections, new: Sections, direct: Collection[Key] = ()) -> LockDiff:
