@@ -16,7 +16,7 @@ from devkit.conda.solve import PlatformSolve, SolveRequest
 from devkit.drift import lockdiff
 from devkit.drift.project import Options, plan, relative, root_prefix
 from devkit.errors import DevkitError, UsageError
-from devkit.repo import monorepo
+from devkit.repo import lockuse, monorepo
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,16 @@ def _write(repo: monorepo.Monorepo, project: monorepo.Project, solved: _Solved) 
 def _lock_one(
     repo: monorepo.Monorepo, project: monorepo.Project, options: Options, with_pip: bool
 ) -> str:
-    return _write(repo, project, _solve(repo, project, options, with_pip))
+    first = not lockfile.lock_path(project.path).is_file()
+    written = _write(repo, project, _solve(repo, project, options, with_pip))
+    if first:
+        console.warn_each(lockuse.not_following(repo, project))
+    return written
+
+
+def lock_new(repo: monorepo.Monorepo, name: str) -> str:
+    """Lock a project `devkit new` just wrote (its files already install the lock)."""
+    return _write(repo, repo.project(name), _solve(repo, repo.project(name), Options(), True))
 
 
 def _update(

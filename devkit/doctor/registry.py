@@ -11,6 +11,7 @@ from devkit.doctor.checks import (
     drift,
     env,
     files,
+    lockuse,
     machine,
     service,
     tools,
@@ -177,6 +178,13 @@ CHECKS: tuple[AnyCheck, ...] = (
         PROJECT,
         "CI installs this project's environment.yml, which exists",
         ci.workflow_env_file,
+    ),
+    ProjectCheck(
+        "files.ci_lock",
+        PROJECT,
+        "with a conda-lock.yml, CI installs it (cached on its hash) instead of solving",
+        lockuse.ci_lock,
+        fix=lockuse.fix_ci_lock,
     ),
     SpecCheck(
         "files.ci_python",

@@ -50,10 +50,11 @@ class Fresh:
         return next(n for n, text in enumerate(lines, 1) if needle in text)
 
 
-def create_project(root: Path, name: str = NAME, **flags: str) -> Path:
-    """Write a project from the template into the monorepo at `root`, like `devkit new`."""
+def create_project(root: Path, name: str = NAME, lock: bool = False, **flags: str) -> Path:
+    """Write a project from the template into the monorepo at `root`, like `devkit new`
+    (`devkit new --lock` with `lock`; the lock itself is not written)."""
     given = {"gcloud_project": GCLOUD, "python": PYTHON_RUNNING_MINOR, **flags}
-    values = new_cmd.resolve(name, given, None)
+    values = new_cmd.resolve(name, given, None, lock)
     repo = monorepo.load(root)
     new_cmd.create(repo, values)
     return repo.projects_dir / name
