@@ -136,6 +136,9 @@ def _write(repo: monorepo.Monorepo, project: monorepo.Project, solved: _Solved) 
     lockwrite.write(path, text)
     for note in piplock.notes(solved.pip):
         console.warn(note)
+    stamped = lockuse.stamp(repo, project)
+    if stamped:
+        console.out().print(stamped, markup=False)
     counts = piplock.counts(solved.solves, solved.pip)
     return f"wrote {relative(path, repo.root)} ({counts} packages)"
 

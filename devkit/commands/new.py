@@ -172,6 +172,8 @@ def resolve(
     # run (a cache keyed on the file would keep yesterday's solve of loose specs forever).
     values["ci_env_file"] = "conda-lock.yml" if lock else "environment.yml"
     values["ci_cache"] = "true" if lock else "false"
+    values["micromamba_image"] = deprecations.CURRENT_MICROMAMBA_TAG
+    values["variant"] = "lock" if lock else ""  # Dockerfile@lock: the image from the lock
     return values
 
 

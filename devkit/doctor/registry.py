@@ -223,6 +223,13 @@ CHECKS: tuple[AnyCheck, ...] = (
         docker.docker_env_name,
     ),
     ProjectCheck(
+        "files.docker_lock",
+        PROJECT,
+        "with a conda-lock.yml, the image is built from it, checked and labelled with its sha256",
+        lockuse.docker_lock,
+        fix=lockuse.fix_docker_lock,
+    ),
+    ProjectCheck(
         "files.docker_platform",
         PROJECT,
         "the image is built for Cloud Run's linux/amd64",

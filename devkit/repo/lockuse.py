@@ -1,6 +1,7 @@
 """Which of a project's files install its conda-lock.yml: the checks workflow's micromamba step
-(github/lockstep.py) and the Dockerfile (projectfiles.py). What ``devkit lock`` says the first
-time it locks a project, and what ``devkit ls`` and doctor's lock checks report."""
+(github/lockstep.py) and the Dockerfile (dockerlock.py). What ``devkit lock`` says the first
+time it locks a project and keeps current, and what ``devkit ls`` and doctor's lock checks
+report."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.conda import lockfile
+from devkit.errors import FileFormatError
+from devkit.repo import dockerlock, projectfiles
 from devkit.repo.github import lockstep, workflows
 from devkit.repo.monorepo import Monorepo, Project
 
@@ -42,10 +45,41 @@ def summary(places: list[Place]) -> str:
     return LOCK if all(p.installs == LOCK for p in places) else SOLVES
 
 
+def docker_use(project: Project) -> dockerlock.DockerUse | None:
+    """What the project's Dockerfile builds its env from; None without a readable one."""
+    path = project.path / projectfiles.DOCKERFILE
+    if not path.is_file():
+        return None
+    try:
+        return dockerlock.use(projectfiles.parse_dockerfile(path))
+    except FileFormatError:
+        return None
+
+
+def stamp(repo: Monorepo, project: Project) -> str | None:
+    """Keep the Dockerfile's DEVKIT_LOCK_SHA256 the lock's sha256; a line saying so, if changed."""
+    dockerfile = project.path / projectfiles.DOCKERFILE
+    lock = lockfile.lock_path(project.path)
+    if not dockerfile.is_file() or not dockerlock.stamp(dockerfile, dockerlock.sha256_of(lock)):
+        return None
+    return (
+        f"updated {_relative(repo, dockerfile)}: {dockerlock.LOCK_ARG} is the new lock's sha256 "
+        "(the image build checks the lock against it and labels the image with it)"
+    )
+
+
 def not_following(repo: Monorepo, project: Project) -> list[str]:
     """Lines saying which files still solve environment.yml although the project is locked."""
     found, _ = workflows.load_all(repo.root)
     lines = []
+    docker = docker_use(project)
+    if docker is not None and docker.installs == dockerlock.SOLVES:
+        where = f"{_relative(repo, project.path / projectfiles.DOCKERFILE)}:{docker.line}"
+        lines.append(
+            f"the Dockerfile still solves ({where}: `{docker.command}`): build the image from "
+            "the lock (docs/project-files.md, 'The image from the lock'; `devkit doctor "
+            f"{project.name} --check files.docker_lock` checks it)"
+        )
     for place in ci_places(repo, project, found):
         if place.installs != LOCK:
             where = f"{_relative(repo, place.path)}:{place.line}"

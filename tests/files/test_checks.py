@@ -25,7 +25,7 @@ from tests.support.monorepo import git
 
 FILES_IDS = [c.id for c in CHECKS if c.id.startswith("files.")]
 # A locked project's checks: they do not apply without a lock (tests/files/test_lock_files.py).
-LOCK_IDS = {"files.ci_lock"}
+LOCK_IDS = {"files.ci_lock", "files.docker_lock"}
 TODAY = dt.date(2026, 11, 25)
 
 

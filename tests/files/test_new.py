@@ -64,7 +64,7 @@ def test_new_project_passes_doctor(sample_monorepo: Monorepo) -> None:
     files_ids = {c.id for c in CHECKS if c.id.startswith("files.")}
     assert files_ids <= set(mine)
     # Without a lock, CI solving environment.yml is right: the lock check does not apply.
-    unlocked = {"files.ci_lock"}
+    unlocked = {"files.ci_lock", "files.docker_lock"}
     assert {i: mine[i]["status"] for i in files_ids - unlocked} == dict.fromkeys(
         files_ids - unlocked, "ok"
     )

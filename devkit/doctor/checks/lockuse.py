@@ -1,5 +1,6 @@
 """Project-file checks for a project with a lock: CI installs the lock (cached on its hash)
-rather than solving environment.yml, with a fixer that rewrites the step."""
+rather than solving environment.yml, with a fixer that rewrites the step; the Dockerfile builds
+the env from the lock, checked against the lock's sha256 and labelled with it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from devkit.doctor.base import ProjectOutcome, Result
 from devkit.doctor.checks.files import checks_workflows, rel, where
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
+from devkit.repo import dockerlock, projectfiles
 from devkit.repo.github import lockstep
 from devkit.repo.github.workflows import Workflow
 from devkit.repo.monorepo import Project
+from devkit.repo.projectfiles import DOCKERFILE, Dockerfile
 
 
 def _fix_hint(project: Project, check_id: str) -> str:
@@ -85,3 +88,82 @@ def _env_name(project: Project) -> str:
     except FileFormatError as exc:
         raise DevkitError(exc.message, hint="fix environment.yml first (see env.spec)") from exc
     return envs.env_name(project, spec)
+
+
+def docker_lock(ctx: Context, out: ProjectOutcome) -> Result:
+    """With a conda-lock.yml, the Dockerfile builds the env from it, checked against its sha256."""
+    project = out.project
+    lock = lockfile.lock_path(project.path)
+    if not lock.is_file():
+        return out.skip(f"no {lock.name}: the image is built from {project.env_file.name}")
+    parsed = ctx.project_file(project, DOCKERFILE)
+    if not isinstance(parsed, Dockerfile):
+        return out.skip("no Dockerfile, or it does not parse (see files.parse)")
+    use = dockerlock.use(parsed)
+    path = rel(ctx, parsed.path)
+    docs = "docs/project-files.md, 'The image from the lock', shows the Dockerfile before and after"
+    if use.installs == dockerlock.SOLVES:
+        return out.warn(
+            f"the project has {lock.name} but the Dockerfile solves "
+            f"({where(ctx, parsed.path, use.line)}: `{use.command}`): the image gets whatever the "
+            "channels serve that day, not what the lock pins",
+            hint=f"build the env from the lock: `COPY conda-lock.yml` and `micromamba create -p "
+            f"/venv -f conda-lock.yml` in a mambaorg/micromamba stage, then copy /venv; {docs}; "
+            f"`devkit doctor {project.name} --fix --check files.docker_lock` rewrites the build "
+            "stage of the template's shape (asking first)",
+        )
+    if use.installs == dockerlock.NONE:
+        return out.skip(f"{path} installs no conda env")
+    try:
+        locked = lockfile.read(lock)
+    except FileFormatError as exc:
+        return out.skip(f"{lock.name} does not parse (see lock.stale): {exc.message}")
+    if not locked.packages.get("linux-64"):
+        return out.fail(
+            f"{lock.name} has no linux-64 packages: the image (linux/amd64) gets nothing from it",
+            hint=f"`devkit lock {project.name}` with linux-64 among its platforms",
+            fixable=False,
+        )
+    if use.stamped is None or not use.labelled:
+        return out.warn(
+            f"{path} installs {lock.name} but does not check it against {dockerlock.LOCK_ARG} "
+            "and label the image with it: nothing says which lock an image was built from",
+            hint=f"add `ARG {dockerlock.LOCK_ARG}=` before the first FROM, the sha256 check and "
+            f"the `{dockerlock.LABEL}` LABEL; {docs}",
+            fixable=False,
+        )
+    actual = dockerlock.sha256_of(lock)
+    if use.stamped != actual:
+        return out.fail(
+            f"{dockerlock.LOCK_ARG} ({where(ctx, parsed.path, use.stamped_line)}) is not the "
+            f"sha256 of {lock.name}: the image build stops at its check",
+            hint=f"`devkit lock {project.name}` keeps it current; "
+            f"`devkit doctor {project.name} --fix --check files.docker_lock` sets it now",
+        )
+    return out.ok(
+        f"the image installs {lock.name}'s linux-64 packages (nothing solved), checked against "
+        "its sha256 and labelled with it"
+    )
+
+
+def fix_docker_lock(ctx: Context, result: Result) -> str:
+    """Build the image from the lock: a solving build stage is replaced by the template's
+    locked one; a stale DEVKIT_LOCK_SHA256 is set to the lock's sha256 (one line changes)."""
+    assert ctx.monorepo is not None and result.project is not None
+    project = ctx.monorepo.project(result.project)
+    dockerfile = project.path / DOCKERFILE
+    lock = lockfile.lock_path(project.path)
+    sha256 = dockerlock.sha256_of(lock)
+    try:
+        parsed = projectfiles.parse_dockerfile(dockerfile)
+    except FileFormatError as exc:
+        raise DevkitError(exc.message, hint="fix the Dockerfile first (see files.parse)") from exc
+    if dockerlock.use(parsed).installs == dockerlock.SOLVES:
+        atomic.write_text(dockerfile, dockerlock.rewrite_for_lock(parsed, sha256))
+        return (
+            f"{rel(ctx, dockerfile)}: the build stage installs {lock.name} (micromamba, nothing "
+            "solved), checks it against its sha256 and labels the image; review and commit it"
+        )
+    if not dockerlock.stamp(dockerfile, sha256):
+        return "nothing to do"
+    return f"{rel(ctx, dockerfile)}: {dockerlock.LOCK_ARG} set to {lock.name}'s sha256; commit it"
