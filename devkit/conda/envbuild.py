@@ -184,6 +184,11 @@ def _locked(mm: Micromamba, spec: EnvSpec, lock: Path | None) -> buildcheck.Lock
     return buildcheck.Locked(lock, tuple(packages.values()), wheels, pip_locked)
 
 
+def fingerprint_for(spec: EnvSpec, lock: Path | None) -> str:
+    """The fingerprint an env built from ``spec`` (and ``lock``, when built from it) records."""
+    return _sha256(spec, lock)
+
+
 def _sha256(spec: EnvSpec, lock: Path | None) -> str:
     if lock is None:
         return spec.fingerprint

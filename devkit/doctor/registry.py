@@ -274,6 +274,12 @@ CHECKS: tuple[AnyCheck, ...] = (
         drift.lock_stale,
     ),
     SpecCheck(
+        "lock.follow",
+        "Drift",
+        "the env, CI and the Dockerfile all install conda-lock.yml",
+        lockuse.lock_follow,
+    ),
+    SpecCheck(
         "lock.platforms",
         "Drift",
         "conda-lock.yml covers every target platform",

@@ -1,18 +1,22 @@
-"""Project-file checks for a project with a lock: CI installs the lock (cached on its hash)
-rather than solving environment.yml, with a fixer that rewrites the step; the Dockerfile builds
-the env from the lock, checked against the lock's sha256 and labelled with it."""
+"""Checks for a project with a lock: CI installs the lock (cached on its hash) rather than
+solving environment.yml, with a fixer that rewrites the step; the Dockerfile builds the env
+from the lock, checked against the lock's sha256 and labelled with it; and ``lock.follow``
+(with ``devkit ls``): the env, CI and the image all follow that one lock."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import atomic, yamlfile
-from devkit.conda import envs, envspec, lockfile
-from devkit.doctor.base import ProjectOutcome, Result
+from devkit.conda import envbuild, envs, envspec, lockfile
+from devkit.conda.envspec import EnvSpec
+from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.checks.files import checks_workflows, rel, where
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
 from devkit.repo import dockerlock, projectfiles
+from devkit.repo import lockuse as repo_lockuse
 from devkit.repo.github import lockstep
 from devkit.repo.github.workflows import Workflow
 from devkit.repo.monorepo import Project
@@ -167,3 +171,87 @@ def fix_docker_lock(ctx: Context, result: Result) -> str:
     if not dockerlock.stamp(dockerfile, sha256):
         return "nothing to do"
     return f"{rel(ctx, dockerfile)}: {dockerlock.LOCK_ARG} set to {lock.name}'s sha256; commit it"
+
+
+@dataclass(frozen=True)
+class Following:
+    """Whether each place a project's env is made installs its conda-lock.yml."""
+
+    env: str  # lock, environment.yml, an older lock or file, not built
+    ci: str  # lock, environment.yml, none
+    image: str  # lock, solves, stale sha256, none
+
+    @property
+    def gaps(self) -> list[str]:
+        """What does not follow the lock (places that do not exist are not gaps)."""
+        found = []
+        if self.env not in (LOCK, NOT_BUILT):
+            found.append(f"env: {self.env}")
+        if self.ci not in (LOCK, repo_lockuse.NONE):
+            found.append(f"CI: {self.ci}")
+        if self.image not in (LOCK, dockerlock.NONE):
+            found.append(f"image: {self.image}")
+        return found
+
+
+LOCK = "lock"
+NOT_BUILT = "not built"
+
+
+def following(ctx: Context, project: Project, spec: EnvSpec) -> Following | None:
+    """Who installs the project's lock; None without a lock."""
+    lock = lockfile.lock_path(project.path)
+    if not lock.is_file():
+        return None
+    return Following(_env_follows(ctx, project, spec, lock), _ci_follows(ctx, project, lock),
+                     _image_follows(ctx, project, lock))  # fmt: skip
+
+
+def _env_follows(ctx: Context, project: Project, spec: EnvSpec, lock: Path) -> str:
+    location = ctx.location(project)
+    recorded = envbuild.read_fingerprint(location.prefix) if location else None
+    if recorded is None:
+        return NOT_BUILT
+    if recorded.sha256 == envbuild.fingerprint_for(spec, lock):
+        return LOCK
+    if recorded.sha256 == spec.fingerprint:
+        return "built from environment.yml"
+    return "built from an older lock or file"
+
+
+def _ci_follows(ctx: Context, project: Project, lock: Path) -> str:
+    wanted = rel(ctx, lock)
+    steps = [s for w in checks_workflows(ctx, project) for s in lockstep.env_steps(w)]
+    if not steps:
+        return repo_lockuse.NONE
+    return LOCK if all(s.installs(wanted) for s in steps) else "solves environment.yml"
+
+
+def _image_follows(ctx: Context, project: Project, lock: Path) -> str:
+    parsed = ctx.project_file(project, DOCKERFILE)
+    if not isinstance(parsed, Dockerfile):
+        return dockerlock.NONE
+    use = dockerlock.use(parsed)
+    if use.installs == dockerlock.SOLVES:
+        return "solves"
+    if use.installs == dockerlock.NONE:
+        return dockerlock.NONE
+    if use.stamped is not None and use.stamped != dockerlock.sha256_of(lock):
+        return "checks another lock's sha256"
+    return LOCK
+
+
+def lock_follow(ctx: Context, out: SpecOutcome) -> Result:
+    """The env, CI and the image all install the project's conda-lock.yml."""
+    found = following(ctx, out.project, out.spec)
+    if found is None:
+        return out.skip(f"no {lockfile.LOCK_NAME}")
+    shown = f"env: {found.env}, CI: {found.ci}, image: {found.image}"
+    if found.gaps:
+        name = out.project.name
+        return out.warn(
+            f"{lockfile.LOCK_NAME} is not followed everywhere: {'; '.join(found.gaps)}",
+            hint=f"env.stale, files.ci_lock and files.docker_lock say how; `devkit doctor {name} "
+            "--fix` rebuilds the env from the lock and rewrites the CI step and the Dockerfile",
+        )
+    return out.ok(f"{lockfile.LOCK_NAME} is followed: {shown}")
