@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import console, paths, userconfig
-from devkit.conda import envspec, lockfile, lockhold, lockpip, lockwrite, piplock, pypi, solve
+from devkit.conda import envspec, lockfile, lockhold, lockwrite, piplock, pypi, solve
 from devkit.conda.envspec import EnvSpec
-from devkit.conda.lockfile import Lock
 from devkit.conda.lockwrite import PipPart
 from devkit.conda.solve import PlatformSolve, SolveRequest
 from devkit.drift import lockdiff
@@ -88,7 +87,7 @@ def _solve(
     project: monorepo.Project,
     options: Options,
     with_pip: bool,
-    held: Lock | None = None,
+    held: lockhold.Held | None = None,
     moving: frozenset[str] = frozenset(),
 ) -> _Solved:
     """Solve conda and pip for every platform; ``held``: an old lock whose packages other than
@@ -99,16 +98,16 @@ def _solve(
     if held is not None:
         hold = lockhold.Hold(
             packages={
-                platform: [p for p in packages.values() if p.name not in moving]
-                for platform, packages in held.packages.items()
+                platform: [p for p in packages if p.name not in moving]
+                for platform, packages in held.conda.items()
             },
             newer={
-                platform: [f"{p.name} >{p.version}" for p in packages.values() if p.name in moving]
-                for platform, packages in held.packages.items()
+                platform: [f"{p.name} >{p.version}" for p in packages if p.name in moving]
+                for platform, packages in held.conda.items()
             },
         )
         pip_held = {
-            platform: {w.name: w.version for w in wheels.values() if w.name not in moving}
+            platform: {name: v for name, v in wheels.items() if name not in moving}
             for platform, wheels in held.pip.items()
         }
     solves = solve.solve(request, paths.cache_dir(), hold)
@@ -168,9 +167,9 @@ def _update(
             f"{project.name} has no {path.name} to update",
             hint=f"`devkit lock {project.name}` writes one",
         )
-    old = lockfile.read(path)
-    known = {p.name for packages in old.packages.values() for p in packages.values()}
-    known |= {w.name for wheels in old.pip.values() for w in wheels.values()}
+    old = lockhold.read_held(path)
+    before = lockdiff.read_sections(path.read_text(encoding="utf-8"), path)
+    known = old.names
     moving = frozenset(_names(request.update, known))
     unknown = sorted(moving - known)
     if unknown:
@@ -179,9 +178,9 @@ def _update(
             hint="--update names locked packages (conda or pip); a new one goes in "
             "environment.yml, then `devkit lock`",
         )
-    with_pip = request.pip and lockpip.is_locked(old)
+    with_pip = request.pip and old.pip_locked
     solved = _solve(repo, project, options, with_pip, held=old, moving=moving)
-    diff = lockdiff.compare(lockdiff.sections(old), _sections(solved.solves, solved.pip))
+    diff = lockdiff.compare(before, _sections(solved.solves, solved.pip))
     out = console.out()
     out.print(f"{project.name}: --update {', '.join(sorted(moving))}", markup=False)
     for platform in diff.platforms:

@@ -10,12 +10,66 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devkit.conda.package import Package
+from devkit.conda import lockpip, lockscan
+from devkit.conda.package import Package, parse_file_name, split_url
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
+
+
+@dataclass(frozen=True)
+class Held:
+    """What an existing lock holds, as ``--update`` needs it: per platform, its conda packages
+    (name, version, build, URL) and its wheels' versions, and whether it locks ``pip:``."""
+
+    conda: dict[str, list[Package]]
+    pip: dict[str, dict[str, str]]
+    pip_locked: bool
+
+    @property
+    def names(self) -> set[str]:
+        """Every locked name, conda's and pip's."""
+        found = {p.name for packages in self.conda.values() for p in packages}
+        return found | {name for wheels in self.pip.values() for name in wheels}
+
+
+def read_held(path: Path) -> Held:
+    """An existing lock for ``--update``, read with the fast line reader (lockscan.py), or in
+    full when its layout is not the usual one (which also reports a broken file)."""
+    text = path.read_text(encoding="utf-8")
+    entries = lockscan.scan(text)
+    if entries is None:
+        from devkit.conda import lockfile  # the thorough reader, for an unusual layout
+
+        lock = lockfile.read(path)
+        return Held(
+            conda={p: list(packages.values()) for p, packages in lock.packages.items()},
+            pip={p: {n: w.version for n, w in wheels.items()} for p, wheels in lock.pip.items()},
+            pip_locked=lockpip.is_locked(lock),
+        )
+    conda: dict[str, list[Package]] = {}
+    pip: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        platform, url = entry["platform"], entry.get("url", "")
+        if entry["manager"] == "pip":
+            pip.setdefault(platform, {})[entry["name"]] = entry["version"]
+        elif entry["manager"] == "conda":
+            _, subdir, file_name = split_url(url)
+            build = entry.get("build") or _build_of(file_name)
+            package = Package(entry["name"], entry["version"], build, subdir, "", url=url)
+            conda.setdefault(platform, []).append(package)
+    status = lockscan.custom_value(text, lockpip.PIP_KEY)
+    return Held(conda, pip, status in (None, lockpip.LOCKED))
+
+
+def _build_of(file_name: str) -> str:
+    try:
+        return parse_file_name(file_name)[2]
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ thorough way, which also reports a broken one with its line.
 from __future__ import annotations
 
 import json
+import re
 
 _WANTED = frozenset({"name", "version", "manager", "platform", "build", "url"})
 _NEEDED = ("name", "version", "manager", "platform")
@@ -19,37 +20,31 @@ _NEEDED = ("name", "version", "manager", "platform")
 
 def scan(text: str) -> list[dict[str, str]] | None:
     """The package entries (the keys above, as text), or None if this reader cannot tell."""
+    head = re.search(r"^package:[ \t]*(\S?)", text, re.MULTILINE)
+    if head is None or head.group(1):
+        return None  # no list, or `package: [...]` in flow style
+    body = text[head.end() :]
+    top = re.search(r"^[^\s#-]", body, re.MULTILINE)  # the next top-level key ends the list
+    body = body[: top.start()] if top else body
+    first = re.search(r"^([ \t]*)- ", body, re.MULTILINE)
+    if first is None:
+        return [] if not body.strip(" \t\n#") else None
+    indent = re.escape(first.group(1))
+    # One pass in C over the entries' own lines: `- key: value` starts an entry, `  key: value`
+    # continues it; deeper lines (dependencies, hash, source) do not match.
     entries: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    in_package = False
-    item = ""  # the indentation of the list's "- "
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if not line[0].isspace() and not line.startswith("-"):
-            in_package = line.startswith("package:")
-            if in_package and stripped != "package:":
-                return None  # `package: [...]`: flow style
-            continue
-        if not in_package:
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        if stripped.startswith("- "):
-            if current is None:
-                item = indent
-            elif indent != item:
-                return None  # a nested list of mappings: not the layout expected
+    current: dict[str, str] = {}
+    wanted = "|".join(sorted(_WANTED))
+    pattern = rf"^{indent}(?:(- )([A-Za-z_]+)|  ({wanted})):(.*)$"
+    for match in re.finditer(pattern, body, re.MULTILINE):
+        if match.group(1):
             current = {}
             entries.append(current)
-            stripped = stripped[2:]
-        elif current is None or len(indent) != len(item) + 2:
-            continue  # nested values (dependencies, hash, source): not needed here
-        key, colon, value = stripped.partition(":")
-        if not colon:
+        elif not entries:
             return None
+        key = match.group(2) or match.group(3)
         if key in _WANTED:
-            scalar = _scalar(value.strip())
+            scalar = _scalar(match.group(4).strip())
             if scalar is None:
                 return None
             current[key] = scalar
@@ -73,3 +68,12 @@ def _scalar(value: str) -> str | None:
     if value.startswith(("{", "[", "&", "*", "!", "|", ">")) or " #" in value:
         return None
     return value
+
+
+def custom_value(text: str, key: str) -> str | None:
+    """``metadata.custom_metadata.<key>`` as devkit writes it (block style), or None."""
+    block = re.search(r"^  custom_metadata:[ \t]*\n((?:    .*\n?)*)", text, re.MULTILINE)
+    if block is None:
+        return None
+    found = re.search(rf"^    {re.escape(key)}:(.*)$", block.group(1), re.MULTILINE)
+    return _scalar(found.group(1).strip()) if found else None

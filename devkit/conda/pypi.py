@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from devkit.conda.envspec import PipRequirement
 from devkit.conda.package import Package
+
+if TYPE_CHECKING:
+    from devkit.conda.envspec import PipRequirement
 
 # conda-forge names whose PyPI distribution is called otherwise (the common ones; `purls`
 # answer for any package built since 2024).

@@ -8,15 +8,17 @@ read from a file, one from git and one just solved compare alike.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from devkit.conda import lockfile, lockscan, pypi
-from devkit.conda.lockfile import Lock
+from devkit.conda import lockscan, pypi
 from devkit.conda.package import parse_file_name, split_url
 from devkit.drift.analysis import is_expected_platform_only
+
+if TYPE_CHECKING:
+    from devkit.conda.lockfile import Lock
 
 Key = tuple[str, str]  # (manager, name): conda and pip may both have a `requests`
 Sections = Mapping[str, Mapping[Key, tuple[str, str]]]
@@ -91,6 +93,12 @@ def read_sections(text: str, where: Path) -> dict[str, dict[Key, tuple[str, str]
     that does not parse is a FileFormatError naming ``where``."""
     entries = lockscan.scan(text)
     if entries is None:
+        # The thorough reader, only for a layout the line reader does not know: it costs
+        # --diff a tenth of a second to import, and seconds to read a big lock.
+        import tempfile
+
+        from devkit.conda import lockfile
+
         if not where.is_file() or where.read_text(encoding="utf-8") != text:
             with tempfile.TemporaryDirectory(prefix="devkit-lock-") as folder:
                 copy = Path(folder) / where.name

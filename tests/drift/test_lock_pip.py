@@ -127,6 +127,9 @@ def test_a_sdist_only_requirement_is_refused_unless_no_pip(
     assert "the `pip:` section (locked with --no-pip)" in path.read_text()
     stale = doctor_result(root, "old", "lock.stale")
     assert stale["status"] == "warn" and "not locked (--no-pip)" in stale["message"]
+    # --update keeps a --no-pip lock without its pip part: pip is not asked again.
+    update = lock(root, "old", "--platforms", "linux-64", "--update", "python", "--dry-run")
+    assert update.returncode == 0 and "linux-64: nothing moved" in update.stdout, update.stderr
 
 
 def test_a_requirement_conda_cannot_satisfy_is_a_conflict(air: Monorepo) -> None:
