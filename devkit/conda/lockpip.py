@@ -15,6 +15,8 @@ from typing import Any, NoReturn, Protocol
 from devkit.conda import pypi
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.package import Package
+from devkit.conda.piptarget import target_for
+from devkit.conda.platforms import Target
 from devkit.conda.pypi import PipPackage
 from devkit.yamlfile import kind
 
@@ -131,11 +133,6 @@ def _locked_version(
 
 def _markers(conda: Mapping[str, Package], platform: str) -> dict[str, str]:
     """The marker environment of a locked platform (empty without a python to know it by)."""
-    # Here, not at the top: lockfile.py imports this module, and every reader of a lock would
-    # otherwise load pip's subprocess machinery (proc, tempfile, zipfile) for nothing.
-    from devkit.conda.pipresolve import target_for
-    from devkit.conda.platforms import Target
-
     python = conda.get("python")
     return target_for(Target(platform, ()), python.version).markers if python else {}
 

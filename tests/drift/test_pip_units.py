@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit.conda import envs, envspec, lockfile, lockinstall, lockpip, pipresolve, pypi
+from devkit.conda import envs, envspec, lockfile, lockinstall, lockpip, piptarget, pypi
 from devkit.conda.buildcheck import Locked
 from devkit.conda.envspec import PipRequirement
 from devkit.conda.micromamba import Micromamba
@@ -75,23 +75,19 @@ def test_which_pypi_distribution_a_conda_package_is() -> None:
 
 
 def test_the_wheel_tags_and_markers_of_a_platform() -> None:
-    linux = pipresolve.target_for(
-        Target("linux-64", default_virtual_packages("linux-64")), "3.11.9"
-    )
+    linux = piptarget.target_for(Target("linux-64", default_virtual_packages("linux-64")), "3.11.9")
     assert linux.tags[0] == "manylinux_2_17_x86_64"
     assert "manylinux2014_x86_64" in linux.tags and "manylinux1_x86_64" in linux.tags
     assert "manylinux_2_28_x86_64" not in linux.tags  # glibc 2.17 is all that is assumed
     assert not any(t.startswith("linux_") for t in linux.tags)  # promises no glibc at all
     assert linux.abi == "cp311" and linux.markers["sys_platform"] == "linux"
-    newer = pipresolve.target_for(Target("linux-aarch64", ("__glibc=2.28=0",)), "3.12.1")
+    newer = piptarget.target_for(Target("linux-aarch64", ("__glibc=2.28=0",)), "3.12.1")
     assert newer.tags[0] == "manylinux_2_28_aarch64" and newer.abi == "cp312"
-    mac = pipresolve.target_for(
-        Target("osx-arm64", default_virtual_packages("osx-arm64")), "3.11.9"
-    )
+    mac = piptarget.target_for(Target("osx-arm64", default_virtual_packages("osx-arm64")), "3.11.9")
     assert mac.tags == ("macosx_11_0_arm64",)
     assert mac.markers["platform_machine"] == "arm64" and mac.markers["sys_platform"] == "darwin"
     assert mac.describe() == "Python 3.11, macosx_11_0_arm64"
-    intel = pipresolve.target_for(Target("osx-64", ("__osx=13.4=0",)), "3.11.9")
+    intel = piptarget.target_for(Target("osx-64", ("__osx=13.4=0",)), "3.11.9")
     assert intel.tags == ("macosx_13_4_x86_64",)
 
 
