@@ -256,3 +256,35 @@ def _first_ref(folder: Path, candidates: tuple[str, ...]) -> str | None:
 
 def _nul_list(text: str) -> list[str]:
     return [item for item in text.split("\0") if item]
+
+
+def upstream_base(folder: Path) -> tuple[str, str] | None:
+    """The merge base of HEAD and its upstream branch, with the upstream's name (no network):
+    what a pull request is compared against. None without an upstream."""
+    upstream = proc.run(
+        ["git", "-C", folder, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"],
+        check=False,
+    )
+    if upstream.returncode != 0:
+        return None
+    base = proc.run(["git", "-C", folder, "merge-base", "HEAD", "@{upstream}"], check=False)
+    if base.returncode != 0:
+        return None
+    return base.stdout.strip(), upstream.stdout.strip()
+
+
+def commit_of(folder: Path, ref: str) -> str | None:
+    """The commit a ref names (branch, tag, sha, ``HEAD~2``), or None when it names none."""
+    if ref.startswith("-"):
+        return None  # an option, not a ref: never hand it to git as one
+    result = proc.run(
+        ["git", "-C", folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def file_at(folder: Path, commit: str, path: str) -> str | None:
+    """A file's text at a commit (``path`` relative to the repository's top), or None when the
+    commit has no such file."""
+    result = proc.run(["git", "-C", folder, "show", f"{commit}:{path}"], check=False)
+    return result.stdout if result.returncode == 0 else None

@@ -238,3 +238,17 @@ def test_cli_and_run_docs_state_one_masking_rule() -> None:
         return " ".join(text.split("**Masking.**", 1)[1].split("\n\n", 1)[0].split())
 
     assert rule("cli.md") == rule("run.md")
+
+
+def test_a_bare_diff_option_takes_the_default_ref() -> None:
+    from devkit.cli.invoke import optional_values
+
+    assert optional_values(["lock", "api", "--diff"]) == ["lock", "api", "--diff="]
+    assert optional_values(["lock", "api", "--diff", "--json"]) == [
+        "lock",
+        "api",
+        "--diff=",
+        "--json",
+    ]
+    assert optional_values(["lock", "api", "--diff", "origin/main"])[-1] == "origin/main"
+    assert optional_values(["run", "api", "--", "--diff"]) == ["run", "api", "--", "--diff"]

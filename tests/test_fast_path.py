@@ -107,18 +107,21 @@ def api(sample_monorepo: Monorepo, create_env: CreateEnv) -> Monorepo:
     return sample_monorepo
 
 
+@pytest.mark.slow
 def test_an_unknown_project_is_reported_alike(api: Monorepo) -> None:
     fast, typer = both_ways("--root", str(api.root), "run", "apx")
     assert_same(fast, typer)
     assert fast.returncode == 1 and "did you mean `api`?" in fast.stderr
 
 
+@pytest.mark.slow
 def test_an_escaping_name_is_the_same_usage_error(api: Monorepo) -> None:
     fast, typer = both_ways(f"--root={api.root}", "run", "../projects")
     assert_same(fast, typer)
     assert fast.returncode == 2 and "invalid project name" in fast.stderr
 
 
+@pytest.mark.slow
 def test_the_root_from_devkit_root_or_nowhere(api: Monorepo, tmp_path: Path) -> None:
     fast, typer = both_ways("run", "apx", env={"DEVKIT_ROOT": str(api.root)}, cwd=tmp_path)
     assert_same(fast, typer)
@@ -128,6 +131,7 @@ def test_the_root_from_devkit_root_or_nowhere(api: Monorepo, tmp_path: Path) -> 
     assert fast.returncode == 1 and "no monorepo found" in fast.stderr
 
 
+@pytest.mark.slow
 def test_preflight_failures_are_reported_alike(api: Monorepo) -> None:
     root = str(api.root)
     fast, typer = both_ways("--root", root, "run", "etl")  # its env was never created
@@ -146,6 +150,7 @@ def test_preflight_failures_are_reported_alike(api: Monorepo) -> None:
     assert fast.returncode == 1 and "invalid YAML" in fast.stderr
 
 
+@pytest.mark.slow
 def test_a_command_runs_and_exits_alike(api: Monorepo) -> None:
     code = "import sys; print(sys.argv[1:]); print('to stderr', file=sys.stderr); sys.exit(3)"
     fast, typer = both_ways(

@@ -91,6 +91,7 @@ worker.wait()
 """
 
 
+@pytest.mark.slow
 def test_after_ctrl_c_devkit_says_what_it_waits_for(api: Monorepo, tmp_path: Path) -> None:
     pid_file = tmp_path / "worker.pid"
     command = ["python", "-c", LEAVES_A_WORKER, str(pid_file)]

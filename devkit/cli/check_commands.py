@@ -158,8 +158,9 @@ def drift_command(
 @app.command(
     name="lock",
     help="Solve a project for every target platform and write projects/<name>/conda-lock.yml "
-    "(conda-lock v1; `micromamba create -f conda-lock.yml` installs it; setup and doctor --fix "
-    "build from it). See docs/drift.md.",
+    "(conda-lock v1): the conda packages and the `pip:` section's wheels, each with its checksum. "
+    "`micromamba create -f conda-lock.yml` installs it; setup and doctor --fix build from it. "
+    "See docs/drift.md.",
 )
 def lock_command(
     ctx: typer.Context,
@@ -169,6 +170,39 @@ def lock_command(
     all_projects: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
     platforms: _PlatformsOption = None,
     channel_priority: _PriorityOption = None,
+    no_pip: Annotated[
+        bool,
+        typer.Option(
+            "--no-pip",
+            help="Lock the conda packages only; the `pip:` section stays pip's to resolve at "
+            "install time.",
+        ),
+    ] = False,
+    update: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--update",
+            help="Move only these packages (conda or pip; repeatable or comma-separated) to the "
+            "newest their specs allow; every other one stays at its locked version unless the "
+            "update needs it to move. Prints what moved, per platform.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --update: print what would move, write nothing.")
+    ] = False,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            metavar="[REF]",
+            help="Print what the lock changes against git REF (default: the merge base with the "
+            "upstream branch), per platform, as Markdown for a pull request. Writes nothing. "
+            "Name the project first: devkit lock api --diff [REF].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --diff: a JSON document.")] = False,
 ) -> int:
     """Write lockfiles (see the help text)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -181,5 +215,10 @@ def lock_command(
         all_projects=all_projects,
         platforms=targets.parse_platforms(platforms),
         channel_priority=channel_priority,
+        pip=not no_pip,
+        update=tuple(update or ()),
+        dry_run=dry_run,
+        diff=diff,
+        as_json=as_json,
     )
     return lock_cmd.lock(request)

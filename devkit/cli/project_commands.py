@@ -48,6 +48,14 @@ def new_command(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Take the defaults instead of asking.")
     ] = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock",
+            help="CI and the Dockerfile install projects/<name>/conda-lock.yml (CI caches the "
+            "env on its hash; the image solves nothing), and devkit locks the project at once.",
+        ),
+    ] = False,
 ) -> int:
     """Create a project (see _NEW_HELP)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -62,5 +70,5 @@ def new_command(
         "black": black,
         "artifact_repo": artifact_repo,
     }
-    request = new_cmd.NewRequest(name=name, values=given, yes=yes)
+    request = new_cmd.NewRequest(name=name, values=given, yes=yes, lock=lock)
     return new_cmd.new(monorepo, request, ask_value if can_prompt() else None)

@@ -113,6 +113,7 @@ class NewRequest:
     name: str
     values: Mapping[str, str | None]
     yes: bool = False  # take defaults instead of asking
+    lock: bool = False  # CI and the image install conda-lock.yml, which is written at once
 
 
 def validate_name(monorepo: Monorepo, name: str) -> None:
@@ -140,8 +141,11 @@ def _check_env_name_free(monorepo: Monorepo, name: str) -> None:
         )
 
 
-def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict[str, str]:
-    """Every template variable: the flag, else the answer (when ``ask``), else the default."""
+def resolve(
+    name: str, given: Mapping[str, str | None], ask: Ask | None, lock: bool = False
+) -> dict[str, str]:
+    """Every template variable: the flag, else the answer (when ``ask``), else the default;
+    ``lock``: CI installs the project's conda-lock.yml, cached on its hash."""
     values = {"project": name}
     for question in QUESTIONS:
         value = given.get(question.key)
@@ -168,6 +172,12 @@ def resolve(name: str, given: Mapping[str, str | None], ask: Ask | None) -> dict
     values["port"] = str(DEFAULT_PORT)
     values["miniforge"] = MINIFORGE_TAG
     values["debian"] = deprecations.CURRENT_DEBIAN
+    # A lock is installed as it is and cached on its hash; environment.yml is solved on each
+    # run (a cache keyed on the file would keep yesterday's solve of loose specs forever).
+    values["ci_env_file"] = "conda-lock.yml" if lock else "environment.yml"
+    values["ci_cache"] = "true" if lock else "false"
+    values["micromamba_image"] = deprecations.CURRENT_MICROMAMBA_TAG
+    values["variant"] = "lock" if lock else ""  # Dockerfile@lock: the image from the lock
     return values
 
 
@@ -225,13 +235,14 @@ def new(monorepo: Monorepo, request: NewRequest, ask: Ask | None) -> int:
             hint="devkit new never overwrites: pick another name, or remove it first",
         )
     _check_env_name_free(monorepo, request.name)
-    values = resolve(request.name, request.values, None if request.yes else ask)
+    values = resolve(request.name, request.values, None if request.yes else ask, request.lock)
     written = create(monorepo, values)
     out = console.out()
     for path in written:
         out.print(f"created {path.relative_to(monorepo.root).as_posix()}", markup=False)
     name = request.name
     relative = folder.relative_to(monorepo.root).as_posix()
+    code = _lock(monorepo, name) if request.lock else 0
     out.print(
         "\nNext:\n"
         f"  devkit doctor {name} --fix   # creates the env and .env (from .env.example)\n"
@@ -239,4 +250,20 @@ def new(monorepo: Monorepo, request: NewRequest, ask: Ask | None) -> int:
         f"  git add {relative} .github/workflows/{name}-*.yml",
         markup=False,
     )
+    return code
+
+
+def _lock(monorepo: Monorepo, name: str) -> int:
+    """Write the lock the new workflow and Dockerfile install; say so if it cannot be made."""
+    from devkit.commands import lock as lock_cmd  # solves: loaded for --lock only
+
+    try:
+        console.out().print(lock_cmd.lock_new(monorepo, name), markup=False)
+    except DevkitError as exc:
+        console.error(exc)
+        console.warn(
+            f"CI and the Dockerfile of {name} install conda-lock.yml: run `devkit lock {name}` "
+            "once environment.yml solves, before committing"
+        )
+        return 1
     return 0

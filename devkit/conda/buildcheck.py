@@ -4,9 +4,10 @@ micromamba's exit code does not say. It rolls an interrupted transaction back an
 ``create`` then leaves only ``conda-meta/history``), and up to 2.6 its ``"success"`` could be
 true for a transaction that failed (see docs/setup.md). So a build is done only when the prefix
 holds a record for every package the transaction linked, the records meet the environment
-file (or hold every package of the lockfile it was built from), and the ``pip:`` requirements
-devkit can name are installed. Paths and URLs in ``pip:`` are pip's to resolve: for those, pip's
-exit code (micromamba exits 1 when pip fails) and devkit's own signal record have to do.
+file (or hold every package of the lockfile it was built from, its pip wheels at their locked
+versions included), and the ``pip:`` requirements devkit can name are installed. Paths and
+URLs in ``pip:`` are pip's to resolve: for those, pip's exit code (micromamba exits 1 when pip
+fails) and devkit's own signal record have to do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from devkit.conda import envs
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.package import Package
+from devkit.conda.pypi import PipPackage
 from devkit.errors import FileFormatError
 
 
@@ -28,6 +30,8 @@ class Locked:
 
     path: Path
     packages: tuple[Package, ...]
+    pip: tuple[PipPackage, ...] = ()  # its wheels for the platform
+    pip_locked: bool = False  # whether it holds the `pip:` section (not for --no-pip)
 
 
 def problems(
@@ -63,6 +67,13 @@ def problems(
             f"does not match {lock.path.name}: {p.label} not installed"
             for p in lock.packages
             if (p.name, p.version, p.build) not in installed
+        ]
+        wheels = envs.pip_installed(prefix) if lock.pip else {}
+        found += [
+            f"does not match {lock.path.name}: pip {w.label} not installed"
+            + (f" (installed {wheels[w.name]})" if w.name in wheels else "")
+            for w in lock.pip
+            if wheels.get(w.name) != w.version
         ]
     else:
         selectors = any(dep.selector for dep in spec.dependencies)

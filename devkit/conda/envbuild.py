@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devkit import atomic, diskspace, proc
-from devkit.conda import buildcheck, lockfile, lockinstall
+from devkit.conda import buildcheck, lockfile, lockinstall, lockpip
 from devkit.conda.envs import EnvLocation
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.micromamba import Micromamba
@@ -100,7 +100,7 @@ def build(mm: Micromamba, spec: EnvSpec, location: EnvLocation) -> BuildResult:
     # leaves the env stale (rebuilt next time), never current with content it was not built from.
     lock, note = _lock_for(mm, spec)
     sha256 = _sha256(spec, lock)
-    locked = _locked(mm, lock)
+    locked = _locked(mm, spec, lock)
     _recover_previous(prefix)
     in_place = prefix.is_symlink() and prefix.exists()
     previous: Path | None = None
@@ -173,11 +173,20 @@ def _lock_for(mm: Micromamba, spec: EnvSpec) -> tuple[Path | None, str]:
     return lockinstall.usable_lock(spec, mm.platform()) if _has_lock(spec) else (None, "")
 
 
-def _locked(mm: Micromamba, lock: Path | None) -> buildcheck.Locked | None:
+def _locked(mm: Micromamba, spec: EnvSpec, lock: Path | None) -> buildcheck.Locked | None:
     if lock is None:
         return None
-    packages = lockfile.read(lock).packages.get(mm.platform(), {})
-    return buildcheck.Locked(lock, tuple(packages.values()))
+    data = lockfile.read(lock)
+    platform = mm.platform()
+    packages = data.packages.get(platform, {})
+    wheels = tuple(data.pip.get(platform, {}).values())
+    pip_locked = bool(spec.pip) and lockpip.is_locked(data)
+    return buildcheck.Locked(lock, tuple(packages.values()), wheels, pip_locked)
+
+
+def fingerprint_for(spec: EnvSpec, lock: Path | None) -> str:
+    """The fingerprint an env built from ``spec`` (and ``lock``, when built from it) records."""
+    return _sha256(spec, lock)
 
 
 def _sha256(spec: EnvSpec, lock: Path | None) -> str:
@@ -198,7 +207,7 @@ def _build(
             note = _join(note, NETWORK_NOTE)
         return BuildResult(False, "failed", problems, source=source.name, note=note)
     if locked is not None:
-        problems = lockinstall.complete(mm, spec, prefix)
+        problems = lockinstall.complete(mm, spec, prefix, locked)
         if problems:
             return BuildResult(False, "failed", problems, source=source.name)
     # Exit 0 is not a built env (an interrupted transaction is rolled back and exits 0 too).

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from devkit import limits, yamlfile
-from devkit.conda import channels
+from devkit.conda import channels, lockpip
 from devkit.conda.envspec import EnvSpec, applies
 from devkit.conda.package import Package, parse_file_name, split_url
 from devkit.conda.platforms import PLATFORM
+from devkit.conda.pypi import PipPackage
 from devkit.errors import FileFormatError
 from devkit.yamlfile import kind
 
@@ -37,6 +38,9 @@ class Lock:
     content_hash: dict[str, str]
     source_sha256: str | None
     packages: dict[str, dict[str, Package]] = field(default_factory=dict)
+    # `manager: pip` entries per platform, by normalised PyPI name.
+    pip: dict[str, dict[str, PipPackage]] = field(default_factory=dict)
+    custom: dict[str, str] = field(default_factory=dict)  # metadata.custom_metadata
 
     @property
     def source(self) -> Path | None:
@@ -93,6 +97,7 @@ def read(path: Path) -> Lock:
         channels.Channel(name=channels.short_name(u), url=u, fetch_url=u) for u in lock_channels
     ]
     packages: dict[str, dict[str, Package]] = {p: {} for p in platforms}
+    pip: dict[str, dict[str, PipPackage]] = {}
     for index, entry in enumerate(entries):
         line = _item_line(entries, index)
         if not isinstance(entry, dict):
@@ -104,6 +109,10 @@ def read(path: Path) -> Lock:
                 entry,
                 "manager",
             )
+        if manager == "pip":
+            platform, wheel = lockpip.entry(check, entry, line)
+            pip.setdefault(platform, {})[wheel.name] = wheel
+            continue
         if manager != "conda":
             continue
         platform, package = check.package(entry, line, known)
@@ -116,6 +125,11 @@ def read(path: Path) -> Lock:
         content_hash=dict(hashes),
         source_sha256=source_sha256,
         packages=packages,
+        pip=pip,
+        custom={
+            str(k): str(v)
+            for k, v in check.mapping(meta, "custom_metadata", "metadata.custom_metadata").items()
+        },
     )
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devkit import __version__, atomic
+from devkit.conda import lockpip
 from devkit.conda.envspec import EnvSpec, applies
 from devkit.conda.lockfile import LOCK_NAME
 from devkit.conda.package import Package
+from devkit.conda.pipresolve import PipResolution
 from devkit.conda.platforms import Target
+from devkit.conda.pypi import PipPackage
 from devkit.conda.solve import PlatformSolve, SolveRequest
 
 HEADER = """\
@@ -20,20 +24,31 @@ HEADER = """\
 # It is in conda-lock's v1 format: every package of every platform, with URL and checksums.
 #
 # Install it with:     micromamba create -p PREFIX -f {name}
-# Update it with:      devkit lock {project}
+{install}#   `devkit setup {project}` does all of it, and checks the env it built.
+# Update it with:      devkit lock {project}    (one package: --update PKG; what changed: --diff)
 # Check it with:       devkit doctor {project} --check lock.stale
+"""
+_CONDA_ONLY = "#   micromamba installs this platform's conda packages, without solving.\n"
+_WITH_PIP = """\
+#   micromamba installs this platform's conda packages without solving, then its `manager: pip`
+#   wheels with `pip install --no-deps`, each checked against its sha256 (every micromamba
+#   devkit supports does). The pip part alone, for another installer: one line per wheel of
+#   the platform, `NAME @ URL --hash=sha256:SHA256`, in a file given to
+#   `pip install --no-deps --require-hashes -r FILE`.
 """
 
 
 def content_hash(spec: EnvSpec, target: Target, request: SolveRequest) -> str:
     """A digest of everything a platform's solve depended on (specs, channels, assumptions)."""
-    payload = {
+    payload: dict[str, Any] = {
         "platform": target.platform,
         "specs": [d.text for d in spec.dependencies if applies(d, target.platform)],
         "channels": [c.fetch_url for c in request.channels],
         "channel_priority": request.priority,
         "virtual_packages": list(target.virtual_packages),
     }
+    if spec.pip:  # only then, so a conda-only project's hash is what it always was
+        payload["pip"] = [r.text for r in spec.pip]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -62,8 +77,59 @@ def _package_entry(package: Package, platform: str) -> dict[str, Any]:
     }
 
 
+def _pip_entry(wheel: PipPackage, platform: str) -> dict[str, Any]:
+    return {
+        "name": wheel.name,
+        "version": wheel.version,
+        "manager": "pip",
+        "platform": platform,
+        "dependencies": dict(wheel.dependencies),
+        "url": wheel.url,
+        "hash": {"sha256": wheel.sha256},
+        "category": "main",
+        "optional": False,
+    }
+
+
+@dataclass(frozen=True)
+class PipPart:
+    """What the lock says of the ``pip:`` section: its wheels per platform, or why none."""
+
+    wheels: Mapping[str, PipResolution]
+    not_locked: str | None = None  # e.g. "not locked (--no-pip): pyairtable==1.4.0"
+    unlockable: tuple[str, ...] = ()  # lines only pip can install (paths, URLs)
+
+
+def _pip_metadata(pip: PipPart | None) -> dict[str, str]:
+    if pip is None:
+        return {}
+    found = {lockpip.PIP_KEY: pip.not_locked or lockpip.LOCKED}
+    if pip.unlockable:
+        found[lockpip.NOT_LOCKED_KEY] = ", ".join(pip.unlockable)
+    for platform, resolved in pip.wheels.items():
+        if resolved.from_conda:
+            pairs = ",".join(f"{k}={v}" for k, v in sorted(resolved.from_conda.items()))
+            found[f"{lockpip.FROM_CONDA_KEY}.{platform}"] = pairs
+    return found
+
+
+def _install_note(pip: PipPart | None) -> str:
+    wheels = pip is not None and any(r.packages for r in pip.wheels.values())
+    text = _WITH_PIP if wheels else _CONDA_ONLY
+    left = ["environment.yml's `variables:`"]
+    if pip is not None and pip.not_locked:
+        left.append("the `pip:` section (locked with --no-pip): `pip install -r` it after")
+    elif pip is not None and pip.unlockable:
+        left.append(f"the pip lines only pip can install ({', '.join(pip.unlockable)})")
+    return text + f"#   Not in this file: {'; '.join(left)}.\n"
+
+
 def render(
-    spec: EnvSpec, request: SolveRequest, solves: Mapping[str, PlatformSolve], project: str
+    spec: EnvSpec,
+    request: SolveRequest,
+    solves: Mapping[str, PlatformSolve],
+    project: str,
+    pip: PipPart | None = None,
 ) -> str:
     """The lockfile's text for solved platforms (the caller refuses unsolvable ones)."""
     import yaml
@@ -85,6 +151,7 @@ def render(
                 f"virtual_packages.{t.platform}": ",".join(t.virtual_packages)
                 for t in request.targets
             },
+            **_pip_metadata(pip),
         },
     }
     packages = [
@@ -92,9 +159,22 @@ def render(
         for platform, solved in solves.items()
         for package in solved.packages.values()
     ]
-    packages.sort(key=lambda p: (p["name"], p["platform"]))
+    if pip is not None:
+        packages += [
+            _pip_entry(wheel, platform)
+            for platform, resolved in pip.wheels.items()
+            for wheel in resolved.packages.values()
+        ]
+    # conda entries first, then pip's, as conda-lock orders them.
+    packages.sort(key=lambda p: (p["manager"] != "conda", p["name"], p["platform"]))
     document = {"version": 1, "metadata": metadata, "package": packages}
-    header = HEADER.format(version=__version__, source=source, name=LOCK_NAME, project=project)
+    header = HEADER.format(
+        version=__version__,
+        source=source,
+        name=LOCK_NAME,
+        project=project,
+        install=_install_note(pip),
+    )
     return header + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=100)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +65,14 @@ def parse_file_name(file_name: str) -> tuple[str, str, str]:
 
 
 def from_repodata(record: RepoDataRecord, channel: str) -> Package:
-    """A solved py-rattler record as a Package."""
+    """A solved py-rattler record as a Package (with its ``purls``, for Python packages)."""
+    depends = tuple(record.depends)
+    extra: dict[str, Any] = {}
+    if any(dep.split(" ")[0] == "python" for dep in depends):
+        # py-rattler has no accessor for `purls` (which PyPI name a package is); its JSON does.
+        purls = json.loads(record.to_json()).get("purls")
+        if purls:
+            extra["purls"] = tuple(purls)
     return Package(
         name=record.name.normalized,
         version=str(record.version),
@@ -75,6 +83,7 @@ def from_repodata(record: RepoDataRecord, channel: str) -> Package:
         build_number=record.build_number,
         md5=record.md5.hex() if record.md5 else None,
         sha256=record.sha256.hex() if record.sha256 else None,
-        depends=tuple(record.depends),
+        depends=depends,
         constrains=tuple(record.constrains),
+        extra=extra,
     )

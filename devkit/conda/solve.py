@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devkit.conda import channels as channels_mod
-from devkit.conda import rattler_runtime
+from devkit.conda import lockhold, rattler_runtime
 from devkit.conda.channels import Channel
 from devkit.conda.condarc import Condarc
 from devkit.conda.culprits import Culprit, culprit_from
@@ -67,19 +67,23 @@ def gateway_cache(cache_dir: Path) -> Path:
 
 
 def solve(
-    request: SolveRequest, cache_dir: Path, net: Access | None = None
+    request: SolveRequest,
+    cache_dir: Path,
+    net: Access | None = None,
+    hold: lockhold.Hold | None = None,
 ) -> dict[str, PlatformSolve]:
     """Solve every target; raise a DevkitError naming the channel when one cannot be read.
 
     ``net`` carries the proxies and CAs (conda/network.py) and the hosts that already failed in
     this run: a channel on such a host is not asked again. Without it, only the environment's
-    variables apply.
+    variables apply. ``hold``: for ``devkit lock --update``, locked packages to keep and the
+    ones to move.
     """
     net = net or access(Condarc(), cache_dir)
     _refuse_known_failures(request, net)
     with rattler_runtime.rattler_calls():
         gateway = _gateway(cache_dir, net)
-        return asyncio.run(_solve_all(request, gateway, net))
+        return asyncio.run(_solve_all(request, gateway, net, hold))
 
 
 def find_pins(
@@ -111,14 +115,14 @@ def _gateway(cache_dir: Path, net: Access) -> Gateway:
 
 
 async def _solve_all(
-    request: SolveRequest, gateway: Gateway, net: Access
+    request: SolveRequest, gateway: Gateway, net: Access, hold: lockhold.Hold | None
 ) -> dict[str, PlatformSolve]:
     # One platform after the other on one gateway: noarch and shared repodata are fetched once.
     # Solving them concurrently stalled for a second in about one run in three against a local
     # HTTP channel (py-rattler 0.28), which costs far more than the solves themselves.
     results = {}
     for target in request.targets:
-        results[target.platform] = await _solve_target(request, target, gateway, net)
+        results[target.platform] = await _solve_target(request, target, gateway, net, hold)
     return results
 
 
@@ -154,7 +158,12 @@ def match_spec(dep: Dependency, request: SolveRequest) -> MatchSpec:
 
 
 async def _run_solve(
-    request: SolveRequest, target: Target, specs: list[Any], gateway: Gateway, net: Access
+    request: SolveRequest,
+    target: Target,
+    specs: list[Any],
+    gateway: Gateway,
+    net: Access,
+    locked: Sequence[Any] = (),
 ) -> list[Any]:
     from rattler import ChannelPriority, Subdir
     from rattler import solve as rattler_solve
@@ -172,6 +181,7 @@ async def _run_solve(
             gateway=gateway,
             platforms=[Subdir(target.platform), Subdir("noarch")],
             virtual_packages=_virtuals(target),
+            locked_packages=list(locked),
             channel_priority=priority,
             # micromamba's add_pip_as_python_dependency: python always brings pip.
             add_pip_as_python_dependency=True,
@@ -217,17 +227,31 @@ def unreachable(
 
 
 async def _solve_target(
-    request: SolveRequest, target: Target, gateway: Gateway, net: Access
+    request: SolveRequest,
+    target: Target,
+    gateway: Gateway,
+    net: Access,
+    hold: lockhold.Hold | None = None,
 ) -> PlatformSolve:
-    from rattler.exceptions import SolverError
+    from rattler import MatchSpec
+    from rattler.exceptions import GatewayError, SolverError
 
+    held = hold.packages.get(target.platform, ()) if hold else ()
+    newer = [MatchSpec(text) for text in hold.newer.get(target.platform, ())] if hold else []
+    try:
+        locked = await lockhold.records(_rattler_channels(request), target.platform, held, gateway)
+    except GatewayError as exc:
+        raise unreachable(exc, request.channels, net) from exc
     remaining = [d for d in request.specs if applies(d, target.platform)]
     culprits: list[Culprit] = []
     for _ in range(MAX_ROUNDS):
         specs = [match_spec(d, request) for d in remaining]
         try:
-            records = await _run_solve(request, target, specs, gateway, net)
+            records = await _run_solve(request, target, [*specs, *newer], gateway, net, locked)
         except SolverError as exc:
+            if newer:  # the named packages cannot all move: solve with the rest held
+                newer = []
+                continue
             dep, reason = culprit_from(str(exc), remaining, target)
             if dep is None:
                 culprits.append(Culprit("(the request)", reason))
@@ -241,7 +265,7 @@ async def _solve_target(
         for record in records:
             name = channels_mod.name_of(record.channel or record.url, request.channels)
             package = from_repodata(record, name)
-            packages[package.name] = package
+            packages[package.name] = lockhold.unmark(package) if held else package
         return PlatformSolve(target.platform, packages, tuple(culprits))
     return PlatformSolve(target.platform, {}, tuple(culprits), complete=False)
 

@@ -1,4 +1,5 @@
-"""``devkit ls``'s rows: each project's env summarised from doctor's env checks, as text or JSON."""
+"""``devkit ls``'s rows: each project's env summarised from doctor's env checks, and whether the
+env, CI and the image follow its lock, as text or JSON."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from dataclasses import asdict, dataclass
 
 from devkit import console
 from devkit.doctor.base import Result, Status
+from devkit.doctor.checks import lockuse
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
 from devkit.errors import FileFormatError
 
 # The checks whose results make up a row.
 CHECK_IDS = ("env.spec", "env.exists", "env.broken", "env.stale")
+# Not a gap: a place that does not exist yet (no env built, no workflow step, no Dockerfile).
+_NEUTRAL = (lockuse.LOCK, lockuse.NOT_BUILT, "none")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,17 @@ class ProjectRow:
     env: str
     python: str | None
     lock: bool
+    # With a lock: what the env, CI and the image install ("lock" when they follow it).
+    follows_lock: dict[str, str] | None = None
+
+    @property
+    def lock_text(self) -> str:
+        """The lock column: ``-``, ``followed``, or what does not follow it."""
+        if not self.lock:
+            return "-"
+        follows = self.follows_lock or {}
+        gaps = [place for place, how in follows.items() if how not in _NEUTRAL]
+        return "followed" if not gaps else "not by " + ", ".join(gaps)
 
 
 def row(ctx: Context, name: str, report: Report) -> ProjectRow:
@@ -34,15 +49,20 @@ def row(ctx: Context, name: str, report: Report) -> ProjectRow:
     spec = ctx.spec(project)
     location = ctx.location(project)
     python = None
+    follows = None
     if not isinstance(spec, FileFormatError):
         dep = spec.dependency("python")
         python = dep.version if dep and dep.version else ("any" if dep else None)
+        found = lockuse.following(ctx, project, spec)
+        if found is not None:
+            follows = {"env": found.env, "ci": found.ci, "image": found.image}
     return ProjectRow(
         name=name,
         env_name=location.name if location else None,
         env=_env_state(results),
         python=python,
         lock=(project.path / "conda-lock.yml").is_file(),
+        follows_lock=follows,
     )
 
 
@@ -76,7 +96,5 @@ def show(rows: list[ProjectRow]) -> None:
 
     table = Table("project", "env", "state", "python", "lock", box=None, pad_edge=False)
     for r in rows:
-        console.add_row(
-            table, r.name, r.env_name or "-", r.env, r.python or "-", "yes" if r.lock else "-"
-        )
+        console.add_row(table, r.name, r.env_name or "-", r.env, r.python or "-", r.lock_text)
     console.out().print(table)

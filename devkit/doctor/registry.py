@@ -11,6 +11,7 @@ from devkit.doctor.checks import (
     drift,
     env,
     files,
+    lockuse,
     machine,
     network,
     service,
@@ -216,6 +217,13 @@ CHECKS: tuple[AnyCheck, ...] = (
         "CI installs this project's environment.yml, which exists",
         ci.workflow_env_file,
     ),
+    ProjectCheck(
+        "files.ci_lock",
+        PROJECT,
+        "with a conda-lock.yml, CI installs it (cached on its hash) instead of solving",
+        lockuse.ci_lock,
+        fix=lockuse.fix_ci_lock,
+    ),
     SpecCheck(
         "files.ci_python",
         PROJECT,
@@ -251,6 +259,13 @@ CHECKS: tuple[AnyCheck, ...] = (
         PROJECT,
         "conda-pack packs the env the Dockerfile creates",
         docker.docker_env_name,
+    ),
+    ProjectCheck(
+        "files.docker_lock",
+        PROJECT,
+        "with a conda-lock.yml, the image is built from it, checked and labelled with its sha256",
+        lockuse.docker_lock,
+        fix=lockuse.fix_docker_lock,
     ),
     ProjectCheck(
         "files.docker_platform",
@@ -295,6 +310,12 @@ CHECKS: tuple[AnyCheck, ...] = (
         "Drift",
         "conda-lock.yml still satisfies the environment file",
         drift.lock_stale,
+    ),
+    SpecCheck(
+        "lock.follow",
+        "Drift",
+        "the env, CI and the Dockerfile all install conda-lock.yml",
+        lockuse.lock_follow,
     ),
     SpecCheck(
         "lock.platforms",

@@ -63,6 +63,9 @@ DEBIAN_VERSIONS = {
     "13": "trixie",
 }
 CURRENT_DEBIAN = "debian:trixie-slim"
+# The build stage of a locked project's image: mambaorg/micromamba (Docker Hub), micromamba
+# 2.0.5 (2024-12) on Debian; every micromamba devkit supports installs a lock's pip wheels.
+CURRENT_MICROMAMBA_TAG = "2.0.5"
 # Mambaforge was discouraged in 2023-09 and sunset in 2024-07 (conda-forge news, 2024-07-29):
 # no more releases; Miniforge3 is the same thing under its lasting name.
 RETIRED_IMAGES = {"condaforge/mambaforge": "condaforge/miniforge3"}

@@ -35,6 +35,8 @@ def test_render_names_paths_modes_and_fills_everything() -> None:
         "port": "8080",
         "miniforge": "25.11.0-0",
         "debian": "debian:trixie-slim",
+        "ci_env_file": "environment.yml",
+        "ci_cache": "false",
     }
     files = {f.path: f for f in templates.render(values, "services")}
     assert set(files) == {

@@ -18,6 +18,7 @@ channels/conda-forge
 | pylint, pyright, pytest | 2.13.5, 1.1.255, 7.1.1 | noarch | record each call (toolrecorder) |
 | black | 22.3.0, 23.1.0 | noarch | records each call; `--check` fails on marked files |
 | toolrecorder | 1.0.0 | noarch | what the four share (test-only) |
+| gmaps-conda | 4.8.0 | noarch | `purls: [pkg:pypi/googlemaps]`: not its PyPI name |
 | numpy | 1.21.5 linux-64, osx-64; 1.21.6 osx-arm64 | per python minor | platform drift |
 | pandas | 1.4.2 | linux-64, osx-64, osx-arm64, per python minor | numpy >=1.21.5,<2.0a0 |
 | postal | 1.1.9 | linux-64, osx-64 only (missing on osx-arm64) | per python minor |
@@ -76,6 +77,7 @@ FASTAPI_VERSION = "0.78.0"
 UVICORN_VERSION = "0.17.6"
 DOTENV_VERSION = "0.20.0"
 PINS_VERSION = "0.8.1"
+GMAPS_VERSION = "4.8.0"
 TZDATA_VERSION = "2024a"
 NUMPY_VERSIONS = {"linux-64": "1.21.5", "osx-64": "1.21.5", "osx-arm64": "1.21.6"}
 PANDAS_VERSION = "1.4.2"
@@ -287,6 +289,10 @@ def conda_forge(pip_version: str, pip_pth: str) -> Iterator[Package]:
     yield _noarch_python("python-dotenv", DOTENV_VERSION, ">=3.5", _payload("dotenv"))
     pins = {"site-packages/pins/__init__.py": _module("pins", PINS_VERSION)}
     yield _noarch_python("pins", PINS_VERSION, ">=3.7", pins)
+    gmaps = _noarch_python(
+        "gmaps-conda", GMAPS_VERSION, ">=3.7", {"site-packages/googlemaps/__init__.py": ""}
+    )
+    yield replace(gmaps, purls=("pkg:pypi/googlemaps",))
     yield _noarch_python(
         "pip",
         pip_version,

@@ -40,6 +40,7 @@ class Package:
     entry_points: tuple[str, ...] = ()
     license: str = "MIT"
     build_number: int = 0
+    purls: tuple[str, ...] = ()  # e.g. pkg:pypi/googlemaps: which PyPI distribution it is
 
     @property
     def filename(self) -> str:
@@ -66,6 +67,8 @@ def index_json(package: Package) -> dict[str, object]:
     }
     if package.constrains:
         data["constrains"] = list(package.constrains)
+    if package.purls:
+        data["purls"] = list(package.purls)
     if package.noarch:
         data["noarch"] = package.noarch
     else:

@@ -16,6 +16,7 @@ from tests.support.http_server import FileServer
 from tests.support.install_sh import build_wheel
 from tests.support.monorepo import GitOrigin, Monorepo, build_sample_monorepo, make_origin
 from tests.support.proxy import Proxy
+from tests.support.pypi_index import build_index
 from tests.support.tls import Certificates, make_certificates, openssl
 from tests.support.world import World, build_world
 
@@ -84,6 +85,32 @@ def https_server(test_world: World, certificates: Certificates) -> Iterator[File
     """`test_world.root` over HTTPS on 127.0.0.1: `/channels/<name>`, `/downloads/…`."""
     server = FileServer(test_world.root, tls=certificates.server_context()).start()
     yield server
+
+
+@dataclass(frozen=True)
+class PackageIndex:
+    """The suite's PyPI stand-in (tests/support/pypi_index.py) and where it is served."""
+
+    root: Path
+    server: FileServer
+
+    @property
+    def url(self) -> str:
+        """The main index, as PIP_INDEX_URL takes it."""
+        return self.server.url("simple")
+
+    @property
+    def extra_url(self) -> str:
+        """The second index (the team's private packages)."""
+        return self.server.url("extra")
+
+
+@pytest.fixture(scope="session")
+def package_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackageIndex]:
+    """Real wheels and PEP 503 pages, served on 127.0.0.1 for the whole session."""
+    root = build_index(tmp_path_factory.mktemp("pypi"))
+    server = FileServer(root).start()
+    yield PackageIndex(root, server)
     server.stop()
 
 
@@ -93,6 +120,13 @@ def proxy() -> Iterator[Proxy]:
     server = Proxy().start()
     yield server
     server.stop()
+
+
+def pip_index(package_index: PackageIndex, monkeypatch: pytest.MonkeyPatch) -> PackageIndex:
+    """Point pip at the suite's index (the isolation otherwise gives it none)."""
+    monkeypatch.delenv("PIP_NO_INDEX", raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", package_index.url)
+    return package_index
 
 
 @pytest.fixture(autouse=True)

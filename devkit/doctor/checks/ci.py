@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from devkit.conda import lockfile
 from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.checks.files import (
     Findings,
@@ -21,7 +22,8 @@ from devkit.repo.github import queries
 
 
 def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
-    """The checks workflow installs this project's environment.yml, and that file exists."""
+    """The checks workflow installs this project's environment.yml (or its conda-lock.yml), and
+    that file exists."""
     project = out.project
     found = checks_workflows(ctx, project)
     if not found:
@@ -34,7 +36,10 @@ def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
             "developers use",
             hint=f"add mamba-org/setup-micromamba with `environment-file: {expected}`",
         )
+    # The project's lock is its environment too (files.ci_lock says which one CI should use).
+    own = {project.env_file.resolve(), lockfile.lock_path(project.path).resolve()}
     findings = Findings()
+    installed = []
     for workflow, ref in refs:
         if "${{" in ref.value:
             continue
@@ -42,11 +47,12 @@ def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
         at = where(ctx, workflow.path, ref.line)
         if not path.is_file():
             findings.fail(f"environment-file `{ref.value}` ({at}) does not exist")
-        elif path.resolve() != project.env_file.resolve():
+        elif path.resolve() not in own:
             findings.fail(f"environment-file `{ref.value}` ({at}) is not this project's")
-    return findings.result(
-        out, f"CI installs {expected}", hint=f"set `environment-file: {expected}`"
-    )
+        else:
+            installed.append(rel(ctx, path))
+    shown = ", ".join(dict.fromkeys(installed)) or expected
+    return findings.result(out, f"CI installs {shown}", hint=f"set `environment-file: {expected}`")
 
 
 def _minor(text: str) -> str | None:

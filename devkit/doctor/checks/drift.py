@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devkit.conda import lockfile
+from devkit.conda import lockfile, lockpip
 from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result, SpecOutcome
 from devkit.doctor.context import Context
@@ -96,7 +96,8 @@ def _lock(out: Outcome, spec: EnvSpec) -> lockfile.Lock | Result | None:
 
 
 def lock_stale(ctx: Context, out: SpecOutcome) -> Result:
-    """The project's conda-lock.yml still satisfies its environment file (no solve)."""
+    """The project's conda-lock.yml still satisfies its environment file, its ``pip:`` section
+    included (no solve)."""
     project, spec = out.project, out.spec
     lock = _lock(out, spec)
     if lock is None:
@@ -106,12 +107,19 @@ def lock_stale(ctx: Context, out: SpecOutcome) -> Result:
     problems = []
     for platform in lock.platforms:
         problems += [f"{p} on {platform}" for p in lockfile.unsatisfied(lock, spec, platform)]
+        problems += [f"{p} on {platform}" for p in lockpip.unsatisfied(lock, spec, platform)]
     hint = f"re-lock: `devkit lock {project.name}` (and commit {lockfile.LOCK_NAME})"
     if problems:
         return out.fail(
             f"{lockfile.LOCK_NAME} no longer satisfies {project.env_file.name}: "
             + _listing(problems),
             hint=hint + "; until then envs are built from the environment file",
+        )
+    unlocked = lockpip.not_locked_reason(lock)
+    if spec.pip and unlocked:
+        return out.warn(
+            f"the `pip:` section is {unlocked}: its packages are resolved when an env is built",
+            hint=f"`devkit lock {project.name}` (without --no-pip) locks its wheels too",
         )
     if lock.source_sha256 and lock.source_sha256 != spec.fingerprint:
         return out.warn(

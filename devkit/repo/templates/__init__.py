@@ -5,6 +5,10 @@ Layout: ``project/`` becomes ``<projects folder>/<name>/``; each file in ``workf
 template's Python files carry it so devkit's own linters and type checker leave them alone);
 every ``*.sh`` is written executable.
 
+Variants: ``NAME@VARIANT`` is written as ``NAME`` when ``values["variant"]`` is ``VARIANT`` (and
+the plain ``NAME`` is then left out); otherwise it is left out. ``devkit new --lock`` renders
+the ``lock`` variant (``Dockerfile@lock``: the image built from conda-lock.yml).
+
 Substitution: ``{{ variable }}`` (a lowercase name, spaces optional) is replaced by its value.
 GitHub's own ``${{ expression }}`` is left alone, and so is anything that is not a known
 variable's name in this form. A template naming a variable devkit does not know is an error, so
@@ -63,15 +67,42 @@ def render(values: Mapping[str, str], projects_dir: str) -> list[RenderedFile]:
     name = values["project"]
     # `folder` is where the project lands, so workflows follow a devkit.yaml `projects_dir`.
     values = {**values, "folder": f"{projects_dir}/{name}"}
+    variant = values.get("variant", "")
     rendered = [
         _render(item, f"{projects_dir}/{name}/{relative}", values)
-        for item, relative in _walk(root / "project")
+        for item, relative in _chosen(_walk(root / "project"), variant)
     ]
     rendered += [
         _render(item, f".github/workflows/{name}-{relative}", values)
-        for item, relative in _walk(root / "workflows")
+        for item, relative in _chosen(_walk(root / "workflows"), variant)
     ]
     return rendered
+
+
+def _chosen(items: list[tuple[Traversable, str]], variant: str) -> list[tuple[Traversable, str]]:
+    """``NAME@VARIANT`` as ``NAME`` for the active variant, in place of the plain ``NAME``."""
+    replaced = (
+        {relative.rpartition("@")[0] for _, relative in items if relative.endswith(f"@{variant}")}
+        if variant
+        else set()
+    )
+    chosen = []
+    for item, relative in items:
+        if "@" in relative.rsplit("/", 1)[-1]:
+            base, _, suffix = relative.rpartition("@")
+            if suffix == variant:
+                chosen.append((item, base))
+        elif relative not in replaced:
+            chosen.append((item, relative))
+    return chosen
+
+
+def read(relative: str) -> str:
+    """One template file's text as it is in the package (``project/Dockerfile@lock``)."""
+    item = resources.files(__name__)
+    for part in relative.split("/"):
+        item = item / part
+    return item.read_text(encoding="utf-8")
 
 
 def _render(item: Traversable, target: str, values: Mapping[str, str]) -> RenderedFile:

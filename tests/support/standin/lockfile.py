@@ -5,7 +5,10 @@ Follows libmamba (env_lockfile_conda.cpp, install.cpp): a `-f` file whose name e
 `platforms`, `sources` and `content_hash`, channels as `{url, used_env_vars}`, and per package
 `name`, `version`, `manager`, `platform`, `url` and an md5 or sha256. Packages of the target
 platform, the `--category` categories (default `main`) and manager `conda` are installed as
-they are, with no solve; an empty selection only warns. The env's name is not in a lockfile,
+they are, with no solve; an empty selection only warns. Then, as libmamba does since
+mamba-org/mamba#1908, the `manager: pip` packages of the same selection are installed with
+`python -m pip install --no-deps -r <tmp> --no-input` from the lockfile's folder, one
+`NAME @ URL#sha256=HASH` line each (pip checks the hash). The env's name is not in a lockfile,
 so the prefix comes from `-p`/`-n`.
 """
 
@@ -44,7 +47,7 @@ def _invalid(path: Path, message: str) -> StandinError:
     return StandinError(f"Error while reading environment lockfile located at '{path}': {message}")
 
 
-def _selected(ctx: Context, path: Path) -> list[dict[str, Any]]:
+def _selected(ctx: Context, path: Path, manager: str = "conda") -> list[dict[str, Any]]:
     import yaml
 
     try:
@@ -72,10 +75,10 @@ def _selected(ctx: Context, path: Path) -> list[dict[str, Any]]:
             raise _invalid(path, "either 'hash.md5' or 'hash.sha256' must be specified")
         if package["platform"] != ctx.platform or package.get("category", "main") not in categories:
             continue
-        if package["manager"] == "pip":
-            raise StandinError("pip packages in lockfiles are not supported by the stand-in")
-        if package["manager"] == "conda":
+        if package["manager"] == manager:
             selected.append(package)
+    if manager != "conda":
+        return selected
     for category in categories:
         if not any(p.get("category", "main") == category for p in selected):
             ctx.log(
@@ -84,6 +87,14 @@ def _selected(ctx: Context, path: Path) -> list[dict[str, Any]]:
                 f"be resolved for your platform ({ctx.platform}).",
             )
     return selected
+
+
+def locked_pip(ctx: Context, path: Path) -> list[str]:
+    """The pip requirement lines libmamba writes for the platform's `manager: pip` packages."""
+    return [
+        f"{p['name']} @ {p['url']}#sha256={(p.get('hash') or {}).get('sha256', '')}"
+        for p in _selected(ctx, path, "pip")
+    ]
 
 
 def locked_records(ctx: Context, path: Path) -> list[RepoDataRecord]:

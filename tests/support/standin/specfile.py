@@ -20,6 +20,7 @@ class SpecFile:
     specs: list[str] = field(default_factory=list)
     pip: list[str] = field(default_factory=list)
     pip_folder: Path | None = None
+    pip_no_deps: bool = False  # a lockfile's pip packages: pinned, nothing to resolve
     variables: dict[str, str] = field(default_factory=dict)
 
 

@@ -144,11 +144,14 @@ def _register(ctx: Context, prefix: Path, add: bool) -> None:
 
 
 def _run_pip(ctx: Context, prefix: Path, files: SpecFile) -> int:
-    """`python -m pip install -r <tmp> --no-input` in the env, from the env file's folder."""
+    """`python -m pip install [--no-deps] -r <tmp> --no-input` in the env, from the file's
+    folder (`--no-deps` for a lockfile's pinned packages)."""
     with tempfile.NamedTemporaryFile("w", prefix="mambaf", suffix=".txt", delete=False) as tmp:
         tmp.write("".join(f"{line}\n" for line in files.pip))
     ctx.out(f"\nInstalling pip packages: {', '.join(files.pip)}")
-    command = [str(prefix / "bin" / "python"), "-m", "pip", "install", "-r", tmp.name, "--no-input"]
+    command = [str(prefix / "bin" / "python"), "-m", "pip", "install"]
+    command += ["--no-deps"] if files.pip_no_deps else []
+    command += ["-r", tmp.name, "--no-input"]
     try:
         # Under --json stdout must stay one JSON document, so pip's chatter goes to stderr.
         completed = subprocess.run(
@@ -184,7 +187,11 @@ def transact(ctx: Context, kind: str) -> int:
     lock = lockfile.find(inv.all("--file"))
     if lock is not None and kind != "create":
         raise StandinError("the stand-in installs lockfiles with `create` only")
-    files = SpecFile() if lock is not None else read_spec_files(inv.all("--file"), ctx.platform)
+    if lock is not None:
+        pinned = lockfile.locked_pip(ctx, lock)
+        files = SpecFile(pip=pinned, pip_folder=lock.parent, pip_no_deps=True)
+    else:
+        files = read_spec_files(inv.all("--file"), ctx.platform)
     ctx.file_channels = files.channels
     prefix = ctx.target_prefix(files.name, fallback=kind != "create")
     if kind == "create":
