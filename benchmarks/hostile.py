@@ -11,11 +11,12 @@ origin, as a clone would be.
 
 Each command runs as a whole process in an isolated home (HOME, XDG_*, DEVKIT_HOME,
 MAMBA_ROOT_PREFIX, CONDARC and git config under the temp dir; the test world's micromamba
-stand-in on PATH), with a timeout: per hostile project `devkit doctor --json --check env.spec P`
-and `devkit doctor --no-drift --json P`, then `devkit doctor --json <a 300-character name>`,
-then on the whole repo `devkit ls --json` and `devkit doctor --no-drift --json`. A project
-whose own run timed out is moved out of the repo before the whole-repo runs (its hang is
-reported; it would only hang them too).
+stand-in on PATH), with a timeout, in this order: `devkit doctor --json --check env.spec P` per
+hostile project; the control project's `devkit doctor --no-drift --json` with every hostile file
+in place (what one bad project costs the others); `devkit doctor --no-drift --json P` per hostile
+project; `devkit doctor --json <a 300-character name>`; on the whole repo `devkit ls --json` and
+`devkit doctor --no-drift --json`. A project whose run timed out is moved out of the repo before
+the next step (its hang is reported; it would only hang the later runs too).
 
 Per run it prints wall time, peak RSS (from wait4: devkit and the children it waited for), the
 exit code, what doctor found, whether devkit crashed (exit 3, "devkit crashed", a traceback,
@@ -93,6 +94,9 @@ class Run:
     rss_mib: float
     exit_code: int | None  # None: timed out (hung)
     finding: str
+    # The project's own warnings and failures ("fail env.spec: …"), crashes left out: results
+    # for it, and repo-wide ones naming it (a workflow of its own that does not parse).
+    said: tuple[str, ...]
     # Why the run counts as a crash: (what devkit said, the checks that said it), one per
     # distinct message; no checks when the whole process crashed.
     crashes: tuple[tuple[str, tuple[str, ...]], ...]
@@ -234,6 +238,26 @@ def devkit_said(stderr: str) -> str:
     return " ".join(" ".join(lines[starts[0] :]).split()) if starts else ""
 
 
+def said_about(project: str | None, document: object, repo: Path) -> tuple[str, ...]:
+    """The project's warnings and failures, crashes left out, as `status id: message`."""
+    if project is None or not isinstance(document, dict):
+        return ()
+    found: list[str] = []
+    for result in document.get("results") or []:
+        message = str(result.get("message", ""))
+        if result.get("status") not in ("fail", "warn") or message.startswith(CHECK_CRASHED):
+            continue
+        if result.get("project") is None:
+            # A repo-wide result lists every file in one message: keep the parts naming P.
+            message = "; ".join(part for part in message.split("; ") if project in part)
+        elif result.get("project") != project:
+            continue
+        if message:
+            message = message.replace(f"{repo}/projects/{project}/", "").replace(str(repo), "REPO")
+            found.append(f"{result.get('status')} {result.get('id')}: {message}")
+    return tuple(found)
+
+
 def finding_of(command: str, project: str | None, document: object, stderr: str) -> str:
     """What the run said, in one line: doctor's summary, env.spec's verdict, ls's states."""
     if not isinstance(document, dict):
@@ -285,6 +309,7 @@ def run_devkit(
         rss_mib=rss,
         exit_code=code,
         finding=finding,
+        said=said_about(project, document, repo),
         crashes=crashes_of(code, stdout, stderr, document),
         leaks=tuple(sorted(set(leaks))),
         outside=tuple(sorted(set(outside))),
@@ -329,6 +354,17 @@ def ms_text(run: Run | None) -> str:
     return "timeout" if run.hung else f"{run.wall_ms:.0f}"
 
 
+def verdict(spec: Run | None, full: Run | None, usual: set[str]) -> str:
+    """What devkit said of the project: env.spec's verdict unless it is ok, else the first of
+    the project's own findings the control project does not have."""
+    if spec is not None and not spec.finding.startswith("ok:"):
+        return spec.finding
+    for note in full.said if full is not None else ():
+        if note.split(":", 1)[0] not in usual:
+            return note
+    return spec.finding if spec is not None else ""
+
+
 def render(runs: Sequence[Run], cases: dict[str, str], timeout: float) -> list[Table]:
     whole = Table(title="whole processes: the whole repo, and single runs")
     for column in ("command", "wall ms", "peak MiB", "exit"):
@@ -357,9 +393,11 @@ def render(runs: Sequence[Run], cases: dict[str, str], timeout: float) -> list[T
     per.add_column("doctor P ms", justify="right")
     per.add_column("peak MiB", justify="right")
     per.add_column("exit", justify="right")
-    per.add_column("env.spec found")
+    per.add_column("what devkit said of it")
     per.add_column("problems")
     by = {(r.command, r.project): r for r in runs}
+    control = by.get(("project", cases.get(CONTROL_CASE)))
+    usual = {note.split(":", 1)[0] for note in control.said} if control is not None else set()
     for name, project in cases.items():
         spec, full = by.get(("spec", project)), by.get(("project", project))
         done = [r for r in (spec, full) if r is not None]
@@ -372,7 +410,7 @@ def render(runs: Sequence[Run], cases: dict[str, str], timeout: float) -> list[T
             ms_text(full) if full is not None else "moved out",
             f"{max(r.rss_mib for r in done):.0f}",
             "/".join(exit_text(r) for r in done),
-            escape(shorten(spec.finding if spec is not None else "", 70)),
+            escape(shorten(verdict(spec, full, usual), 70)),
             escape(found or "—"),
         )
     return [whole, per]
