@@ -10,6 +10,11 @@ Two readings of plain (unquoted) scalars:
 
 Both read YAML 1.1 merge keys (``<<: *base``), and both refuse a file over ``limits.YAML``
 (size, nesting, values) before building anything from it.
+
+Files are parsed by libyaml's C parser when PyYAML has it (a doctor run reads four YAML files per
+project), with the same constructors on the nodes it composes. PyYAML's pure-Python loader is
+the reference: it reads the files the C path leaves to it (merge keys, anything near a limit,
+anything invalid), so errors and limits are worded and placed exactly as before.
 """
 
 from __future__ import annotations
@@ -52,10 +57,17 @@ class _OverLimit(Exception):
         self.line = line
 
 
+class _Fallback(Exception):
+    """The C loader met what only the pure-Python one reads as devkit defines (merge keys, a
+    limit, an error to word): that loader reads the file instead."""
+
+
 @functools.cache
-def _loader(text: bool) -> type:
+def _loaders(text: bool) -> tuple[type, type | None]:
+    """(the pure-Python loader, the loader on libyaml's C parser or None without libyaml)."""
+    import yaml
     from yaml import SafeLoader
-    from yaml.constructor import ConstructorError
+    from yaml.constructor import ConstructorError, SafeConstructor
     from yaml.events import MappingStartEvent, SequenceStartEvent
     from yaml.nodes import MappingNode, Node, SequenceNode
     from yaml.resolver import BaseResolver
@@ -68,39 +80,12 @@ def _loader(text: bool) -> type:
         "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
     )
 
-    class LineLoader(SafeLoader):
-        def __init__(self, stream: str, bounds: limits.YamlLimits) -> None:
-            super().__init__(stream)
-            self.bounds = bounds
-            self.depth = 0
-            self.nodes = 0
-            self.flattening: set[int] = set()
+    class LineConstructor(SafeConstructor):
+        """Mappings and lists that know their lines; merge keys counted against the limits."""
 
-        def fetch_flow_collection_start(self, TokenClass: type) -> None:  # PyYAML's name
-            # `[[[[…` is refused as the scanner meets it: PyYAML's scanner looks up to 1,024
-            # characters ahead for a key, checking every open bracket at each step.
-            if self.flow_level >= self.bounds.max_depth:
-                raise _OverLimit(self._too_deep(), self.get_mark().line + 1)
-            super().fetch_flow_collection_start(TokenClass)
-
-        def _too_deep(self) -> str:
-            return f"nested more than {self.bounds.max_depth} levels deep, the most devkit reads"
-
-        # Limits are counted while the event stream is composed into nodes, before anything is
-        # constructed: a file over one stops at the line where it went over, having cost no
-        # more than that much parsing (and no RecursionError: depth is bounded first).
-        def compose_node(self, parent: Node | None, index: object) -> Node:
-            event = self.peek_event()
-            self._count(1, event.start_mark)
-            if not self.check_event(SequenceStartEvent, MappingStartEvent):
-                return super().compose_node(parent, index)  # type: ignore[no-any-return]
-            self.depth += 1
-            try:
-                if self.depth > self.bounds.max_depth:
-                    raise _OverLimit(self._too_deep(), event.start_mark.line + 1)
-                return super().compose_node(parent, index)  # type: ignore[no-any-return]
-            finally:
-                self.depth -= 1
+        bounds: limits.YamlLimits
+        nodes: int
+        flattening: set[int]
 
         def _count(self, more: int, mark: Any) -> None:
             self.nodes += more
@@ -179,12 +164,135 @@ def _loader(text: bool) -> type:
             result.item_lines = [child.start_mark.line + 1 for child in node.value]
             return result
 
+    class LineLoader(LineConstructor, SafeLoader):
+        def __init__(self, stream: str, bounds: limits.YamlLimits) -> None:
+            super().__init__(stream)
+            self.bounds = bounds
+            self.depth = 0
+            self.nodes = 0
+            self.flattening = set()
+
+        def fetch_flow_collection_start(self, TokenClass: type) -> None:  # PyYAML's name
+            # `[[[[…` is refused as the scanner meets it: PyYAML's scanner looks up to 1,024
+            # characters ahead for a key, checking every open bracket at each step.
+            if self.flow_level >= self.bounds.max_depth:
+                raise _OverLimit(self._too_deep(), self.get_mark().line + 1)
+            super().fetch_flow_collection_start(TokenClass)
+
+        def _too_deep(self) -> str:
+            return f"nested more than {self.bounds.max_depth} levels deep, the most devkit reads"
+
+        # Limits are counted while the event stream is composed into nodes, before anything is
+        # constructed: a file over one stops at the line where it went over, having cost no
+        # more than that much parsing (and no RecursionError: depth is bounded first).
+        def compose_node(self, parent: Node | None, index: object) -> Node:
+            event = self.peek_event()
+            self._count(1, event.start_mark)
+            if not self.check_event(SequenceStartEvent, MappingStartEvent):
+                return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            self.depth += 1
+            try:
+                if self.depth > self.bounds.max_depth:
+                    raise _OverLimit(self._too_deep(), event.start_mark.line + 1)
+                return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            finally:
+                self.depth -= 1
+
     if text:
         # The resolver is looked up on the class: swap the implicit resolvers for text's.
         LineLoader.yaml_implicit_resolvers = TextResolver.yaml_implicit_resolvers
     LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
     LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_sequence)
-    return LineLoader
+    if not yaml.__with_libyaml__:
+        return LineLoader, None
+
+    class CLineLoader(LineConstructor, yaml.CSafeLoader):
+        """The same reading on nodes libyaml composes, ten times faster than the pure
+        loader (docs/testing.md). libyaml composes without a hook per node, so limits are
+        made sure of around it (see _read_fast); merge keys, a nesting deeper than the limit
+        and every error go to the pure loader, which words them as devkit does."""
+
+        def __init__(self, stream: str, bounds: limits.YamlLimits) -> None:
+            super().__init__(stream)
+            self.bounds = bounds
+            self.depth = 0
+            self.nodes = 0
+            self.flattening = set()
+
+        def flatten_mapping(self, node: MappingNode) -> None:
+            # The pure loader counts merged keys on top of the values it composed; these
+            # nodes were not counted one by one, so merges are left to it.
+            if any(key.tag == _MERGE for key, _ in node.value):
+                raise _Fallback
+            super().flatten_mapping(node)
+
+        def construct_mapping(self, node: MappingNode, deep: bool = False) -> YamlMap:
+            return self._nested(super().construct_mapping, node)
+
+        def construct_sequence(self, node: SequenceNode, deep: bool = False) -> YamlList:
+            return self._nested(super().construct_sequence, node)
+
+        def _nested(self, build: Any, node: Node) -> Any:
+            # libyaml stops at 1,000 levels; devkit's limit is lower, and constructing
+            # recurses in Python: deeper than the limit, the pure loader says where.
+            self.depth += 1
+            try:
+                if self.depth > self.bounds.max_depth:
+                    raise _Fallback
+                return build(node)
+            finally:
+                self.depth -= 1
+
+    if text:
+        CLineLoader.yaml_implicit_resolvers = TextResolver.yaml_implicit_resolvers
+    CLineLoader.add_constructor("tag:yaml.org,2002:map", CLineLoader.construct_mapping)
+    CLineLoader.add_constructor("tag:yaml.org,2002:seq", CLineLoader.construct_sequence)
+    return LineLoader, CLineLoader
+
+
+def _read_fast(source: str, bounds: limits.YamlLimits, text: bool) -> Any:
+    """The data, read with libyaml; raises _Fallback for what only the pure loader reads."""
+    import yaml
+    from yaml.events import (
+        AliasEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    loader_class = _loaders(text)[1]
+    if loader_class is None:
+        raise _Fallback
+    # No YAML text holds more than 2 values per character (the densest, `{[?],[?],…}`, holds
+    # 1.25): a file that short cannot go over the limit on values. A longer one has its values
+    # and nesting counted from libyaml's events first, which builds nothing.
+    if 2 * len(source) > bounds.max_nodes:
+        events = yaml.CSafeLoader(source)
+        count = depth = 0
+        try:
+            while (event := events.get_event()) is not None:
+                if isinstance(event, SequenceStartEvent | MappingStartEvent):
+                    count += 1
+                    depth += 1
+                elif isinstance(event, ScalarEvent | AliasEvent):
+                    count += 1
+                elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+                    depth -= 1
+                if count > bounds.max_nodes or depth > bounds.max_depth:
+                    raise _Fallback
+        except yaml.YAMLError:
+            raise _Fallback from None
+        finally:
+            events.dispose()
+    loader = loader_class(source, bounds)
+    try:
+        return loader.get_single_data()
+    except (yaml.YAMLError, _OverLimit):
+        raise _Fallback from None
+    finally:
+        loader.dispose()
 
 
 def load(path: Path, *, text: bool = False, bounds: limits.YamlLimits = limits.YAML) -> Any:
@@ -202,9 +310,18 @@ def load(path: Path, *, text: bool = False, bounds: limits.YamlLimits = limits.Y
 
 
 def parse(
-    raw: bytes, path: Path, *, text: bool = False, bounds: limits.YamlLimits = limits.YAML
+    raw: bytes,
+    path: Path,
+    *,
+    text: bool = False,
+    bounds: limits.YamlLimits = limits.YAML,
+    fast: bool = True,
 ) -> Any:
-    """Parse YAML already read from ``path`` (which names it in errors)."""
+    """Parse YAML already read from ``path`` (which names it in errors).
+
+    ``fast``: through libyaml's C parser where PyYAML has it, else (and for what that path
+    leaves to it) the pure-Python loader, the reference both readings are tested against.
+    """
     import yaml
 
     if len(raw) > bounds.max_bytes:
@@ -217,7 +334,12 @@ def parse(
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileFormatError(path, "not UTF-8 text") from exc
-    loader = _loader(text)(source, bounds)
+    if fast:
+        try:
+            return _read_fast(source, bounds, text)
+        except _Fallback:
+            pass
+    loader = _loaders(text)[0](source, bounds)
     try:
         return loader.get_single_data()
     except _OverLimit as exc:
