@@ -54,26 +54,19 @@ def folder_of(ctx: Context, project: Project) -> str:
 
 def project_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """Workflows that run for the project, and ones named for it (``<name>-*.yml``) that run
-    for no project at all, so a copy-pasted path is reported where it was meant to point."""
-    owned = []
-    for workflow in ctx.workflows:
-        folders = ctx.workflow_folders.get(workflow.path, frozenset())
-        named_for_it = workflow.path.stem.startswith(f"{project.name}-")
-        if project.name in folders or (
-            named_for_it and not folders & {p.name for p in ctx.all_projects}
-        ):
-            owned.append(workflow)
-    return owned
+    for no project at all, so a copy-pasted path is reported where it was meant to point
+    (indexed once per run by the context)."""
+    return ctx.project_workflows(project)
 
 
 def checks_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that check rather than deploy."""
-    return [w for w in project_workflows(ctx, project) if not queries.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if not ctx.is_deploy(w)]
 
 
 def deploy_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that build or deploy it."""
-    return [w for w in project_workflows(ctx, project) if queries.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if ctx.is_deploy(w)]
 
 
 class Findings:
@@ -214,13 +207,14 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
     if ctx.monorepo is None:
         return out.skip("no monorepo")
     names = [p.name for p in ctx.all_projects]
+    known = {"*", *names}  # a set: every workflow's every path is looked up
     findings = Findings()
     for workflow in ctx.workflows:
         refs = [r for rs in queries.path_filters(workflow).values() for r in rs]
         refs += queries.working_directories(workflow)
         for ref in refs:
             folder = _named_folder(ctx, ref.value)
-            if folder not in (None, "*", *names):
+            if folder is not None and folder not in known:
                 close = difflib.get_close_matches(folder, names, n=1)
                 findings.fail(
                     f"`{ref.value}` ({where(ctx, workflow.path, ref.line)}) names "
