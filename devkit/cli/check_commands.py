@@ -13,7 +13,8 @@ from devkit.cli.prompts import can_prompt, confirm
 _DOCTOR_HELP = (
     "Diagnose the machine, micromamba, the clone, every project's env (missing, stale, wrong "
     "versions), the project files; each finding with its fix.\n\n"
-    "--json for machines, --fix to repair what is safe, --strict to fail on warnings."
+    "Shows what needs attention (--all: every check), --json for machines, --fix to repair "
+    "what is safe, --strict to fail on warnings."
 )
 
 
@@ -45,6 +46,10 @@ def doctor(
         bool,
         typer.Option("--no-drift", help="Skip the Mac-vs-Linux drift check (it may solve)."),
     ] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="Show every result, not only what needs attention."),
+    ] = False,
 ) -> int:
     """Diagnose (see _DOCTOR_HELP)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -62,6 +67,7 @@ def doctor(
         yes=yes,
         bundle=bundle,
         drift=not no_drift,
+        show_all=show_all,
     )
     asker = confirm if can_prompt() and not as_json else None
     return doctor_cmd.doctor(request, asker)

@@ -30,6 +30,8 @@ class DoctorRequest:
     bundle: Path | None = None
     # False (--no-drift): skip the checks that may solve for other platforms (drift.*).
     drift: bool = True
+    # True (--all): the text report shows every result, not only what needs attention.
+    show_all: bool = False
 
 
 def build_context(
@@ -106,8 +108,8 @@ def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
         console.print_json(render.to_json(report, root=root, strict=request.strict))
         return
     out = console.out()
-    for line in render.to_text(report):
-        out.print(line)
+    # One print: rich lays out the whole report at once, not a call per line.
+    out.print("\n".join(render.to_text(report, show_all=request.show_all, width=out.width)))
 
 
 def _apply_fixes(

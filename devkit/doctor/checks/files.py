@@ -87,10 +87,11 @@ class Findings:
         """One result: OK when nothing was found, else every finding in one message."""
         if not self.items:
             return out.ok(ok)
-        text = "; ".join(message for _, message in self.items)
+        messages = [message for _, message in self.items]
+        text = "; ".join(messages)
         if any(status is Status.FAIL for status, _ in self.items):
-            return out.fail(text, hint=hint, fixable=fixable)
-        return out.warn(text, hint=hint, fixable=fixable)
+            return out.fail(text, hint=hint, fixable=fixable, items=messages)
+        return out.warn(text, hint=hint, fixable=fixable, items=messages)
 
 
 def _named_folder(ctx: Context, value: str) -> str | None:
@@ -190,11 +191,12 @@ def parse(ctx: Context, out: ProjectOutcome) -> Result:
     """The project's Dockerfile, entrypoint.sh and cloudbuild.yaml can be read."""
     project = out.project
     parsed = {name: ctx.project_file(project, name) for name in BUILD_FILES}
-    errors = [p for p in parsed.values() if isinstance(p, FileFormatError)]
+    errors = [error_text(ctx, p) for p in parsed.values() if isinstance(p, FileFormatError)]
     if errors:
         return out.fail(
-            "; ".join(error_text(ctx, e) for e in errors),
+            "; ".join(errors),
             hint="fix that line; the other files.* checks skip a file they cannot read",
+            items=errors,
         )
     present = [name for name, p in parsed.items() if p is not None]
     if not present:
@@ -232,8 +234,10 @@ def workflow_parse(ctx: Context, out: Outcome) -> Result:
     if ctx.monorepo is None:
         return out.skip("no monorepo")
     if ctx.workflow_errors:
+        errors = [error_text(ctx, e) for e in ctx.workflow_errors]
         return out.fail(
-            "; ".join(error_text(ctx, e) for e in ctx.workflow_errors),
+            "; ".join(errors),
             hint="fix the YAML at that line: GitHub does not run a workflow it cannot read",
+            items=errors,
         )
     return out.ok(f"{len(ctx.workflows)} workflows parse")
