@@ -117,6 +117,15 @@ class Context:
         assert self.monorepo is not None
         return dotenv_file.load([self.monorepo.root / ".env", project_dir / ".env"])
 
+    def env_status(self, prefix: Path) -> envs.EnvStatus:
+        """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks
+        ask."""
+        return self._env_status(prefix)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _env_status(self, prefix: Path) -> envs.EnvStatus:
+        return envs.status(prefix)
+
     def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
         """The env's package records, read once per run; the error when one does not parse."""
         return self._installed(prefix)

@@ -76,7 +76,7 @@ def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -
     sections = _sections(report.results)
     blocks = _everything(sections, width) if show_all else _attention(sections, width)
     lines: list[str] = []
-    for block in [*blocks, _summary(report, sections)]:
+    for block in [*blocks, _summary(report, sections, width)]:
         if lines:
             lines.append("")
         lines.extend(block)
@@ -183,7 +183,7 @@ def _wrapped(markup: str, plain: str, text: str, indent: int, width: int) -> lis
     return [markup + _escape(lines[0][len(plain) :]), *(_escape(line) for line in lines[1:])]
 
 
-def _summary(report: Report, sections: dict[str, list[Result]]) -> list[str]:
+def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> list[str]:
     counts = ", ".join(
         f"{report.count(s)} {name}"
         for s, name in (
@@ -205,7 +205,8 @@ def _summary(report: Report, sections: dict[str, list[Result]]) -> list[str]:
             lines.append(f"[bold]{title}:[/]")
             for ids, places in by_ids.items():
                 where = _some(places) + (f" ({len(places)} projects)" if len(places) > 1 else "")
-                lines.append(f"  {_escape(where)}: {_escape(', '.join(ids))}")
+                line = f"{where}: {', '.join(ids)}"
+                lines += _wrapped("  ", "  ", line, 4, width)
     return lines
 
 
