@@ -28,6 +28,11 @@ from devkit import atomic, limits
 from devkit.errors import FileFormatError
 
 _MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
 class YamlMap(dict[Any, Any]):
@@ -69,7 +74,7 @@ def _loaders(text: bool) -> tuple[type, type | None]:
     from yaml import SafeLoader
     from yaml.constructor import ConstructorError, SafeConstructor
     from yaml.events import MappingStartEvent, SequenceStartEvent
-    from yaml.nodes import MappingNode, Node, SequenceNode
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
     from yaml.resolver import BaseResolver
 
     class TextResolver(BaseResolver):
@@ -218,6 +223,57 @@ def _loaders(text: bool) -> tuple[type, type | None]:
             self.depth = 0
             self.nodes = 0
             self.flattening = set()
+            self.built: dict[int, Any] = {}  # collection node -> its value, for aliases
+            self.building: set[int] = set()
+
+        def build(self, node: Node) -> Any:
+            """The value of a node libyaml composed. Mappings, lists and text are built here
+            (PyYAML's generic constructor took twice as long as libyaml's parse); other
+            values (numbers, booleans, tagged ones) by the constructor, as the pure loader
+            does."""
+            if isinstance(node, ScalarNode):
+                if node.tag == _STR:
+                    return node.value
+                if node.tag == _NULL:
+                    return None
+                return self.construct_object(node, deep=True)
+            if id(node) in self.built:  # an alias: the anchored value itself, as PyYAML has it
+                return self.built[id(node)]
+            if id(node) in self.building:  # a collection holding itself: the pure loader says
+                raise _Fallback
+            if isinstance(node, MappingNode) and node.tag == _MAP:
+                value: Any = self._nested(self._build_mapping, node)
+            elif isinstance(node, SequenceNode) and node.tag == _SEQ:
+                value = self._nested(self._build_list, node)
+            else:
+                value = self.construct_object(node, deep=True)
+            self.built[id(node)] = value
+            return value
+
+        def _build_mapping(self, node: MappingNode) -> YamlMap:
+            self.building.add(id(node))
+            result = YamlMap()
+            result.line = node.start_mark.line + 1
+            result.key_lines = {}
+            for key_node, value_node in node.value:
+                if key_node.tag in (_MERGE, _VALUE):
+                    raise _Fallback  # merge keys: see flatten_mapping
+                key = self.build(key_node)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise _Fallback  # the pure loader words the error
+                key = str(key)
+                result[key] = self.build(value_node)
+                result.key_lines[key] = key_node.start_mark.line + 1
+            self.building.discard(id(node))
+            return result
+
+        def _build_list(self, node: SequenceNode) -> YamlList:
+            self.building.add(id(node))
+            result = YamlList(self.build(child) for child in node.value)
+            result.line = node.start_mark.line + 1
+            result.item_lines = [child.start_mark.line + 1 for child in node.value]
+            self.building.discard(id(node))
+            return result
 
         def flatten_mapping(self, node: MappingNode) -> None:
             # The pure loader counts merged keys on top of the values it composed; these
@@ -288,7 +344,8 @@ def _read_fast(source: str, bounds: limits.YamlLimits, text: bool) -> Any:
             events.dispose()
     loader = loader_class(source, bounds)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        return None if node is None else loader.build(node)
     except (yaml.YAMLError, _OverLimit):
         raise _Fallback from None
     finally:

@@ -161,6 +161,11 @@ _TRICKY = [
     "base: &b {x: 1}\nuse: {<<: *b, y: 2}\n",
     "",
     "# only a comment\n",
+    "1: a\n2.5: b\ntrue: c\n~: d\n2024-01-02: e\n",
+    "a: &r [1, *r]\n",
+    "o: !!omap [{a: 1}, {b: 2}]\ns: !!set {x, y}\nb: !!binary aGk=\n",
+    "= : value key\n",
+    "list:\n- a\n-\n- - nested\n  - more\n",
 ]
 
 
@@ -201,6 +206,11 @@ def test_libyaml_reads_the_examples_as_the_pure_loader_does() -> None:
         raw = path.read_bytes()
         for text in (False, True):
             assert _read(raw, text, fast=True) == _read(raw, text, fast=False), path
+
+
+def test_an_alias_is_the_anchored_value_itself(tmp_path: Path) -> None:
+    data = yamlfile.load(write(tmp_path, "a: &x {k: [1]}\nb: *x\nc: [*x]\n"), text=True)
+    assert data["b"] is data["a"] and data["c"][0] is data["a"]
 
 
 @pytest.fixture
