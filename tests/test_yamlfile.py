@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit import limits, yamlfile
+from devkit import limits, yamlfile, yamlloaders
 from devkit.errors import FileFormatError
 
 
@@ -217,7 +217,7 @@ def test_an_alias_is_the_anchored_value_itself(tmp_path: Path) -> None:
 def pure_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the files the pure-Python loader reads."""
     calls: list[int] = []
-    loaders = yamlfile._loaders
+    loaders = yamlloaders.loaders
 
     def counting(text: bool) -> tuple[type, type | None]:
         pure, fast = loaders(text)
@@ -229,7 +229,7 @@ def pure_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
         return Counting, fast
 
-    monkeypatch.setattr(yamlfile, "_loaders", counting)
+    monkeypatch.setattr(yamlloaders, "loaders", counting)
     return calls
 
 
