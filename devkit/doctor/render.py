@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.markup import escape as _escape
+from rich.text import Text
 
 from devkit import __version__
 from devkit.doctor.base import Result, Status
@@ -68,17 +68,18 @@ def to_json(report: Report, *, root: str | None, strict: bool) -> str:
     return json.dumps(document, indent=2)
 
 
-def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[str]:
-    """Rich markup lines. By default what needs attention: a line for each section or project
-    where all is well, every warning and failure with its fix (a project's blockers first),
-    then a summary naming what failed where. ``show_all``: every result, in report order."""
+def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Text]:
+    """The report's lines, styled. By default what needs attention: a line for each section or
+    project where all is well, every warning and failure with its fix (a project's blockers
+    first), then a summary naming what failed where. ``show_all``: every result, in report
+    order. Built as rich ``Text`` rather than markup: nothing to escape or parse per line."""
     width = min(width, MAX_WIDTH)
     sections = _sections(report.results)
     blocks = _everything(sections, width) if show_all else _attention(sections, width)
-    lines: list[str] = []
+    lines: list[Text] = []
     for block in [*blocks, _summary(report, sections, width)]:
         if lines:
-            lines.append("")
+            lines.append(Text())
         lines.extend(block)
     return lines
 
@@ -98,16 +99,16 @@ def _section(result: Result) -> str:
     return check.section if check else "Other"
 
 
-def _everything(sections: dict[str, list[Result]], width: int) -> list[list[str]]:
+def _everything(sections: dict[str, list[Result]], width: int) -> list[list[Text]]:
     return [
-        [_bold(name), *(line for r in results for line in _result_lines(r, width))]
+        [Text(name, "bold"), *(line for r in results for line in _result_lines(r, width))]
         for name, results in sections.items()
     ]
 
 
-def _attention(sections: dict[str, list[Result]], width: int) -> list[list[str]]:
-    blocks: list[list[str]] = []
-    well: list[str] = []  # consecutive one-line sections, printed as one block
+def _attention(sections: dict[str, list[Result]], width: int) -> list[list[Text]]:
+    blocks: list[list[Text]] = []
+    well: list[Text] = []  # consecutive one-line sections, printed as one block
     healthy: list[tuple[str, list[Result]]] = []  # projects with nothing to report
     for name, results in sections.items():
         problems = [r for r in results if r.status in _PROBLEMS]
@@ -115,29 +116,31 @@ def _attention(sections: dict[str, list[Result]], width: int) -> list[list[str]]
             healthy.append((name, results))
             continue
         if not problems:
-            well.append(f"[green]✓[/] [bold]{_escape(name)}[/]: {_counts(results)}")
+            well.append(_all_well(name, _counts(results)))
             continue
         if well:
             blocks.append(well)
             well = []
-        block = [_bold(name)]
+        block = [Text(name, "bold")]
         for result in sorted(problems, key=_urgency):
             block.extend(_result_lines(result, width))
         rest = [r for r in results if r.status not in _PROBLEMS]
         if rest:
-            block.append(f"  [dim]and {_counts(rest)}[/]")
+            block.append(Text(f"  and {_counts(rest)}", "dim"))
         blocks.append(block)
     if len(healthy) <= HEALTHY_LINES:
-        well += [f"[green]✓[/] [bold]{_escape(n)}[/]: {_counts(rs)}" for n, rs in healthy]
+        well += [_all_well(n, _counts(rs)) for n, rs in healthy]
     else:
         names = [rs[0].project or "" for _, rs in healthy]
-        well.append(
-            f"[green]✓[/] [bold]{len(healthy)} projects[/] with nothing to report: "
-            f"{_escape(_some(names))} (`--all` lists every check)"
-        )
+        detail = f"nothing to report: {_some(names)} (`--all` lists every check)"
+        well.append(_all_well(f"{len(healthy)} projects", detail, " with "))
     if well:
         blocks.append(well)
     return blocks
+
+
+def _all_well(name: str, detail: str, joint: str = ": ") -> Text:
+    return Text.assemble(("✓", "green"), " ", (name, "bold"), joint, redact(detail))
 
 
 def _urgency(result: Result) -> int:
@@ -147,43 +150,42 @@ def _urgency(result: Result) -> int:
     return 1 if result.status is Status.FAIL else 2
 
 
-def _result_lines(result: Result, width: int) -> list[str]:
+def _result_lines(result: Result, width: int) -> list[Text]:
     """The result's line (wrapped), its items one a line, and its fix."""
-    style = _STYLE[result.status]
-    head = f"  {_MARK[result.status]} {result.check_id}:"
-    markup = f"  [{style}]{_MARK[result.status]}[/] {_escape(result.check_id)}:"
+    head = [("  ", ""), (_MARK[result.status], _STYLE[result.status]), (f" {result.check_id}:", "")]
     if result.items:
-        lines = [markup]
+        lines = [Text.assemble(*head)]
         for item in result.items:
-            lines += _wrapped("      - ", "      - ", item, 8, width)
+            lines += _wrapped([("      - ", "")], item, 8, width)
     else:
-        lines = _wrapped(markup + " ", head + " ", result.message, 6, width)
+        lines = _wrapped([*head, (" ", "")], result.message, 6, width)
     if result.hint and result.status in _PROBLEMS:
-        lines += _wrapped("      [cyan]fix:[/] ", "      fix: ", result.hint, 11, width)
+        lines += _wrapped([("      ", ""), ("fix:", "cyan"), (" ", "")], result.hint, 11, width)
     return lines
 
 
-def _wrapped(markup: str, plain: str, text: str, indent: int, width: int) -> list[str]:
-    """``text`` after a prefix (as markup and as printed), wrapped at spaces to ``width``."""
+def _wrapped(prefix: list[tuple[str, str]], text: str, indent: int, width: int) -> list[Text]:
+    """``text`` after a styled prefix, wrapped at spaces to ``width``."""
     # Secrets are masked again as the report is written, but a secret with a space in it may be
     # wrapped across two lines by then: mask it first.
     text = redact(text)
-    if len(plain) + len(text) <= width and "\n" not in text:
-        return [markup + _escape(text)]
+    start = sum(len(part) for part, _ in prefix)
+    if start + len(text) <= width and "\n" not in text:
+        return [Text.assemble(*prefix, text)]
     lines = textwrap.wrap(
         text,
         width=width,
-        initial_indent=plain,
+        initial_indent=" " * start,
         subsequent_indent=" " * indent,
         break_long_words=False,  # a path or URL stays whole, even when wider than the line
         break_on_hyphens=False,
     )
     if not lines:
-        return [markup]
-    return [markup + _escape(lines[0][len(plain) :]), *(_escape(line) for line in lines[1:])]
+        return [Text.assemble(*prefix)]
+    return [Text.assemble(*prefix, lines[0][start:]), *(Text(line) for line in lines[1:])]
 
 
-def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> list[str]:
+def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> list[Text]:
     counts = ", ".join(
         f"{report.count(s)} {name}"
         for s, name in (
@@ -193,7 +195,7 @@ def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> l
             (Status.SKIP, "skipped"),
         )
     )
-    lines = [f"[bold]Summary:[/] {counts}"]
+    lines = [Text.assemble(("Summary:", "bold"), f" {counts}")]
     for status, title in ((Status.FAIL, "Failed"), (Status.WARN, "Warnings")):
         # Where each check id failed (or warned); places with the same ids share a line.
         by_ids: dict[tuple[str, ...], list[str]] = {}
@@ -202,11 +204,10 @@ def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> l
             if ids:
                 by_ids.setdefault(ids, []).append(name.removeprefix("Project "))
         if by_ids:
-            lines.append(f"[bold]{title}:[/]")
+            lines.append(Text(f"{title}:", "bold"))
             for ids, places in by_ids.items():
                 where = _some(places) + (f" ({len(places)} projects)" if len(places) > 1 else "")
-                line = f"{where}: {', '.join(ids)}"
-                lines += _wrapped("  ", "  ", line, 4, width)
+                lines += _wrapped([("  ", "")], f"{where}: {', '.join(ids)}", 4, width)
     return lines
 
 
@@ -222,7 +223,3 @@ def _some(names: Sequence[str]) -> str:
     if len(names) <= NAMED:
         return ", ".join(names)
     return ", ".join(names[:NAMED]) + f", … and {len(names) - NAMED} more"
-
-
-def _bold(text: str) -> str:
-    return f"[bold]{_escape(text)}[/]"
