@@ -201,8 +201,8 @@ def loaders(text: bool) -> tuple[type, type | None]:
         return LineLoader, None
 
     class CLineLoader(LineConstructor, yaml.CSafeLoader):
-        """The same reading on nodes libyaml composes, ten times faster than the pure
-        loader (docs/testing.md). libyaml composes without a hook per node, so limits are
+        """The same reading on nodes libyaml composes, over ten times faster than the pure
+        loader (benchmarks/yamlread.py). libyaml composes without a hook per node, so limits are
         made sure of around it (see read_fast); merge keys, a nesting deeper than the limit
         and every error go to the pure loader, which words them as devkit does."""
 

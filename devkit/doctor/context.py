@@ -156,12 +156,9 @@ class Context:
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _production_variables(self, project_dir: Path) -> dict[str, str]:
         assert self.monorepo is not None
-        try:
-            relative = project_dir.relative_to(self.monorepo.root).as_posix()
-        except ValueError:
-            relative = None
+        relative = project_dir.relative_to(self.monorepo.root).as_posix()
         # Only the workflows that name the folder, not every workflow of the monorepo.
-        found = self._workflows_concerning.get(relative, []) if relative is not None else []
+        found = self._workflows_concerning.get(relative, [])
         return workflows.production_variables(self.monorepo.root, project_dir, found)
 
     @functools.cached_property
