@@ -80,6 +80,12 @@ def print_json(text: str) -> None:
     sys.stdout.flush()
 
 
+def print_plain(text: str) -> None:
+    """Write unstyled text to stdout as it is (secrets masked), without rich: for long reports
+    going to a pipe or a file, where rich would only spend time."""
+    print_json(text)
+
+
 def error(exc: DevkitError) -> None:
     """Show an expected error and its hint on stderr."""
     from rich.markup import escape

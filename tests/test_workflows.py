@@ -163,3 +163,15 @@ def test_a_workflow_outside_the_monorepo_is_not_read(tmp_path: Path) -> None:
     [error] = errors
     assert error.path == link and "outside the monorepo" in error.message
     assert "hunter2" not in error.message
+
+
+def test_concerns_a_folder_not_one_that_starts_like_it(tmp_path: Path) -> None:
+    text = DEPLOY.replace('"projects/api/**/*"', '"projects/api-v2/**"').replace(
+        "working-directory: projects/api", "working-directory: projects/etl/"
+    )
+    write_workflow(tmp_path, "x.yml", text)
+    (deploy,), _ = workflows.load_all(tmp_path)
+    assert deploy.concerns("projects/api-v2") and deploy.concerns("projects/api-v2/")
+    assert deploy.concerns("projects/etl")
+    assert not deploy.concerns("projects/api") and not deploy.concerns("projects/et")
+    assert deploy.concerned_dirs() == {"projects", "projects/api-v2", "projects/etl"}

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
-from devkit import limits, yamlfile
+from devkit import limits, yamlfile, yamlloaders
 from devkit.errors import FileFormatError
 
 
@@ -135,3 +136,115 @@ def test_text_mode_keeps_the_on_key_of_workflows(tmp_path: Path) -> None:
 def test_explicit_tags_still_mean_what_they_say(tmp_path: Path) -> None:
     path = write(tmp_path, "a: !!int 5\nb: !!bool yes\n")
     assert yamlfile.load(path, text=True) == {"a": 5, "b": True}
+
+
+# The C path (libyaml) must read every file as the pure-Python loader, the reference, does.
+_TRICKY = [
+    "a: 1\nb: [x, 'y', \"z\"]\nc: {d: ~, e: null, f: }\n",
+    "on:\n  push:\n    paths:\n      - 'projects/api/**'\n      - projects/api/x.py  # note\n",
+    "run: |\n  echo one\n  echo two\nfolded: >-\n  a\n  b\n\nnext: 3\n",
+    "- &a {k: v}\n- *a\n- [*a, *a]\n",
+    "a: !!int 5\nb: !!bool yes\nc: !!str 1.10\nd: !!float 1\n",
+    "t: 2024-01-02 10:00:00\nn: 0o17\nx: 0x1F\ny: 1_000\nz: .inf\nw: -.5\n",
+    "? [complex, key]\n: value\n",
+    "key: value\n  bad indent: 1\n",
+    "a: [1, 2\n",
+    "a: 'unclosed\n",
+    "- a\nb: c\n",
+    "x: *nowhere\n",
+    "x: !custom 1\n",
+    "--- a\n--- b\n",
+    "a: 1\na: 2\n",
+    "\ttab: 1\n",
+    "emoji: ✓ café\nlong: " + "word " * 100 + "\n",
+    "".join(" " * i + f"l{i}:\n" for i in range(70)) + " " * 70 + "end\n",
+    "base: &b {x: 1}\nuse: {<<: *b, y: 2}\n",
+    "",
+    "# only a comment\n",
+    "1: a\n2.5: b\ntrue: c\n~: d\n2024-01-02: e\n",
+    "a: &r [1, *r]\n",
+    "o: !!omap [{a: 1}, {b: 2}]\ns: !!set {x, y}\nb: !!binary aGk=\n",
+    "= : value key\n",
+    "list:\n- a\n-\n- - nested\n  - more\n",
+]
+
+
+def _shape(data: object) -> object:
+    """Values with their lines, to compare two readings of one file."""
+    if isinstance(data, yamlfile.YamlMap):
+        return ("map", data.line, dict(data.key_lines), {k: _shape(v) for k, v in data.items()})
+    if isinstance(data, yamlfile.YamlList):
+        return ("list", data.line, data.item_lines, [_shape(v) for v in data])
+    return (type(data).__name__, data)
+
+
+def _read(raw: bytes, text: bool, fast: bool) -> object:
+    try:
+        return _shape(yamlfile.parse(raw, Path("f.yml"), text=text, fast=fast))
+    except FileFormatError as exc:
+        return ("error", exc.message, exc.line)
+
+
+def _repo_yaml() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    found = [*root.glob("examples/**/*.y*ml"), *root.glob("examples/**/.github/**/*.y*ml")]
+    found += [*root.glob("devkit/repo/templates/**/*.y*ml"), *root.glob("tests/**/*.y*ml")]
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("source", _TRICKY)
+@pytest.mark.parametrize("text", [False, True])
+def test_libyaml_reads_as_the_pure_loader_does(source: str, text: bool) -> None:
+    raw = source.encode()
+    assert _read(raw, text, fast=True) == _read(raw, text, fast=False)
+
+
+def test_libyaml_reads_the_examples_as_the_pure_loader_does() -> None:
+    files = _repo_yaml()
+    assert len(files) >= 12
+    for path in files:
+        raw = path.read_bytes()
+        for text in (False, True):
+            assert _read(raw, text, fast=True) == _read(raw, text, fast=False), path
+
+
+def test_an_alias_is_the_anchored_value_itself(tmp_path: Path) -> None:
+    data = yamlfile.load(write(tmp_path, "a: &x {k: [1]}\nb: *x\nc: [*x]\n"), text=True)
+    assert data["b"] is data["a"] and data["c"][0] is data["a"]
+
+
+@pytest.fixture
+def pure_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the files the pure-Python loader reads."""
+    calls: list[int] = []
+    loaders = yamlloaders.loaders
+
+    def counting(text: bool) -> tuple[type, type | None]:
+        pure, fast = loaders(text)
+
+        class Counting(pure):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: object) -> None:
+                calls.append(1)
+                super().__init__(*args)
+
+        return Counting, fast
+
+    monkeypatch.setattr(yamlloaders, "loaders", counting)
+    return calls
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+def test_libyaml_reads_plain_files_and_leaves_the_rest_to_the_pure_loader(
+    tmp_path: Path, pure_reads: list[int]
+) -> None:
+    workflow = sorted(Path(__file__).resolve().parents[1].glob("examples/**/*-checks.yml"))[0]
+    assert yamlfile.load(workflow, text=True)["jobs"]
+    assert pure_reads == []
+    merged = write(tmp_path, "base: &b {x: 1}\nuse: {<<: *b}\n")
+    assert yamlfile.load(merged)["use"] == {"x": 1}
+    assert pure_reads == [1]
+    deep = write(tmp_path, "".join(" " * i + f"l{i}:\n" for i in range(70)), "deep.yml")
+    with pytest.raises(FileFormatError) as caught:
+        yamlfile.load(deep)
+    assert pure_reads == [1, 1]
+    assert "nested more than 64 levels" in caught.value.message and caught.value.line == 65

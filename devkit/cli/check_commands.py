@@ -14,7 +14,8 @@ from devkit.cli.prompts import can_prompt, confirm
 _DOCTOR_HELP = (
     "Diagnose the machine, micromamba, the clone, every project's env (missing, stale, wrong "
     "versions), the project files; each finding with its fix.\n\n"
-    "--json for machines, --fix to repair what is safe, --strict to fail on warnings."
+    "Shows what needs attention (--all: every check), --json for machines, --fix to repair "
+    "what is safe, --strict to fail on warnings."
 )
 
 
@@ -50,6 +51,10 @@ def doctor(
         bool,
         typer.Option("--no-network", help="Skip the network.* checks (they reach servers)."),
     ] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="Show every result, not only what needs attention."),
+    ] = False,
 ) -> int:
     """Diagnose (see _DOCTOR_HELP)."""
     # Loaded when the command runs, so --help and other commands skip its imports.
@@ -68,6 +73,7 @@ def doctor(
         bundle=bundle,
         drift=not no_drift,
         network=not no_network,
+        show_all=show_all,
     )
     # The questions go to the terminal whatever stdout is, so `--json > report.json` can ask too.
     asker = confirm if can_prompt() else None

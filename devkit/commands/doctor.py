@@ -32,6 +32,8 @@ class DoctorRequest:
     drift: bool = True
     # False (--no-network): skip the checks that reach servers (network.*).
     network: bool = True
+    # True (--all): the text report shows every result, not only what needs attention.
+    show_all: bool = False
 
 
 def build_context(
@@ -118,8 +120,14 @@ def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
         console.print_json(render.to_json(report, root=root, strict=request.strict))
         return
     out = console.out()
-    for line in render.to_text(report):
-        out.print(line)
+    lines = render.to_text(report, show_all=request.show_all, width=out.width)
+    if out.is_terminal:
+        from rich.text import Text
+
+        out.print(Text("\n").join(lines))  # one print: rich lays the report out at once
+    else:
+        # Piped or redirected: no styles to render, so rich has nothing to add but its time.
+        console.print_plain("\n".join(line.plain for line in lines))
 
 
 def _apply_fixes(

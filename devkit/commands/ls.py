@@ -17,7 +17,7 @@ def ls(root: Path | None, as_json: bool) -> int:
         assert ctx.monorepo_error is not None
         raise ctx.monorepo_error
     report = run_checks(ctx, select_checks(listing.CHECK_IDS))
-    rows = [listing.row(ctx, project.name, report) for project in ctx.projects]
+    rows = listing.rows(ctx, report)
     if as_json:
         console.print_json(listing.to_json(rows))
     else:

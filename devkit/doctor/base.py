@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -33,6 +33,8 @@ class Result:
     hint: str | None = None
     project: str | None = None
     fixable: bool = False
+    # The separate findings ``message`` joins (two or more), listed one a line in the text report.
+    items: tuple[str, ...] = ()
 
 
 Produced = Iterable[Result] | Result
@@ -89,25 +91,45 @@ class Outcome:
         self.project = project
 
     def _make(
-        self, status: Status, message: str, hint: str | None, fixable: bool | None = None
+        self,
+        status: Status,
+        message: str,
+        hint: str | None,
+        fixable: bool | None = None,
+        items: Sequence[str] = (),
     ) -> Result:
         # A check with a fixer may find things it cannot fix: it says so with fixable=False.
         can_fix = self.check.fix is not None and status in (Status.WARN, Status.FAIL)
         fixable = can_fix and fixable is not False
         name = self.project.name if self.project else None
-        return Result(self.check.id, status, message, hint, name, fixable)
+        listed = tuple(items) if len(items) > 1 else ()
+        return Result(self.check.id, status, message, hint, name, fixable, listed)
 
     def ok(self, message: str) -> Result:
         """All good."""
         return self._make(Status.OK, message, None)
 
-    def warn(self, message: str, hint: str | None = None, *, fixable: bool | None = None) -> Result:
-        """Works, but will bite."""
-        return self._make(Status.WARN, message, hint, fixable)
+    def warn(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fixable: bool | None = None,
+        items: Sequence[str] = (),
+    ) -> Result:
+        """Works, but will bite. ``items``: the findings ``message`` joins, to list them."""
+        return self._make(Status.WARN, message, hint, fixable, items)
 
-    def fail(self, message: str, hint: str | None = None, *, fixable: bool | None = None) -> Result:
-        """Broken: something will not work until fixed."""
-        return self._make(Status.FAIL, message, hint, fixable)
+    def fail(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fixable: bool | None = None,
+        items: Sequence[str] = (),
+    ) -> Result:
+        """Broken: something will not work until fixed. ``items`` as for ``warn``."""
+        return self._make(Status.FAIL, message, hint, fixable, items)
 
     def skip(self, message: str) -> Result:
         """Not applicable, or blocked by an earlier failure."""

@@ -46,7 +46,7 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
     lines += ["", "## Env packages", ""]
     for project in ctx.projects:
         location = ctx.location(project)
-        if location is None or envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+        if location is None or ctx.env_status(location.prefix).state is not envs.EnvState.PRESENT:
             continue
         lines.append(f"### {project.name} (`{location.name}`)")
         lines.append("")

@@ -140,6 +140,15 @@ class Context:
         assert self.monorepo is not None
         return dotenv_file.load([self.monorepo.root / ".env", project_dir / ".env"])
 
+    def env_status(self, prefix: Path) -> envs.EnvStatus:
+        """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks
+        ask."""
+        return self._env_status(prefix)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _env_status(self, prefix: Path) -> envs.EnvStatus:
+        return envs.status(prefix)
+
     def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
         """The env's package records, read once per run; the error when one does not parse."""
         return self._installed(prefix)
@@ -163,9 +172,56 @@ class Context:
         return self._workflow_files[0]
 
     def production_variables(self, project: Project) -> dict[str, str]:
-        """Variables production sets for a project, each with where that is written."""
+        """Variables production sets for a project, each with where that is written (computed
+        once per project: vars.missing and vars.unused both ask)."""
+        return self._production_variables(project.path)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _production_variables(self, project_dir: Path) -> dict[str, str]:
         assert self.monorepo is not None
-        return workflows.production_variables(self.monorepo.root, project.path, self.workflows)
+        relative = project_dir.relative_to(self.monorepo.root).as_posix()
+        # Only the workflows that name the folder, not every workflow of the monorepo.
+        found = self._workflows_concerning.get(relative, [])
+        return workflows.production_variables(self.monorepo.root, project_dir, found)
+
+    @functools.cached_property
+    def _workflows_concerning(self) -> dict[str, list[workflows.Workflow]]:
+        # Folder -> the workflows that run for it (Workflow.concerns), in file order.
+        index: dict[str, list[workflows.Workflow]] = {}
+        for workflow in self.workflows:
+            for folder in workflow.concerned_dirs():
+                index.setdefault(folder, []).append(workflow)
+        return index
+
+    def project_workflows(self, project: Project) -> list[workflows.Workflow]:
+        """The workflows that are the project's, in file order (see ``_workflows_by_project``)."""
+        return self._workflows_by_project.get(project.name, [])
+
+    @functools.cached_property
+    def _workflows_by_project(self) -> dict[str, list[workflows.Workflow]]:
+        """Project name -> its workflows: those whose paths or working directories name its
+        folder, and those named for it (``<name>-*.yml``) that name no project at all, so a
+        copy-pasted path is reported where it was meant to point. One pass over the workflows
+        for the run, rather than one per check and project."""
+        names = {p.name for p in self.all_projects}
+        owned: dict[str, list[workflows.Workflow]] = {}
+        for workflow in self.workflows:
+            named = self.workflow_folders.get(workflow.path, frozenset()) & names
+            if not named:
+                stem = workflow.path.stem
+                named = {stem[:i] for i, c in enumerate(stem) if c == "-"} & names
+            for name in named:
+                owned.setdefault(name, []).append(workflow)
+        return owned
+
+    def is_deploy(self, workflow: workflows.Workflow) -> bool:
+        """Whether a workflow builds or deploys (``queries.is_deploy``), decided once per file."""
+        found = self._deploys.get(workflow.path)
+        return queries.is_deploy(workflow) if found is None else found
+
+    @functools.cached_property
+    def _deploys(self) -> dict[Path, bool]:
+        return {w.path: queries.is_deploy(w) for w in self.workflows}
 
     @functools.cached_property
     def tracked_env_files(self) -> set[Path]:

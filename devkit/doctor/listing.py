@@ -12,6 +12,7 @@ from devkit.doctor.checks import lockuse
 from devkit.doctor.context import Context
 from devkit.doctor.runner import Report
 from devkit.errors import FileFormatError
+from devkit.repo.monorepo import Project
 
 # The checks whose results make up a row.
 CHECK_IDS = ("env.spec", "env.exists", "env.broken", "env.stale")
@@ -41,11 +42,16 @@ class ProjectRow:
         return "followed" if not gaps else "not by " + ", ".join(gaps)
 
 
-def row(ctx: Context, name: str, report: Report) -> ProjectRow:
-    """One project's line, from the ls checks' results."""
-    assert ctx.monorepo is not None
-    project = ctx.monorepo.project(name)
-    results = {r.check_id: r for r in report.results if r.project == name}
+def rows(ctx: Context, report: Report) -> list[ProjectRow]:
+    """A line for each project checked, from the ls checks' results (grouped in one pass)."""
+    by_project: dict[str, dict[str, Result]] = {}
+    for result in report.results:
+        if result.project is not None:
+            by_project.setdefault(result.project, {})[result.check_id] = result
+    return [_row(ctx, project, by_project.get(project.name, {})) for project in ctx.projects]
+
+
+def _row(ctx: Context, project: Project, results: dict[str, Result]) -> ProjectRow:
     spec = ctx.spec(project)
     location = ctx.location(project)
     python = None
@@ -57,7 +63,7 @@ def row(ctx: Context, name: str, report: Report) -> ProjectRow:
         if found is not None:
             follows = {"env": found.env, "ci": found.ci, "image": found.image}
     return ProjectRow(
-        name=name,
+        name=project.name,
         env_name=location.name if location else None,
         env=_env_state(results),
         python=python,

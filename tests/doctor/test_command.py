@@ -103,14 +103,29 @@ def test_list_names_every_check() -> None:
 
 
 @pytest.mark.slow
-def test_text_report_groups_and_hints(sample_monorepo: Monorepo) -> None:
+def test_text_report_shows_what_needs_attention(sample_monorepo: Monorepo) -> None:
     result = devkit("--root", str(sample_monorepo.root), "doctor")
     assert result.returncode == 1
+    out = result.stdout
+    assert "\n✓ Machine: " in f"\n{out}"  # nothing to report: one line
+    for heading in ("Clone", "Project api", "Project etl"):  # problems: a block each
+        assert f"\n{heading}\n" in f"\n{out}"
+    api = out[out.index("Project api\n") : out.index("Project etl\n")]
+    assert "✗ env.exists: env `api` is not created" in api
+    assert "fix: devkit setup --projects api" in api
+    assert "✓ env.spec" not in out and "- env.broken" not in out  # ok and skipped: counted
+    assert "  and 13 ok, " in api
+    # Onboarding blockers first: the env before the workflows.
+    assert api.index("env.exists") < api.index("files.workflow_missing")
+    summary = out[out.index("Summary:") :]
+    assert "Failed:\n" in summary and "\n  api: env.exists\n" in summary
+    # Wrapped at COLUMNS (80); only a path longer than a line may stick out.
+    assert all(len(line) <= 80 or len(line.split()[-1]) > 40 for line in out.splitlines())
+    everything = devkit("--root", str(sample_monorepo.root), "doctor", "--all").stdout
     for heading in ("Machine", "Tools", "Clone", "Project api", "Project etl"):
-        assert f"\n{heading}\n" in f"\n{result.stdout}"
-    assert "✗ env.exists: env `api` is not created" in result.stdout
-    assert "fix: devkit setup --projects api" in result.stdout
-    assert "Summary:" in result.stdout
+        assert f"\n{heading}\n" in f"\n{everything}"
+    assert "✓ env.spec: " in everything and "- env.broken: no env" in everything
+    assert "Summary:" in everything
 
 
 @pytest.mark.slow

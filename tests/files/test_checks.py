@@ -441,6 +441,32 @@ def test_a_workflow_for_a_removed_project_fails(make_ctx: MakeCtx, fresh: Fresh)
     )
 
 
+def test_workflows_are_indexed_by_the_folders_they_name(make_ctx: MakeCtx, fresh: Fresh) -> None:
+    create_project(fresh.root, "svc-v2")  # a name that starts with another project's
+    folder = fresh.root / ".github" / "workflows"
+    (folder / "svc-v2-extra.yml").write_text(fresh.workflow("checks").read_text())  # svc's
+    stray = fresh.workflow("checks").read_text().replace("projects/svc", "projects/gone")
+    (folder / "api-nightly.yml").write_text(stray)  # names no project: api's by its name
+    ctx = make_ctx(fresh.root)
+    repo = ctx.monorepo
+    assert repo is not None
+
+    def names(project: str) -> list[str]:
+        return [w.path.name for w in ctx.project_workflows(repo.project(project))]
+
+    assert names("svc") == ["svc-checks.yml", "svc-deploy.yml", "svc-v2-extra.yml"]
+    assert names("svc-v2") == ["svc-v2-checks.yml", "svc-v2-deploy.yml"]
+    assert names("api") == ["api-nightly.yml"]
+    assert names("etl") == []
+    # Production's variables come from the deploy that runs for the folder, not a neighbour's.
+    sources = set(ctx.production_variables(repo.project("svc-v2")).values())
+    assert ".github/workflows/svc-v2-deploy.yml" in sources
+    assert not any(s.startswith(".github/workflows/svc-") and "v2" not in s for s in sources)
+    sources = set(ctx.production_variables(repo.project("svc")).values())
+    assert ".github/workflows/svc-deploy.yml" in sources
+    assert not any("v2" in s for s in sources)
+
+
 MALFORMED = [
     "[1, 2, 3]\n",
     "on: push\njobs: [a, b]\n",

@@ -40,7 +40,7 @@ def mixed_in_file(ctx: Context, out: SpecOutcome) -> Result:
 def mixed_in_env(ctx: Context, out: SpecOutcome) -> Result:
     """The installed packages all come from one channel."""
     location = out.location
-    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    if ctx.env_status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):

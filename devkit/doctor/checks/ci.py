@@ -171,10 +171,14 @@ def actions_deprecated(ctx: Context, out: ProjectOutcome) -> Result:
                 places.setdefault(rel(ctx, workflow.path), []).append(str(ref.line))
     if not stale:
         return out.ok(f"{count} actions, none deprecated")
-    listed = "; ".join(
+    listed = [
         f"{uses} → {v.replacement} ({v.reason}; "
         + ", ".join(f"{path}:{','.join(lines)}" for path, lines in places.items())
         + ")"
         for uses, (v, places) in stale.items()
+    ]
+    return out.warn(
+        "; ".join(listed),
+        hint="change each `uses:` to its replacement (docs/project-files.md)",
+        items=listed,
     )
-    return out.warn(listed, hint="change each `uses:` to its replacement (docs/project-files.md)")

@@ -77,7 +77,7 @@ def env_broken(ctx: Context, out: SpecOutcome) -> Result:
     location = out.location
     if not location.prefix.exists():
         return out.skip("no env")
-    status = envs.status(location.prefix)
+    status = ctx.env_status(location.prefix)
     records = ctx.installed(location.prefix) if status.state is envs.EnvState.PRESENT else []
     reason = records.message if isinstance(records, FileFormatError) else status.reason
     if status.state is envs.EnvState.BROKEN or isinstance(records, FileFormatError):
@@ -95,7 +95,7 @@ def env_stale(ctx: Context, out: SpecOutcome) -> Result:
     project = out.project
     spec = out.spec
     location = out.location
-    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    if ctx.env_status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     recorded = envbuild.read_fingerprint(location.prefix)
     if recorded is None:
@@ -138,7 +138,7 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
     """Installed packages satisfy every pinned spec of the environment file."""
     spec = out.spec
     location = out.location
-    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    if ctx.env_status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):
@@ -168,7 +168,7 @@ def env_pip(ctx: Context, out: SpecOutcome) -> Result:
     if not spec.pip:
         return out.ok("no pip section")
     location = out.location
-    if envs.status(location.prefix).state is not envs.EnvState.PRESENT:
+    if ctx.env_status(location.prefix).state is not envs.EnvState.PRESENT:
         return out.skip("no usable env")
     checked = envs.check_pip(spec, location.prefix)
     problems, skipped = checked.problems, checked.unchecked

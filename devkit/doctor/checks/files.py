@@ -54,26 +54,19 @@ def folder_of(ctx: Context, project: Project) -> str:
 
 def project_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """Workflows that run for the project, and ones named for it (``<name>-*.yml``) that run
-    for no project at all, so a copy-pasted path is reported where it was meant to point."""
-    owned = []
-    for workflow in ctx.workflows:
-        folders = ctx.workflow_folders.get(workflow.path, frozenset())
-        named_for_it = workflow.path.stem.startswith(f"{project.name}-")
-        if project.name in folders or (
-            named_for_it and not folders & {p.name for p in ctx.all_projects}
-        ):
-            owned.append(workflow)
-    return owned
+    for no project at all, so a copy-pasted path is reported where it was meant to point
+    (indexed once per run by the context)."""
+    return ctx.project_workflows(project)
 
 
 def checks_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that check rather than deploy."""
-    return [w for w in project_workflows(ctx, project) if not queries.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if not ctx.is_deploy(w)]
 
 
 def deploy_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that build or deploy it."""
-    return [w for w in project_workflows(ctx, project) if queries.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if ctx.is_deploy(w)]
 
 
 class Findings:
@@ -94,10 +87,11 @@ class Findings:
         """One result: OK when nothing was found, else every finding in one message."""
         if not self.items:
             return out.ok(ok)
-        text = "; ".join(message for _, message in self.items)
+        messages = [message for _, message in self.items]
+        text = "; ".join(messages)
         if any(status is Status.FAIL for status, _ in self.items):
-            return out.fail(text, hint=hint, fixable=fixable)
-        return out.warn(text, hint=hint, fixable=fixable)
+            return out.fail(text, hint=hint, fixable=fixable, items=messages)
+        return out.warn(text, hint=hint, fixable=fixable, items=messages)
 
 
 def _named_folder(ctx: Context, value: str) -> str | None:
@@ -197,11 +191,12 @@ def parse(ctx: Context, out: ProjectOutcome) -> Result:
     """The project's Dockerfile, entrypoint.sh and cloudbuild.yaml can be read."""
     project = out.project
     parsed = {name: ctx.project_file(project, name) for name in BUILD_FILES}
-    errors = [p for p in parsed.values() if isinstance(p, FileFormatError)]
+    errors = [error_text(ctx, p) for p in parsed.values() if isinstance(p, FileFormatError)]
     if errors:
         return out.fail(
-            "; ".join(error_text(ctx, e) for e in errors),
+            "; ".join(errors),
             hint="fix that line; the other files.* checks skip a file they cannot read",
+            items=errors,
         )
     present = [name for name, p in parsed.items() if p is not None]
     if not present:
@@ -214,13 +209,14 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
     if ctx.monorepo is None:
         return out.skip("no monorepo")
     names = [p.name for p in ctx.all_projects]
+    known = {"*", *names}  # a set: every workflow's every path is looked up
     findings = Findings()
     for workflow in ctx.workflows:
         refs = [r for rs in queries.path_filters(workflow).values() for r in rs]
         refs += queries.working_directories(workflow)
         for ref in refs:
             folder = _named_folder(ctx, ref.value)
-            if folder not in (None, "*", *names):
+            if folder is not None and folder not in known:
                 close = difflib.get_close_matches(folder, names, n=1)
                 findings.fail(
                     f"`{ref.value}` ({where(ctx, workflow.path, ref.line)}) names "
@@ -238,8 +234,10 @@ def workflow_parse(ctx: Context, out: Outcome) -> Result:
     if ctx.monorepo is None:
         return out.skip("no monorepo")
     if ctx.workflow_errors:
+        errors = [error_text(ctx, e) for e in ctx.workflow_errors]
         return out.fail(
-            "; ".join(error_text(ctx, e) for e in ctx.workflow_errors),
+            "; ".join(errors),
             hint="fix the YAML at that line: GitHub does not run a workflow it cannot read",
+            items=errors,
         )
     return out.ok(f"{len(ctx.workflows)} workflows parse")

@@ -30,17 +30,23 @@ class Workflow:
 
     def concerns(self, project_dir: str) -> bool:
         """Whether the workflow runs for the project at ``project_dir`` (``projects/<name>``)."""
-        prefix = project_dir.rstrip("/") + "/"
+        return project_dir.rstrip("/") in self.concerned_dirs()
+
+    def concerned_dirs(self) -> set[str]:
+        """Every folder the workflow runs for: its ``defaults.run.working-directory``, and each
+        folder a ``paths:`` filter lies under (``projects/api/**`` gives ``projects`` and
+        ``projects/api``), so a run indexes workflows by folder once rather than asking each
+        workflow about each project."""
+        found: set[str] = set()
         working = dig(self.data, "defaults", "run", "working-directory")
-        if isinstance(working, str) and working.rstrip("/") == project_dir.rstrip("/"):
-            return True
+        if isinstance(working, str):
+            found.add(working.rstrip("/"))
         for event in self.triggers().values():
             filters = event.get("paths") if isinstance(event, dict) else None
-            if isinstance(filters, list) and any(
-                isinstance(f, str) and f.startswith(prefix) for f in filters
-            ):
-                return True
-        return False
+            for entry in filters if isinstance(filters, list) else []:
+                if isinstance(entry, str):
+                    found.update(entry[:i] for i, char in enumerate(entry) if char == "/")
+        return found
 
     def deploy_env_var_keys(self) -> list[str]:
         """Names in every ``env_vars:`` input (the Cloud Run deploy action's variables)."""

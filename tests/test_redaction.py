@@ -1,0 +1,53 @@
+"""Registered secrets are masked wherever they appear, however many there are."""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit import redaction
+from devkit.redaction import MASK
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secrets() -> None:
+    redaction.forget_all()
+
+
+def test_every_occurrence_is_masked() -> None:
+    redaction.register("s3cr3t-value", "other-token")
+    text = "a s3cr3t-value, again s3cr3t-value; other-token at the end: other-token"
+    assert redaction.redact(text) == f"a {MASK}, again {MASK}; {MASK} at the end: {MASK}"
+
+
+def test_overlapping_and_nested_secrets_leave_no_piece_of_either() -> None:
+    redaction.register("abcdXY12", "XY12efgh", "pass-phrase-long", "phrase")
+    assert redaction.redact("[abcdXY12efgh]") == f"[{MASK}]"
+    assert redaction.redact("[pass-phrase-long] [phrase]") == f"[{MASK}] [{MASK}]"
+    assert redaction.redact("abcdXY12XY12efgh") == MASK * 2  # adjacent: nothing between
+
+
+def test_regex_characters_in_secrets_are_literal() -> None:
+    redaction.register("a.b*c+d(e)[f]", "^$\\|?")
+    assert redaction.redact("x a.b*c+d(e)[f] y ^$\\|? z") == f"x {MASK} y {MASK} z"
+    assert redaction.redact("aXbbbc+d(e)[f] ^$") == "aXbbbc+d(e)[f] ^$"
+
+
+def test_secrets_sharing_a_start_are_told_apart() -> None:
+    redaction.register("bucket-api-0001", "bucket-api-0001-extra", "bucket-etl")
+    text = "bucket-api-0001-extra bucket-api-0001 bucket-etl bucket-api-0002"
+    assert redaction.redact(text) == f"{MASK} {MASK} {MASK} bucket-api-0002"
+
+
+def test_a_secret_registered_after_a_redaction_is_masked_too() -> None:
+    redaction.register("first-secret")
+    assert redaction.redact("first-secret second-secret") == f"{MASK} second-secret"
+    redaction.register("second-secret")
+    assert redaction.redact("first-secret second-secret") == f"{MASK} {MASK}"
+
+
+def test_thousands_of_secrets() -> None:
+    values = [f"token-{n:05d}-{'x' * (n % 7)}" for n in range(5000)]
+    redaction.register(*values)
+    lines = [f"line {n}: {values[n * 37]} and not-a-token-{n}" for n in range(100)]
+    masked = redaction.redact("\n".join(lines)).splitlines()
+    assert masked == [f"line {n}: {MASK} and not-a-token-{n}" for n in range(100)]
