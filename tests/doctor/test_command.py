@@ -308,7 +308,7 @@ def test_fix_asks_on_the_terminal_while_the_report_goes_to_a_file(
     out = tmp_path / "report.txt"
     line = (
         f"{shlex.quote(str(DEVKIT))} --root {shlex.quote(str(sample_monorepo.root))} "
-        f"doctor api --check vars.dotenv --fix {redirect.format(out=shlex.quote(str(out)))}"
+        f"doctor api --check vars.dotenv --fix --all {redirect.format(out=shlex.quote(str(out)))}"
     )
     environ = {k: v for k, v in os.environ.items() if k != "CI"}
     environ["TERM"] = "xterm"
