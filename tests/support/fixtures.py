@@ -122,6 +122,7 @@ def proxy() -> Iterator[Proxy]:
     server.stop()
 
 
+@pytest.fixture
 def pip_index(package_index: PackageIndex, monkeypatch: pytest.MonkeyPatch) -> PackageIndex:
     """Point pip at the suite's index (the isolation otherwise gives it none)."""
     monkeypatch.delenv("PIP_NO_INDEX", raising=False)

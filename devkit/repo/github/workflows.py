@@ -137,6 +137,8 @@ def load_all(
     ``mentioning``: only the files whose text holds one of these strings (``projects/api``),
     found before parsing: in a monorepo of many projects most workflows are another's.
     """
+    if isinstance(mentioning, str):  # one folder: not a sequence of one-letter needles
+        mentioning = (mentioning,)
     folder = root / ".github" / "workflows"
     workflows: list[Workflow] = []
     errors: list[FileFormatError] = []
