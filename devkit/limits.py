@@ -8,6 +8,7 @@ checking is spent on them. docs/cli.md lists the figures.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,10 @@ LOCKFILE = YamlLimits(max_bytes=32 * MIB, max_depth=64, max_nodes=1_000_000)
 
 # Conda specs plus pip requirements of one environment file (real ones: under 200).
 MAX_DEPENDENCIES = 10_000
+# One spec or requirement: real ones are under 200 characters (a pip URL with a commit hash
+# included). py-rattler's spec parser is quadratic past ~10,000 (a 500,000-character spec took
+# it a minute), and several checks of every project parse each spec.
+MAX_SPEC_CHARS = 2_000
 
 # `.env`: a process cannot receive more than about 1 MiB of variables on macOS (ARG_MAX), and
 # Linux refuses any one `NAME=value` over 128 KiB (MAX_ARG_STRLEN).
@@ -62,7 +67,12 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     Reads rather than trusting ``stat``: a pipe (``--env-file <(…)``) has no size until read.
     OS errors (missing file, a folder) propagate for the caller to word.
     """
-    with path.open("rb") as handle:
+    # A named pipe with no writer would block open() forever (a FIFO left as `.env` must not
+    # hang doctor): open without waiting for a writer, then read blocking, so a pipe that has
+    # one (`<(…)`) is read to its end and one that has none reads as empty.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileFormatError(

@@ -19,6 +19,7 @@ placed exactly as before. The loaders are in ``yamlloaders``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ from typing import Any
 from devkit import atomic, limits, yamlloaders
 from devkit.errors import FileFormatError
 from devkit.yamlloaders import YamlList, YamlMap
+
+# What YAML 1.1's reader refuses (PyYAML's `Reader.NON_PRINTABLE`): C0 controls but tab and
+# newlines, DEL, C1 controls but NEL, surrogates and the two non-characters.
+_CONTROL = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 __all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "parse"]
 
@@ -83,6 +88,15 @@ def parse(
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileFormatError(path, "not UTF-8 text") from exc
+    # PyYAML refuses control characters (NUL, ESC...) as it builds its reader, before any
+    # parse: a file with one is a complaint about that file at its line, never a crash.
+    bad = _CONTROL.search(source)
+    if bad is not None:
+        raise FileFormatError(
+            path,
+            f"invalid YAML: control character {ord(bad.group()):#04x} is not allowed in YAML",
+            line=source.count("\n", 0, bad.start()) + 1,
+        )
     if fast:
         try:
             return yamlloaders.read_fast(source, bounds, text)

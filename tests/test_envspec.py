@@ -253,6 +253,20 @@ def test_too_many_dependencies_are_refused_before_any_is_parsed(tmp_path: Path) 
     assert info.value.line == 2 and "10,001 dependencies" in info.value.message
 
 
+@pytest.mark.parametrize("where", ["conda", "pip"])
+def test_an_over_long_spec_is_refused_at_its_line_before_it_is_parsed(
+    tmp_path: Path, where: str
+) -> None:
+    huge = "pandas>=1," + ",".join(f"!=1.{i}" for i in range(100_000))
+    deps = f"  - {huge}\n" if where == "conda" else f"  - pip\n  - pip:\n    - x\n    - {huge}\n"
+    path = write(tmp_path, f"name: x\ndependencies:\n  - python\n{deps}")
+    with pytest.raises(FileFormatError) as info:
+        envspec.parse(path)
+    assert info.value.line == (4 if where == "conda" else 7)
+    assert "characters: devkit reads specs of at most 2,000" in info.value.message
+    assert huge[:100] not in info.value.message
+
+
 def test_a_deeply_nested_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "name: x\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(FileFormatError) as info:

@@ -248,3 +248,26 @@ def test_libyaml_reads_plain_files_and_leaves_the_rest_to_the_pure_loader(
         yamlfile.load(deep)
     assert pure_reads == [1, 1]
     assert "nested more than 64 levels" in caught.value.message and caught.value.line == 65
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(
+    ("raw", "line", "code"), [(b"a: 1\nb: x\x00y\n", 2, "0x00"), (b"\x1b", 1, "0x1b")]
+)
+def test_a_control_character_is_a_file_error_at_its_line(
+    raw: bytes, line: int, code: str, fast: bool
+) -> None:
+    with pytest.raises(FileFormatError) as caught:
+        yamlfile.parse(raw, Path("x.yml"), fast=fast)
+    assert caught.value.line == line
+    assert f"control character {code} is not allowed" in caught.value.message
+
+
+def test_a_named_pipe_with_no_writer_reads_as_empty_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert limits.read_capped(fifo, 100) == b""
+    assert time.monotonic() - started < 5

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from devkit import console, ports, proc, redaction
+from devkit import console, paths, ports, proc, redaction
 from devkit.conda import envs, envspec, micromamba
-from devkit.errors import PreflightError, UsageError
+from devkit.errors import DevkitError, PreflightError, UsageError
 from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
 from devkit.repo import dotenv_file
 from devkit.repo.github import workflows
@@ -85,6 +85,15 @@ def resolve(
             raise UsageError(f"--env-file {extra}: no such file")
         if extra.is_dir():
             raise UsageError(f"--env-file {extra}: is a directory")
+    for own in env_file_paths(monorepo, project, ()):
+        target = paths.escapes(own, monorepo.root)
+        if target is not None:
+            # A clone could point its .env at any file here; devkit reads one outside the
+            # clone only when the user names it.
+            raise DevkitError(
+                f"{own} resolves to {target}, outside the monorepo: devkit does not read it",
+                hint=f"pass it explicitly: `devkit run {project.name} --env-file {target}`",
+            )
     loaded = dotenv_file.load(
         env_file_paths(monorepo, project, request.env_files), strict=request.strict
     )

@@ -132,12 +132,15 @@ def check_platforms(path: Path, data: yamlfile.YamlMap, platforms: tuple[str, ..
 
 
 def check_count(path: Path, data: yamlfile.YamlMap, value: yamlfile.YamlList) -> None:
-    """At most limits.MAX_DEPENDENCIES specs, counted before any is parsed."""
+    """At most limits.MAX_DEPENDENCIES specs of at most limits.MAX_SPEC_CHARS each, checked
+    before any is parsed."""
     # Before any spec is parsed: a 400,000-line file would otherwise cost minutes of checks.
     count = len(value)
+    _check_lengths(path, value)
     for item in value:
         if isinstance(item, yamlfile.YamlMap) and isinstance(item.get("pip"), list):
             count += len(item["pip"])
+            _check_lengths(path, item["pip"])
     if count > limits.MAX_DEPENDENCIES:
         raise FileFormatError(
             path,
@@ -145,6 +148,19 @@ def check_count(path: Path, data: yamlfile.YamlMap, value: yamlfile.YamlList) ->
             "(a real environment file has a few hundred)",
             line=data.line_of("dependencies"),
         )
+
+
+def _check_lengths(path: Path, specs: list[object]) -> None:
+    lines = specs.item_lines if isinstance(specs, yamlfile.YamlList) else []
+    for index, spec in enumerate(specs):
+        if isinstance(spec, str) and len(spec) > limits.MAX_SPEC_CHARS:
+            raise FileFormatError(
+                path,
+                f"a dependency of {len(spec):,} characters: devkit reads specs of at most "
+                f"{limits.MAX_SPEC_CHARS:,} (a real one is under 200)",
+                line=lines[index] if index < len(lines) else None,
+                hint="no real spec comes near that: is it the right file?",
+            )
 
 
 def comment_selectors(

@@ -138,7 +138,11 @@ class Context:
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _dotenv(self, project_dir: Path) -> dotenv_file.LoadedEnv:
         assert self.monorepo is not None
-        return dotenv_file.load([self.monorepo.root / ".env", project_dir / ".env"])
+        root = self.monorepo.root
+        # A `.env` that resolves outside the monorepo is not read (vars.dotenv says so): a
+        # clone could point it at any file of this machine and have its lines quoted.
+        files = [root / ".env", project_dir / ".env"]
+        return dotenv_file.load([f for f in files if paths.escapes(f, root) is None])
 
     def env_status(self, prefix: Path) -> envs.EnvStatus:
         """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks
@@ -246,7 +250,31 @@ class Context:
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _project_file(self, path: Path) -> projectfiles.Parsed:
+        assert self.monorepo is not None
+        outside = self.outside(path)
+        if outside is not None:
+            return outside
         return projectfiles.read(path)
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _inside(self, folder: Path) -> bool:
+        assert self.monorepo is not None
+        return paths.escapes(folder, self.monorepo.root) is None
+
+    def outside(self, path: Path) -> FileFormatError | None:
+        """The error for a file that resolves outside the monorepo (devkit never reads one,
+        so never quotes a file elsewhere on this machine); None for one inside."""
+        assert self.monorepo is not None
+        # Only a link leaves the clone: a plain file in a folder inside is inside (one lstat,
+        # not a resolve per file: placeholder looks at every file of every project).
+        if not path.is_symlink() and self._inside(path.parent):
+            return None
+        target = paths.escapes(path, self.monorepo.root)
+        if target is None:
+            return None
+        return FileFormatError(
+            path, f"resolves to {target}, outside the monorepo: devkit does not read it"
+        )
 
     @functools.cached_property
     def entrypoint_modes(self) -> dict[Path, str]:

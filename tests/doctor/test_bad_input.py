@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from devkit.doctor.base import Status
 from tests.doctor.conftest import MakeCtx, run_check
 from tests.doctor.test_command import devkit
+from tests.support.cli import devkit_in_process
 from tests.support.monorepo import Monorepo
 
 DEEP = "name: deep\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n"
@@ -116,3 +119,88 @@ def test_an_over_long_env_name_is_a_finding_not_a_crash(sample_monorepo: Monorep
     [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "long"]
     assert spec["status"] == "fail" and spec["message"].startswith(f"{env_file}:1: env name")
     assert devkit("--root", root, "ls", "--json").returncode == 0
+
+
+def test_build_files_and_dotenv_outside_the_monorepo_are_warned_and_never_read(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text("FROM marker-image-from-outside:1\n")
+    (outside / "dotenv").write_text("MARKER_KEY_FROM_OUTSIDE=1\n")
+    api = sample_monorepo.api
+    (api / "Dockerfile").symlink_to(outside / "Dockerfile")
+    (api / ".env").unlink(missing_ok=True)
+    (api / ".env").symlink_to(outside / "dotenv")
+
+    result = devkit_in_process(
+        "--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift"
+    )
+    assert "marker-image-from-outside" not in result.stdout + result.stderr
+    assert "MARKER_KEY_FROM_OUTSIDE" not in result.stdout + result.stderr
+    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    assert results["files.parse"]["status"] == "warn"
+    assert (
+        f"resolves to {outside / 'Dockerfile'}, outside the monorepo"
+        in (results["files.parse"]["message"])
+    )
+    assert results["vars.dotenv"]["status"] == "warn"
+    assert f"resolves to {outside / 'dotenv'}" in results["vars.dotenv"]["message"]
+    assert "--env-file" in results["vars.dotenv"]["hint"]
+
+
+def test_a_control_character_in_any_yaml_is_a_finding_with_its_line(
+    sample_monorepo: Monorepo,
+) -> None:
+    env_file = add_env_file(sample_monorepo, "nul", "name: nul\ndependencies:\n  - py\x00thon\n")
+    workflows = sample_monorepo.root / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "esc.yml").write_text("on: push\njobs:\n  a: \x1b[31m\n")
+
+    result = devkit_in_process("--root", sample_monorepo.root, "doctor", "--json", "--no-drift")
+    document = json.loads(result.stdout)
+    assert not [r for r in document["results"] if "crashed" in r["message"]]
+    [spec] = [r for r in document["results"] if r["id"] == "env.spec" and r["project"] == "nul"]
+    assert spec["status"] == "fail"
+    assert f"{env_file}:3: invalid YAML: control character 0x00" in spec["message"]
+    [parse] = [r for r in document["results"] if r["id"] == "files.workflow_parse"]
+    assert "esc.yml:3: invalid YAML: control character 0x1b" in parse["message"]
+
+
+def test_a_fifo_dotenv_with_no_writer_does_not_hang_doctor(
+    sample_monorepo: Monorepo,
+) -> None:
+    api = sample_monorepo.api
+    (api / ".env").unlink(missing_ok=True)
+    os.mkfifo(api / ".env")
+
+    # Before the fix open() waited for a writer forever: the alarm turns a hang into a failure.
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("doctor hung on a FIFO .env")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        result = devkit_in_process(
+            "--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift"
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    assert results["vars.dotenv"]["message"].startswith(".env present (a pipe")
+
+
+def test_run_does_not_read_a_dotenv_outside_the_monorepo(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    secret = tmp_path / "dotenv"
+    secret.write_text("MARKER_KEY_FROM_OUTSIDE=1\n")
+    api = sample_monorepo.api
+    (api / ".env").unlink(missing_ok=True)
+    (api / ".env").symlink_to(secret)
+    result = devkit_in_process("--root", sample_monorepo.root, "run", "api", "--print-env")
+    assert result.returncode == 1
+    assert f"resolves to {secret}, outside the monorepo" in result.stderr
+    assert f"--env-file {secret}" in result.stderr
+    assert "MARKER_KEY_FROM_OUTSIDE" not in result.stdout + result.stderr

@@ -173,6 +173,9 @@ def fix_entrypoint(ctx: Context, result: Result) -> str:
     """Make entrypoint.sh executable and give it LF line endings; nothing else in it changes."""
     assert ctx.monorepo is not None and result.project is not None
     path = ctx.monorepo.project(result.project).path / ENTRYPOINT
+    outside = ctx.outside(path)
+    if outside is not None:
+        return f"not changed: {outside.message}"
     script = projectfiles.read_entrypoint(path)
     done = []
     if script.crlf_line is not None:

@@ -106,6 +106,7 @@ def placeholder(ctx: Context, out: ProjectOutcome) -> Result:
         p
         for p in sorted(project.path.iterdir())
         if p.is_file()
+        and ctx.outside(p) is None
         and (p.suffix in _TEXT_SUFFIXES or p.name in _TEXT_NAMES or p.name.startswith("Dockerfile"))
     ]
     files += [w.path for w in project_workflows(ctx, project)]
@@ -192,6 +193,14 @@ def parse(ctx: Context, out: ProjectOutcome) -> Result:
     project = out.project
     parsed = {name: ctx.project_file(project, name) for name in BUILD_FILES}
     errors = [error_text(ctx, p) for p in parsed.values() if isinstance(p, FileFormatError)]
+    outside = [n for n in parsed if ctx.outside(project.path / n) is not None]
+    if errors and len(outside) == len(errors):
+        return out.warn(
+            "; ".join(errors),
+            hint="keep the project's build files in the clone (a symlink within it is fine): "
+            "the image is built from the clone, which cannot hold a link out of it",
+            items=errors,
+        )
     if errors:
         return out.fail(
             "; ".join(errors),

@@ -17,6 +17,13 @@ def dotenv_present(ctx: Context, out: ProjectOutcome) -> Result:
     """A project with a `.env.example` has its own `.env`."""
     project = out.project
     path = project.path / ".env"
+    outside = ctx.outside(path)
+    if outside is not None:
+        return out.warn(
+            outside.message,
+            hint="keep .env in the project folder, or pass that file to `devkit run "
+            "--env-file <path>`",
+        )
     if path.is_file():
         return out.ok(".env present")
     if path.exists() and not path.is_dir():
@@ -42,6 +49,9 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
     assert ctx.monorepo is not None and result.project is not None
     project = ctx.monorepo.project(result.project)
     target = project.path / ".env"
+    outside = ctx.outside(project.path / ".env.example")
+    if outside is not None:
+        return f"not copied: {outside.message}"
     data = (project.path / ".env.example").read_bytes()
     # Never over a .env the user makes meanwhile; 0600: it gets secrets; whole or not at all.
     if not atomic.create_bytes(target, data, private=True):
@@ -100,7 +110,7 @@ def unused(ctx: Context, out: ProjectOutcome) -> Result:
     candidates = [k for k in keys if k not in known and k not in dotenv_file.SET_BY_RUN]
     if not candidates:
         return out.ok(f"all {len(keys)} keys are known to production")
-    code = _project_code(project)
+    code = _project_code(ctx, project)
     unused_keys = [k for k in candidates if k not in code]
     if unused_keys:
         return out.warn(
@@ -110,10 +120,10 @@ def unused(ctx: Context, out: ProjectOutcome) -> Result:
     return out.ok(f"all {len(keys)} keys are used")
 
 
-def _project_code(project: Project) -> str:
+def _project_code(ctx: Context, project: Project) -> str:
     texts = []
     for path in sorted(project.path.rglob("*.py")):
-        if "site-packages" in path.parts:
+        if "site-packages" in path.parts or ctx.outside(path) is not None:
             continue
         try:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit import paths, yamlfile
+from devkit import limits, paths, yamlfile
 from devkit.errors import FileFormatError
 from devkit.repo import dotenv_file
 
@@ -171,9 +171,9 @@ def load_all(
 
 def _mentions(path: Path, needles: Sequence[str]) -> bool:
     try:
-        data = path.read_bytes()
-    except OSError:
-        return True  # unreadable: yamlfile.load says why
+        data = limits.read_capped(path, limits.YAML.max_bytes)
+    except (OSError, FileFormatError):
+        return True  # unreadable or too large: yamlfile.load says why
     return any(needle.encode() in data for needle in needles)
 
 
