@@ -103,7 +103,11 @@ def wait_gone(
         if sig is not None:
             members = _members(pgid)
             if members is not None and not members:
-                return  # only zombies left, which are PID 1's to reap
+                # Only zombies left: ours to reap when we adopted them (an orphan that exited
+                # just as the grace ran out), else PID 1's.
+                if reap:
+                    _reap_children(pgid)
+                return
             LOG.debug("process group %d still running; sending %s", pgid, sig.name)
             if notify is not None and members:
                 notify(f"sending {sig.name} to {_names(members)}")
@@ -122,6 +126,8 @@ def wait_gone(
                 looked = now
                 members = _members(pgid)
                 if members is not None and not members:
+                    if reap:
+                        _reap_children(pgid)
                     return
                 late = now - started >= NOTICE_AFTER_S
                 if members and notify is not None and late and not noticed:
