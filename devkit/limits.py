@@ -8,9 +8,13 @@ checking is spent on them. docs/cli.md lists the figures.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from devkit.errors import FileFormatError
 
@@ -51,6 +55,44 @@ DOTENV_MAX_VARIABLES = 10_000
 DOTENV_MAX_VALUE = 128 * KIB
 DOTENV_MAX_TOTAL = 1 * MIB
 
+# How long a named pipe may take to get a writer (1Password answers at once).
+FIFO_WAIT = 5.0
+
+
+def _open(path: Path) -> BinaryIO:
+    if not stat.S_ISFIFO(path.stat().st_mode):
+        return path.open("rb")
+    # A named pipe's open() waits for a writer. 1Password and the like mount `.env` as one and
+    # write when it is opened, so devkit waits, but not forever: a FIFO nobody serves must not
+    # hang doctor. The open runs in a thread; when the wait is over devkit opens the write end
+    # itself, which releases the thread's open, and reports the pipe.
+    opened: list[BinaryIO] = []
+    failed: list[OSError] = []
+
+    def reader() -> None:
+        try:
+            opened.append(path.open("rb"))
+        except OSError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    thread.join(FIFO_WAIT)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(1)
+        for handle in opened:
+            handle.close()
+        raise FileFormatError(
+            path,
+            f"a named pipe nothing wrote to within {FIFO_WAIT:g} s",
+            hint="start what serves it (e.g. 1Password), or replace it with a file",
+        )
+    if failed:
+        raise failed[0]
+    return opened[0]
+
 
 def size_text(count: int) -> str:
     """``1 MiB``, ``128 KiB``, ``300 bytes``."""
@@ -67,12 +109,7 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     Reads rather than trusting ``stat``: a pipe (``--env-file <(…)``) has no size until read.
     OS errors (missing file, a folder) propagate for the caller to word.
     """
-    # A named pipe with no writer would block open() forever (a FIFO left as `.env` must not
-    # hang doctor): open without waiting for a writer, then read blocking, so a pipe that has
-    # one (`<(…)`) is read to its end and one that has none reads as empty.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
+    with _open(path) as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileFormatError(

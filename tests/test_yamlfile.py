@@ -263,11 +263,31 @@ def test_a_control_character_is_a_file_error_at_its_line(
     assert f"control character {code} is not allowed" in caught.value.message
 
 
-def test_a_named_pipe_with_no_writer_reads_as_empty_at_once(tmp_path: Path) -> None:
+def test_a_named_pipe_nobody_serves_is_an_error_after_a_bounded_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
+    monkeypatch.setattr(limits, "FIFO_WAIT", 0.3)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     started = time.monotonic()
-    assert limits.read_capped(fifo, 100) == b""
+    with pytest.raises(FileFormatError) as caught:
+        limits.read_capped(fifo, 100)
     assert time.monotonic() - started < 5
+    assert "a named pipe nothing wrote to within 0.3 s" in caught.value.message
+
+
+def test_a_named_pipe_whose_writer_comes_later_is_read(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def serve() -> None:
+        time.sleep(0.3)  # after devkit opened it, as a 1Password mount answers
+        fifo.write_bytes(b"A=1\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    assert limits.read_capped(fifo, 100) == b"A=1\n"

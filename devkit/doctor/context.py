@@ -132,17 +132,24 @@ class Context:
         return shutil.which(program, path=self.facts.environ.get("PATH", ""))
 
     def dotenv(self, project: Project) -> dotenv_file.LoadedEnv:
-        """The ``.env`` files `devkit run` reads for a project, in its order; read once per run."""
-        return self._dotenv(project.path)
+        """The ``.env`` files `devkit run` reads for a project, in its order; read once per run,
+        error included (a pipe nobody serves costs its wait once, not once per check)."""
+        loaded = self._dotenv(project.path)
+        if isinstance(loaded, FileFormatError):
+            raise loaded
+        return loaded
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _dotenv(self, project_dir: Path) -> dotenv_file.LoadedEnv:
+    def _dotenv(self, project_dir: Path) -> dotenv_file.LoadedEnv | FileFormatError:
         assert self.monorepo is not None
         root = self.monorepo.root
         # A `.env` that resolves outside the monorepo is not read (vars.dotenv says so): a
         # clone could point it at any file of this machine and have its lines quoted.
         files = [root / ".env", project_dir / ".env"]
-        return dotenv_file.load([f for f in files if paths.escapes(f, root) is None])
+        try:
+            return dotenv_file.load([f for f in files if paths.escapes(f, root) is None])
+        except FileFormatError as exc:
+            return exc
 
     def env_status(self, prefix: Path) -> envs.EnvStatus:
         """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks

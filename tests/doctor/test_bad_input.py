@@ -168,8 +168,11 @@ def test_a_control_character_in_any_yaml_is_a_finding_with_its_line(
 
 
 def test_a_fifo_dotenv_with_no_writer_does_not_hang_doctor(
-    sample_monorepo: Monorepo,
+    sample_monorepo: Monorepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from devkit import limits
+
+    monkeypatch.setattr(limits, "FIFO_WAIT", 0.5)
     api = sample_monorepo.api
     (api / ".env").unlink(missing_ok=True)
     os.mkfifo(api / ".env")
@@ -189,6 +192,7 @@ def test_a_fifo_dotenv_with_no_writer_does_not_hang_doctor(
         signal.signal(signal.SIGALRM, previous)
     results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
     assert results["vars.dotenv"]["message"].startswith(".env present (a pipe")
+    assert "a named pipe nothing wrote to within 0.5 s" in results["vars.missing"]["message"]
 
 
 def test_run_does_not_read_a_dotenv_outside_the_monorepo(
