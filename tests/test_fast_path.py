@@ -1,4 +1,5 @@
-"""`devkit run`'s fast path: which argv it takes, and that it fails exactly as the typer CLI does.
+"""The fast paths: `devkit run`'s (which argv it takes, and that it fails exactly as the typer CLI
+does) and the top-level help's (the same text as typer's at every width).
 
 The fast path (devkit/__main__.py) starts a service without importing typer; everything else
 goes through the typer CLI. Both build the run the same way (cli/run_args.py) and report through
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from devkit.__main__ import plain_run
+from devkit.__main__ import plain_help, plain_run, top_help
+from tests.support.cli import devkit_in_process
 from tests.support.fixtures import CreateEnv
 from tests.support.monorepo import Monorepo
 
@@ -68,6 +70,44 @@ def test_everything_else_goes_to_typer(argv: list[str]) -> None:
 def test_a_completion_request_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_DEVKIT_COMPLETE", "complete_bash")
     assert plain_run(["run", "api"]) is None
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
+def test_the_top_level_help_takes_the_fast_path(argv: list[str]) -> None:
+    assert plain_help(argv)
+
+
+@pytest.mark.parametrize(
+    "argv", [["--verbose", "--help"], ["run", "--help"], ["--help", "run"], ["--root", "."]]
+)
+def test_other_help_goes_to_typer(argv: list[str]) -> None:
+    assert not plain_help(argv)
+
+
+@pytest.mark.parametrize(
+    "variable", ["_DEVKIT_COMPLETE", "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"]
+)
+def test_completion_switches_send_the_help_to_typer(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second changes what typer says of --install-completion.
+    monkeypatch.setenv(variable, "1")
+    assert not plain_help(["--help"])
+
+
+# click's width is the terminal's, within 50 to 78 columns: every width it can take, and beyond.
+@pytest.mark.parametrize("columns", range(40, 100))
+def test_the_static_help_is_what_typer_renders(
+    columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    typer = devkit_in_process("--help")
+    assert (typer.returncode, typer.stdout, typer.stderr) == (0, top_help() + "\n", "")
+
+
+def test_a_bare_devkit_prints_the_same_help_to_stderr() -> None:
+    typer = devkit_in_process()
+    assert (typer.returncode, typer.stdout, typer.stderr) == (2, "", top_help() + "\n")
 
 
 def both_ways(
@@ -178,6 +218,20 @@ def imported_modules(*args: str) -> set[str]:
         for line in result.stderr.splitlines()
         if line.startswith("import time:")
     }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
+def test_the_help_is_printed_alike(argv: list[str]) -> None:
+    fast, typer = both_ways(*argv, env={"COLUMNS": "64"})
+    assert_same(fast, typer)
+    assert "Commands:" in (fast.stdout or fast.stderr)
+
+
+def test_the_help_imports_no_cli_framework() -> None:
+    modules = imported_modules("--help")
+    assert not {m for m in modules if m.split(".")[0] in ("typer", "click", "rich")}
+    assert "devkit.cli" not in modules
 
 
 def test_the_plain_run_imports_neither_typer_nor_rich(api: Monorepo) -> None:
