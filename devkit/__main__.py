@@ -5,17 +5,29 @@ from __future__ import annotations
 import os
 import sys
 
-# (--root as given or None, the project, the command after `--`). A plain tuple: importing
-# typing for a NamedTuple would cost `devkit --version` a tenth of its time.
-PlainRun = tuple[str | None, str, tuple[str, ...]]
+# (--root as given or None, the project, the command after `--`, run's options as given: each
+# (its long name, its value or "" for a flag), in order). A plain tuple: importing typing for a
+# NamedTuple would cost `devkit --version` a tenth of its time.
+PlainRun = tuple[str | None, str, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+# run's options the fast path reads, by every name typer knows them by: those whose values typer
+# takes as they are written (a port is checked below as typer checks it). --env-file is not among
+# them: click's Path checks that a file it names is readable, and typer says so its way.
+_RUN_VALUES = {"--port": "--port", "-p": "--port", "--host": "--host"}
+_RUN_FLAGS = ("--override", "--strict", "--print-env")
+_PORTS = range(1, 65536)  # run's --port: typer's min=1, max=65535
 
 
 def plain_run(argv: list[str]) -> PlainRun | None:
-    """``devkit [--root R] run PROJECT [-- CMD...]`` read without the CLI framework, else None.
+    """``devkit [--root R] run PROJECT [OPTIONS] [-- CMD...]`` read without the CLI framework,
+    else None.
 
-    Only shapes typer reads one way are matched: an option of ``run`` (``--port``, ``-p``,
-    ``--print-env``...), ``--verbose``, a value that looks like an option, arguments after the
-    project without ``--``, or a shell completion request all go to typer.
+    Only shapes typer reads one way are matched: run's options after the project, as
+    ``--port N``, ``--port=N``, ``-p N``, ``--host H``, ``--host=H``, ``--override``,
+    ``--strict``, ``--print-env``. Anything else (``--env-file``, ``--verbose``, ``--help``,
+    ``-p9000``, a port typer would refuse, a value that looks like an option, an option before
+    the project, arguments after the project without ``--``, a shell completion request) goes
+    to typer.
     """
     if "_DEVKIT_COMPLETE" in os.environ:  # typer's shell completion: typer answers it
         return None
@@ -30,9 +42,28 @@ def plain_run(argv: list[str]) -> PlainRun | None:
     if len(rest) < 2 or rest[0] != "run" or not rest[1] or rest[1].startswith("-"):
         return None
     project, after = rest[1], rest[2:]
-    if after and after[0] != "--":
-        return None
-    return root, project, tuple(after[1:])
+    options: list[tuple[str, str]] = []
+    while after and after[0] != "--":
+        arg = after[0]
+        name, inline, value = arg.partition("=")
+        if arg in _RUN_FLAGS:
+            options.append((arg, ""))
+            after = after[1:]
+            continue
+        if inline and name.startswith("--") and name in _RUN_VALUES:
+            after = after[1:]
+        elif arg in _RUN_VALUES and len(after) >= 2:
+            name, value, after = arg, after[1], after[2:]
+        else:
+            return None
+        if not value or value.startswith("-"):
+            return None
+        if _RUN_VALUES[name] == "--port" and not (
+            value.isascii() and value.isdigit() and int(value) in _PORTS
+        ):
+            return None
+        options.append((_RUN_VALUES[name], value))
+    return root, project, tuple(after[1:]), tuple(options)
 
 
 # `devkit --help` (and a bare `devkit`) without typer: the top-level help from this static
@@ -242,7 +273,7 @@ def main() -> None:
     if plain_help(argv):
         sys.exit(print_top_help(argv))
     # `devkit run` is started over and over during development, and what it costs before the
-    # service starts is added to every start: the plain form skips typer, nothing else.
+    # service starts is added to every start: the plain forms skip typer, nothing else.
     plain = plain_run(argv)
     if plain is not None:
         from devkit.cli import run_plain
