@@ -1,13 +1,15 @@
 """`devkit run api` against `micromamba run`: time to the first HTTP 200, and to stop on Ctrl-C.
 
 Builds the test world (local channels, the micromamba stand-in) and the sample monorepo in a temp
-dir, creates the `api` env once, then starts the service round by round in three ways: directly
-with `micromamba run`, with the plain `devkit run api` (the fast path, PORT from the shell), and
-with `devkit run api --port N` (the full typer CLI). Each round starts each once, in a rotating
-order, polls `/health` every 10 ms, then sends SIGINT the way a terminal's Ctrl-C does and times
-until every process of the service is gone. devkit's cost is given per round, against the direct
-start of the same round (paired), as the median of those differences and ratios. Prints figures,
-asserts nothing:
+dir, creates the `api` env once, then starts the service round by round in four ways: directly
+with `micromamba run`; with the plain `devkit run api` (the fast path, PORT from the shell); with
+`devkit run api --port N` (the fast path too: it reads run's simple options); and with the same
+plus `--env-file projects/api/.env` (the full typer CLI, to which the fast path leaves
+--env-file; the file is the project's own .env again, so the service gets the same variables).
+Each round starts each once, in a rotating order, polls `/health` every 10 ms, then sends SIGINT
+the way a terminal's Ctrl-C does and times until every process of the service is gone. devkit's
+cost is given per round, against the direct start of the same round (paired), as the median of
+those differences and ratios. Prints figures, asserts nothing:
 
     .venv/bin/python benchmarks/run.py --runs 7
 """
@@ -329,8 +331,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline",
         type=baseline_devkit,
-        help="another devkit script (e.g. a checkout of main's) whose `run api` is timed in "
-        "the same rounds",
+        help="another devkit script (e.g. a checkout of main's) whose `run api` and "
+        "`run api -p N` are timed in the same rounds",
     )
     return parser.parse_args(argv)
 
@@ -370,10 +372,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env,
                 stop_group=False,
             ),
+            Launch(
+                "… --env-file (typer)",
+                (*devkit, "--port", "{port}", "--env-file", str(repo.api / ".env")),
+                base,
+                env,
+                stop_group=False,
+            ),
         ]
         if args.baseline is not None:
             baseline = (str(args.baseline), *devkit[1:])
             launches.append(Launch("baseline run api", baseline, base, env, stop_group=False))
+            launches.append(
+                Launch(
+                    "baseline run api -p N",
+                    (*baseline, "--port", "{port}"),
+                    base,
+                    env,
+                    stop_group=False,
+                )
+            )
         with console.status("timing starts and stops…"):
             rounds = measure(launches, args.runs, args.warmups)
     direct = launches[0].label
@@ -387,8 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             "200 ms: from the start to the first 200; stop: ms from SIGINT until every process "
             "of the service is gone; +ms and ×: against the direct start of the same round",
-            "`devkit run api` takes the fast path (typer is not imported); `-p N` goes "
-            "through the full CLI",
+            "`devkit run api` and `-p N` take the fast path (typer is not imported); "
+            "`--env-file` goes through the full CLI",
             *([f"baseline: {args.baseline}"] if args.baseline is not None else []),
             load_note(*load),
         ],

@@ -1,4 +1,5 @@
-"""`devkit run`'s fast path: which argv it takes, and that it fails exactly as the typer CLI does.
+"""The fast paths: `devkit run`'s (which argv it takes, and that it fails exactly as the typer CLI
+does) and the top-level help's (the same text as typer's at every width).
 
 The fast path (devkit/__main__.py) starts a service without importing typer; everything else
 goes through the typer CLI. Both build the run the same way (cli/run_args.py) and report through
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from devkit.__main__ import plain_run
+from devkit.__main__ import PlainRun, plain_help, plain_run, top_help
+from tests.support.cli import devkit_in_process
 from tests.support.fixtures import CreateEnv
 from tests.support.monorepo import Monorepo
 
@@ -25,18 +27,29 @@ THROUGH_TYPER = "import sys; from devkit.cli import main; main(sys.argv[1:])"
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["run", "api"], (None, "api", ())),
-        (["--root", "/r", "run", "api"], ("/r", "api", ())),
-        (["--root=/r", "run", "api"], ("/r", "api", ())),
-        (["run", "api", "--"], (None, "api", ())),
-        (["run", "api", "--", "pytest", "-x"], (None, "api", ("pytest", "-x"))),
+        (["run", "api"], (None, "api", (), ())),
+        (["--root", "/r", "run", "api"], ("/r", "api", (), ())),
+        (["--root=/r", "run", "api"], ("/r", "api", (), ())),
+        (["run", "api", "--"], (None, "api", (), ())),
+        (["run", "api", "--", "pytest", "-x"], (None, "api", ("pytest", "-x"), ())),
         # After `--` everything is the command's, another `--` included, as click reads it.
-        (["run", "api", "--", "a", "--", "-b"], (None, "api", ("a", "--", "-b"))),
+        (["run", "api", "--", "a", "--", "-b"], (None, "api", ("a", "--", "-b"), ())),
+        (["run", "api", "--port", "9000"], (None, "api", (), (("--port", "9000"),))),
+        (["run", "api", "-p", "9000"], (None, "api", (), (("--port", "9000"),))),
+        (["run", "api", "--port=1"], (None, "api", (), (("--port", "1"),))),
+        (["run", "api", "-p", "65535"], (None, "api", (), (("--port", "65535"),))),
+        (["run", "api", "--print-env"], (None, "api", (), (("--print-env", ""),))),
+        (
+            ["run", "api", "--host", "localhost", "--strict", "--override", "--", "x"],
+            (None, "api", ("x",), (("--host", "localhost"), ("--strict", ""), ("--override", ""))),
+        ),
+        (
+            ["run", "api", "-p", "1", "--host=::1", "--port", "2", "--", "-p", "3"],
+            (None, "api", ("-p", "3"), (("--port", "1"), ("--host", "::1"), ("--port", "2"))),
+        ),
     ],
 )
-def test_plain_runs_take_the_fast_path(
-    argv: list[str], expected: tuple[str | None, str, tuple[str, ...]]
-) -> None:
+def test_plain_runs_take_the_fast_path(argv: list[str], expected: PlainRun) -> None:
     assert plain_run(argv) == expected
 
 
@@ -47,16 +60,33 @@ def test_plain_runs_take_the_fast_path(
         ["--help"],
         ["run"],
         ["run", "--help"],
-        ["run", "api", "--port", "9000"],
-        ["run", "api", "-p", "9000"],
-        ["run", "api", "--print-env"],
+        ["run", "api", "--help"],
         ["run", "api", "pytest"],  # a command without `--`: typer's reading, not ours
+        ["run", "api", "--port", "9000", "pytest"],
         ["run", "--", "api"],
+        ["run", "--port", "9000", "api"],  # an option before the project
         ["--verbose", "run", "api"],
         ["-v", "run", "api"],
+        ["run", "api", "--verbose"],
         ["--root", "run", "api"],  # `run` would be the root; typer says what is missing
         ["--root", "--verbose", "run", "api"],
         ["--root=", "run", "api"],
+        # Ports typer refuses, its way: not a number, out of its range, a form it reads otherwise.
+        ["run", "api", "--port", "abc"],
+        ["run", "api", "--port", "0"],
+        ["run", "api", "--port", "65536"],
+        ["run", "api", "--port", "+80"],
+        ["run", "api", "--port", "٨٠"],
+        ["run", "api", "--port="],
+        ["run", "api", "--port"],
+        ["run", "api", "-p9000"],
+        ["run", "api", "-p=9000"],
+        ["run", "api", "--port", "--strict"],
+        ["run", "api", "--host", ""],
+        ["run", "api", "--host", "-x"],
+        ["run", "api", "--print-env=1"],
+        ["run", "api", "--env-file", ".env.local"],  # click's Path checks it: typer's
+        ["run", "api", "--env-file=.env.local"],
         ["doctor", "api"],
         ["shell", "api"],
     ],
@@ -68,6 +98,44 @@ def test_everything_else_goes_to_typer(argv: list[str]) -> None:
 def test_a_completion_request_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_DEVKIT_COMPLETE", "complete_bash")
     assert plain_run(["run", "api"]) is None
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
+def test_the_top_level_help_takes_the_fast_path(argv: list[str]) -> None:
+    assert plain_help(argv)
+
+
+@pytest.mark.parametrize(
+    "argv", [["--verbose", "--help"], ["run", "--help"], ["--help", "run"], ["--root", "."]]
+)
+def test_other_help_goes_to_typer(argv: list[str]) -> None:
+    assert not plain_help(argv)
+
+
+@pytest.mark.parametrize(
+    "variable", ["_DEVKIT_COMPLETE", "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"]
+)
+def test_completion_switches_send_the_help_to_typer(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second changes what typer says of --install-completion.
+    monkeypatch.setenv(variable, "1")
+    assert not plain_help(["--help"])
+
+
+# click's width is the terminal's, within 50 to 78 columns: every width it can take, and beyond.
+@pytest.mark.parametrize("columns", range(40, 100))
+def test_the_static_help_is_what_typer_renders(
+    columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    typer = devkit_in_process("--help")
+    assert (typer.returncode, typer.stdout, typer.stderr) == (0, top_help() + "\n", "")
+
+
+def test_a_bare_devkit_prints_the_same_help_to_stderr() -> None:
+    typer = devkit_in_process()
+    assert (typer.returncode, typer.stdout, typer.stderr) == (2, "", top_help() + "\n")
 
 
 def both_ways(
@@ -162,6 +230,27 @@ def test_a_command_runs_and_exits_alike(api: Monorepo) -> None:
     assert "to stderr" in fast.stderr and "devkit: running `python -c" in fast.stderr
 
 
+@pytest.mark.slow
+def test_run_options_are_read_alike(api: Monorepo) -> None:
+    root = str(api.root)
+    fast, typer = both_ways("--root", root, "run", "api", "-p", "9123", "--host=::1", "--print-env")
+    assert_same(fast, typer)
+    assert fast.returncode == 0 and "9123" in fast.stdout and "--port" in fast.stdout
+    code = "import os; print(os.environ['PORT'], os.environ['API_KEY'])"
+    # The shell's API_KEY wins over .env's, unless --override; the last --port wins.
+    fast, typer = both_ways(
+        *("--root", root, "run", "api", "--port", "1", "--override", "--port=8001", "--strict"),
+        *("--", "python", "-c", code),
+        env={"API_KEY": "from-the-shell"},
+    )
+    assert_same(fast, typer)
+    assert (
+        fast.returncode == 0
+        and fast.stdout.startswith("8001 ")
+        and "from-the-shell" not in fast.stdout
+    )
+
+
 def imported_modules(*args: str) -> set[str]:
     """The modules ``devkit ARGS`` imported, from ``python -X importtime``."""
     result = subprocess.run(
@@ -180,12 +269,32 @@ def imported_modules(*args: str) -> set[str]:
     }
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
+def test_the_help_is_printed_alike(argv: list[str]) -> None:
+    fast, typer = both_ways(*argv, env={"COLUMNS": "64"})
+    assert_same(fast, typer)
+    assert "Commands:" in (fast.stdout or fast.stderr)
+
+
+def test_the_help_imports_no_cli_framework() -> None:
+    modules = imported_modules("--help")
+    assert not {m for m in modules if m.split(".")[0] in ("typer", "click", "rich")}
+    assert "devkit.cli" not in modules
+
+
 def test_the_plain_run_imports_neither_typer_nor_rich(api: Monorepo) -> None:
     plain = imported_modules("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
     assert "devkit.commands.run" in plain
     assert not {m for m in plain if m.split(".")[0] in ("typer", "rich", "psutil")}
-    # The same run with an option goes through typer: the check above can tell.
+    with_options = imported_modules(
+        *("--root", str(api.root), "run", "api", "--strict", "-p", "9000", "--host", "::1"),
+        *("--", "python", "-c", "pass"),
+    )
+    assert not {m for m in with_options if m.split(".")[0] in ("typer", "rich", "psutil")}
+    # The same run with an option the fast path leaves to typer: the checks above can tell.
     with_option = imported_modules(
-        "--root", str(api.root), "run", "api", "--strict", "--", "python", "-c", "pass"
+        *("--root", str(api.root), "run", "api", "--env-file", str(api.api / ".env")),
+        *("--", "python", "-c", "pass"),
     )
     assert "typer" in with_option

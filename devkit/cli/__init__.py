@@ -116,16 +116,45 @@ def main(argv: list[str] | None = None) -> None:
     _exit(run_cli(argv))
 
 
-def run_plain(root: str | None, project: str, command: Sequence[str]) -> None:
-    """``devkit [--root R] run PROJECT [-- CMD...]`` without typer: the same run, the same errors.
+def run_plain(
+    root: str | None,
+    project: str,
+    command: Sequence[str],
+    options: Sequence[tuple[str, str]] = (),
+) -> None:
+    """``devkit [--root R] run PROJECT [OPTIONS] [-- CMD...]`` without typer: the same run, the
+    same errors.
 
-    ``devkit/__main__.py`` calls it only for argv it matched exactly; anything else goes to
+    ``devkit/__main__.py`` calls it only for argv it matched exactly (``options``: run's options
+    by their long names, with their values, as typer would take them); anything else goes to
     ``main``.
     """
     _on_termination()
     # The run path only: the typer CLI, which also imports this module, must not load it.
     from devkit.cli.run_args import run_project
     from devkit.cli.state import global_state, root_option
+    from devkit.ports import DEFAULT_HOST
 
+    port: int | None = None
+    host = DEFAULT_HOST
+    for name, value in options:  # as click reads them: the last one given wins
+        if name == "--port":
+            port = int(value)
+        elif name == "--host":
+            host = value
+    flags = {name for name, _ in options}
     state = global_state(root_option(root), verbose=False)
-    _exit(handle(lambda: run_project(state, project, command)))
+    _exit(
+        handle(
+            lambda: run_project(
+                state,
+                project,
+                command,
+                port=port,
+                host=host,
+                override="--override" in flags,
+                strict="--strict" in flags,
+                print_env="--print-env" in flags,
+            )
+        )
+    )
