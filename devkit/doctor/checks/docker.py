@@ -13,7 +13,7 @@ from devkit.doctor.checks.files import Findings, deploy_workflows, rel, where
 from devkit.doctor.context import Context
 from devkit.errors import FileFormatError
 from devkit.ports import DEFAULT_PORT
-from devkit.repo import deprecations, projectfiles
+from devkit.repo import cloudbuild, deprecations, projectfiles
 from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Project
 from devkit.repo.projectfiles import CLOUDBUILD, DOCKERFILE, ENTRYPOINT, Dockerfile
@@ -214,12 +214,12 @@ def images(ctx: Context, out: ProjectOutcome) -> Result:
             ref = queries.step_input(step, "image")
             if ref is None:
                 continue
-            deployed = projectfiles.image_name(ref.value, ref.line)
+            deployed = cloudbuild.image_name(ref.value, ref.line)
             checked.append(str(deployed))
             at = where(ctx, workflow.path, ref.line)
             for submit in queries.build_submits(workflow):
                 if submit.tag is not None:
-                    built = projectfiles.image_name(submit.tag.value, submit.tag.line)
+                    built = cloudbuild.image_name(submit.tag.value, submit.tag.line)
                     if str(built) != str(deployed):
                         built_at = where(ctx, workflow.path, built.line)
                         findings.fail(
@@ -243,7 +243,7 @@ def images(ctx: Context, out: ProjectOutcome) -> Result:
 def _compare_cloudbuild(
     ctx: Context,
     project: Project,
-    deployed: projectfiles.ImageName,
+    deployed: cloudbuild.ImageName,
     project_id: str | None,
     findings: Findings,
     *,
@@ -253,9 +253,9 @@ def _compare_cloudbuild(
     path = project.path / CLOUDBUILD
     if parsed is None and used:
         findings.fail(f"`gcloud builds submit` without --tag reads {rel(ctx, path)}: missing")
-    if not isinstance(parsed, projectfiles.CloudBuild) or not parsed.images:
+    if not isinstance(parsed, cloudbuild.CloudBuild) or not parsed.images:
         return
-    names = [projectfiles.resolve(i, project_id) for i in parsed.images]
+    names = [cloudbuild.resolve(i, project_id) for i in parsed.images]
     if used and str(deployed) not in {str(n) for n in names}:
         findings.fail(f"{rel(ctx, path)} pushes {_listed(ctx, path, names)}, not `{deployed}`")
     elif not used and deployed.repository not in {n.repository for n in names}:
@@ -265,7 +265,7 @@ def _compare_cloudbuild(
         )
 
 
-def _listed(ctx: Context, path: Path, names: list[projectfiles.ImageName]) -> str:
+def _listed(ctx: Context, path: Path, names: list[cloudbuild.ImageName]) -> str:
     unique = dict.fromkeys(n.repository for n in names)
     return ", ".join(f"`{n}`" for n in unique) + f" ({where(ctx, path, names[0].line)})"
 
