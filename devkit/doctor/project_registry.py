@@ -7,6 +7,7 @@ from devkit.doctor.base import AnyCheck, Check, ProjectCheck, SpecCheck
 from devkit.doctor.checks import (
     channels,
     ci,
+    deploy,
     docker,
     drift,
     env,
@@ -206,13 +207,13 @@ CHECKS: tuple[AnyCheck, ...] = (
         "files.images",
         PROJECT,
         "the deploy deploys the image it builds; cloudbuild.yaml names it too",
-        docker.images,
+        deploy.images,
     ),
     ProjectCheck(
         "files.deploy_env_vars",
         PROJECT,
         "the deploy's env_vars are KEY=value pairs Cloud Run accepts",
-        docker.deploy_env_vars,
+        deploy.deploy_env_vars,
     ),
     Check("files.workflow_parse", REPO, "every workflow file parses", files.workflow_parse),
     Check(
