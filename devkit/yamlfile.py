@@ -14,7 +14,7 @@ Both read YAML 1.1 merge keys (``<<: *base``), and both refuse a file over ``lim
 Files are parsed by libyaml's C parser when PyYAML has it (a doctor run reads four YAML files per
 project). PyYAML's pure-Python loader is the reference: it reads the files the C path leaves to
 it (merge keys, anything near a limit, anything invalid), so errors and limits are worded and
-placed exactly as before. The loaders are in ``yamlloaders``.
+placed exactly as before. The loaders are in ``yamlloaders`` and ``yamllines``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from devkit import atomic, limits, yamlloaders
 from devkit.errors import FileFormatError
-from devkit.yamlloaders import YamlList, YamlMap
+from devkit.yamllines import OverLimit, YamlList, YamlMap
 
 # What YAML 1.1's reader refuses (PyYAML's `Reader.NON_PRINTABLE`): C0 controls but tab and
 # newlines, DEL, C1 controls but NEL, surrogates and the two non-characters.
@@ -105,7 +105,7 @@ def parse(
     loader = yamlloaders.loaders(text)[0](source, bounds)
     try:
         return loader.get_single_data()
-    except yamlloaders.OverLimit as exc:
+    except OverLimit as exc:
         raise FileFormatError(
             path,
             exc.message,

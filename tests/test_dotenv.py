@@ -13,23 +13,9 @@ from devkit import atomic
 from devkit.repo import dotenv_create, dotenv_file
 from devkit.repo.github import workflows
 from tests.support.cli import DEVKIT
-from tests.support.monorepo import Monorepo
+from tests.support.monorepo import API_DEPLOY, Monorepo
 
 SECRET = "sk-live-typed-at-the-prompt-0042"
-DEPLOY = """\
-name: api Deploy
-on:
-  push:
-    paths: ["projects/api/**/*"]
-jobs:
-  Deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: "google-github-actions/deploy-cloudrun@v2"
-        with:
-          env_vars: |
-            PYTHONUNBUFFERED=True,BUCKET_NAME=acme,SENTRY_TOKEN=${{ secrets.SENTRY_TOKEN }}
-"""
 EXAMPLE = (
     "# The API's settings; production sets them in the deploy.\n"
     "API_KEY=replace-me\n"
@@ -45,7 +31,7 @@ def api(sample_monorepo: Monorepo) -> Monorepo:
     """The sample api with a deploy workflow and an example holding a placeholder, no .env."""
     folder = sample_monorepo.root / ".github" / "workflows"
     folder.mkdir(parents=True)
-    (folder / "api-deploy.yml").write_text(DEPLOY)
+    (folder / "api-deploy.yml").write_text(API_DEPLOY)
     (sample_monorepo.api / ".env.example").write_text(EXAMPLE)
     (sample_monorepo.api / ".env").unlink()
     return sample_monorepo

@@ -40,7 +40,7 @@ class Lock(Protocol):
 
 
 class Checks(Protocol):
-    """What lockfile.py's shape checker offers: a failure at a line, a checked mapping."""
+    """What lockcheck.py's shape checker offers: a failure at a line, a checked mapping."""
 
     def fail(self, message: str, where: object, key: str | None = None) -> NoReturn: ...
 

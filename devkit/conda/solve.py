@@ -11,14 +11,13 @@ Every async call runs inside ``rattler_runtime.rattler_calls()`` (see rattler_ru
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devkit.conda import channelerror, lockhold, rattler_runtime
 from devkit.conda import channels as channels_mod
-from devkit.conda import lockhold, rattler_runtime
 from devkit.conda.channels import Channel
 from devkit.conda.condarc import Condarc
 from devkit.conda.culprits import Culprit, culprit_from
@@ -26,13 +25,11 @@ from devkit.conda.envspec import Dependency, applies
 from devkit.conda.network import Access, access
 from devkit.conda.package import Package, from_repodata
 from devkit.conda.platforms import Target, split_virtual
-from devkit.errors import DevkitError
 
 if TYPE_CHECKING:
     from rattler import Gateway, MatchSpec
 
 MAX_ROUNDS = 8
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s`'\")]+")
 
 
 @dataclass(frozen=True)
@@ -80,33 +77,14 @@ def solve(
     ones to move.
     """
     net = net or access(Condarc(), cache_dir)
-    _refuse_known_failures(request, net)
+    channelerror.refuse_known_failures(request.channels, net)
     with rattler_runtime.rattler_calls():
-        gateway = _gateway(cache_dir, net)
+        gateway = open_gateway(cache_dir, net)
         return asyncio.run(_solve_all(request, gateway, net, hold))
 
 
-def find_pins(
-    request: SolveRequest, names: Sequence[str], cache_dir: Path, net: Access | None = None
-) -> dict[str, str | None]:
-    """For drifting direct dependencies: ``name=version`` solvable on every target, or None."""
-    if not names:
-        return {}
-    net = net or access(Condarc(), cache_dir)
-    _refuse_known_failures(request, net)
-    with rattler_runtime.rattler_calls():
-        gateway = _gateway(cache_dir, net)
-        return asyncio.run(_find_pins(request, list(names), gateway, net))
-
-
-def _refuse_known_failures(request: SolveRequest, net: Access) -> None:
-    for channel in request.channels:
-        known = net.known_failure(channel.fetch_url)
-        if known is not None:
-            raise _channel_error(channel, f"{known.detail} (its host already failed in this run)")
-
-
-def _gateway(cache_dir: Path, net: Access) -> Gateway:
+def open_gateway(cache_dir: Path, net: Access) -> Gateway:
+    """A py-rattler gateway on the repodata cache, reaching channels through ``net``."""
     from rattler import Gateway
 
     folder = gateway_cache(cache_dir)
@@ -157,7 +135,7 @@ def match_spec(dep: Dependency, request: SolveRequest) -> MatchSpec:
     return MatchSpec(text, strict=dep.lenient_note is None)
 
 
-async def _run_solve(
+async def run_solve(
     request: SolveRequest,
     target: Target,
     specs: list[Any],
@@ -165,6 +143,7 @@ async def _run_solve(
     net: Access,
     locked: Sequence[Any] = (),
 ) -> list[Any]:
+    """One py-rattler solve for ``target``; a channel it cannot read is a DevkitError."""
     from rattler import ChannelPriority, Subdir
     from rattler import solve as rattler_solve
     from rattler.exceptions import GatewayError
@@ -188,42 +167,7 @@ async def _run_solve(
             channel_relations="disabled",
         )
     except GatewayError as exc:
-        raise unreachable(exc, request.channels, net) from exc
-
-
-_MIRROR_HINT = (
-    "check the URL and your network (`devkit doctor --check network.channels`); a company "
-    "mirror goes in devkit.yaml `mirrors:`, or in ~/.condarc as `channel_alias` or "
-    "`mirrored_channels` (docs/network.md)"
-)
-
-
-def _channel_error(channel: Channel, detail: str) -> DevkitError:
-    where = channel.fetch_url + (f" (mirror of {channel.url})" if channel.mirrored else "")
-    return DevkitError(
-        f"cannot read channel `{channel.name}` at {where}: {detail}", hint=_MIRROR_HINT
-    )
-
-
-def unreachable(
-    exc: BaseException, channels: Sequence[Channel], net: Access | None = None
-) -> DevkitError:
-    """A repodata fetch failure as a DevkitError naming the channel, its URL and the mirror
-    settings; a failure of the host is remembered in ``net`` for the rest of the run."""
-    text = str(exc).strip()
-    urls = _URL.findall(text)
-    culprit = next(
-        (c for c in channels for url in urls if url.startswith(c.fetch_url.rstrip("/") + "/")),
-        None,
-    )
-    detail = text.splitlines()[-1].removeprefix("Caused by: ") if text else type(exc).__name__
-    if net is not None:
-        for url in [culprit.fetch_url] if culprit else [c.fetch_url for c in channels]:
-            net.record(url, text)
-    if culprit is not None:
-        return _channel_error(culprit, detail)
-    listing = ", ".join(c.fetch_url for c in channels)
-    return DevkitError(f"cannot read the channels ({listing}): {detail}", hint=_MIRROR_HINT)
+        raise channelerror.unreachable(exc, request.channels, net) from exc
 
 
 async def _solve_target(
@@ -241,13 +185,13 @@ async def _solve_target(
     try:
         locked = await lockhold.records(_rattler_channels(request), target.platform, held, gateway)
     except GatewayError as exc:
-        raise unreachable(exc, request.channels, net) from exc
+        raise channelerror.unreachable(exc, request.channels, net) from exc
     remaining = [d for d in request.specs if applies(d, target.platform)]
     culprits: list[Culprit] = []
     for _ in range(MAX_ROUNDS):
         specs = [match_spec(d, request) for d in remaining]
         try:
-            records = await _run_solve(request, target, [*specs, *newer], gateway, net, locked)
+            records = await run_solve(request, target, [*specs, *newer], gateway, net, locked)
         except SolverError as exc:
             if newer:  # the named packages cannot all move: solve with the rest held
                 newer = []
@@ -274,7 +218,7 @@ async def _missing_reason(
     request: SolveRequest, target: Target, dep: Dependency, gateway: Gateway, net: Access
 ) -> str:
     """``no osx-arm64 build`` or, when other versions exist there, which ones."""
-    found = await _versions(request, [target.platform], [dep.name], gateway, net)
+    found = await available_versions(request, [target.platform], [dep.name], gateway, net)
     versions = found[target.platform]
     have = versions.get(dep.name, [])
     if not have:
@@ -284,7 +228,7 @@ async def _missing_reason(
     return f"no {target.platform} build{wanted} (there: {shown})"
 
 
-async def _versions(
+async def available_versions(
     request: SolveRequest, platforms: list[str], names: list[str], gateway: Gateway, net: Access
 ) -> dict[str, dict[str, list[str]]]:
     """platform -> name -> versions available there (its subdir or noarch), lowest first."""
@@ -301,7 +245,7 @@ async def _versions(
                 channel_relations="disabled",
             )
         except GatewayError as exc:
-            raise unreachable(exc, request.channels, net) from exc
+            raise channelerror.unreachable(exc, request.channels, net) from exc
         found: dict[str, set[str]] = {}
         for records in result:
             for record in records:
@@ -309,32 +253,3 @@ async def _versions(
         return {n: sorted(v, key=Version) for n, v in found.items()}
 
     return {platform: await one(platform) for platform in platforms}
-
-
-async def _find_pins(
-    request: SolveRequest, names: list[str], gateway: Gateway, net: Access
-) -> dict[str, str | None]:
-    from rattler import Version
-    from rattler.exceptions import SolverError
-
-    platforms = [t.platform for t in request.targets]
-    available = await _versions(request, platforms, names, gateway, net)
-    pins: dict[str, str | None] = {}
-    for name in names:
-        common = set.intersection(*(set(available[p].get(name, [])) for p in platforms))
-        pins[name] = None
-        # Highest first; two tries keep a run short when the newest common one conflicts.
-        for version in sorted(common, key=Version, reverse=True)[:2]:
-            pinned = f"{name}=={version}"
-            pin = Dependency(text=pinned, line=0, name=name, version=f"=={version}")
-            specs = (*(d for d in request.specs if d.name != name), pin)
-            trial = SolveRequest(specs, request.channels, request.targets, request.priority)
-            try:
-                for target in request.targets:
-                    wanted = [match_spec(d, trial) for d in specs if applies(d, target.platform)]
-                    await _run_solve(trial, target, wanted, gateway, net)
-            except SolverError:
-                continue
-            pins[name] = f"{name}={version}"
-            break
-    return pins

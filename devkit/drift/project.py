@@ -7,6 +7,7 @@ from pathlib import Path
 
 from devkit import paths, userconfig
 from devkit.conda import channels, condarc, envs, micromamba, network, solve
+from devkit.conda import pins as conda_pins
 from devkit.conda.channels import Channel
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.lockfile import Lock
@@ -152,7 +153,7 @@ def solve_project(
     if options.pins:
         drifting = [v.name for v in report.drift.direct_version_drift if not v.intended]
         if drifting:
-            pins = solve.find_pins(request, drifting, cache, net)
+            pins = conda_pins.find_pins(request, drifting, cache, net)
             report = _with_drift(report, report.drift.with_pins(pins))
     return report, request, solves
 

@@ -1,4 +1,4 @@
-"""proc.run_group: a step in its own process group, its output, its leftovers, and signals."""
+"""grouprun.run_group: a step in its own process group, its output, its leftovers, and signals."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from devkit import proc
+from devkit import grouprun
 
 PY = sys.executable
 
 
 def test_output_comes_line_by_line_and_the_exit_code_passes_through() -> None:
     lines: list[str] = []
-    code = proc.run_group(
+    code = grouprun.run_group(
         [PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
         on_output=lines.append,
     )
@@ -28,7 +28,7 @@ def test_output_comes_line_by_line_and_the_exit_code_passes_through() -> None:
 
 
 def test_death_by_signal_is_128_plus_n() -> None:
-    assert proc.run_group([PY, "-c", "import os; os.kill(os.getpid(), 15)"]) == 143
+    assert grouprun.run_group([PY, "-c", "import os; os.kill(os.getpid(), 15)"]) == 143
 
 
 def test_a_process_left_running_with_the_pipe_open_neither_hangs_nor_survives(
@@ -42,7 +42,7 @@ def test_a_process_left_running_with_the_pipe_open_neither_hangs_nor_survives(
     )
     lines: list[str] = []
     start = time.monotonic()
-    assert proc.run_group([PY, "-c", script], on_output=lines.append, grace=0.5) == 0
+    assert grouprun.run_group([PY, "-c", script], on_output=lines.append, grace=0.5) == 0
     assert time.monotonic() - start < 10
     assert lines == ["started"]
     left = int(pid_file.read_text())
@@ -62,12 +62,12 @@ def test_a_signal_reaches_the_group_and_nothing_starts_after_it(tmp_path: Path) 
     before = signal.getsignal(signal.SIGINT)
     threading.Thread(target=interrupt_when_ready, daemon=True).start()
     start = time.monotonic()
-    with proc.group_signals() as received:
-        code = proc.run_group([PY, "-c", script])
+    with grouprun.group_signals() as received:
+        code = grouprun.run_group([PY, "-c", script])
         assert received == [signal.SIGINT]
         with pytest.raises(KeyboardInterrupt):
-            proc.run_group([PY, "-c", "pass"])
+            grouprun.run_group([PY, "-c", "pass"])
     assert code == 130
     assert time.monotonic() - start < 30
-    assert proc.run_group([PY, "-c", "pass"]) == 0  # outside, children start again
+    assert grouprun.run_group([PY, "-c", "pass"]) == 0  # outside, children start again
     assert signal.getsignal(signal.SIGINT) is before

@@ -11,28 +11,13 @@ import pytest
 from devkit.doctor.base import Status
 from devkit.doctor.registry import BY_ID
 from tests.doctor.conftest import MakeCtx, run_check
-from tests.support.monorepo import API_ENV, Monorepo, git
-
-DEPLOY = """\
-name: api Deploy
-on:
-  push:
-    paths: ["projects/api/**/*"]
-jobs:
-  Deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: "google-github-actions/deploy-cloudrun@v0"
-        with:
-          env_vars: |
-            PYTHONUNBUFFERED=True,BUCKET_NAME=acme,SENTRY_TOKEN=${{ secrets.SENTRY_TOKEN }}
-"""
+from tests.support.monorepo import API_DEPLOY, API_ENV, Monorepo, git
 
 
 def add_deploy(root: Path) -> None:
     folder = root / ".github" / "workflows"
     folder.mkdir(parents=True)
-    (folder / "api-deploy.yml").write_text(DEPLOY)
+    (folder / "api-deploy.yml").write_text(API_DEPLOY)
 
 
 def test_dotenv_missing_is_copied_from_the_example(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devkit.errors import FileFormatError
-from devkit.repo import deprecations, projectfiles
+from devkit.repo import cloudbuild, deprecations, projectfiles
 from devkit.repo.github import workflows
 
 TODAY = dt.date(2026, 11, 25)
@@ -90,8 +90,8 @@ def test_cloudbuild_images_with_substitutions(tmp_path: Path) -> None:
         '    args: ["build", "-t", "eu-docker.pkg.dev/$PROJECT_ID/${_REPO}/api", "."]\n'
         'images: ["eu-docker.pkg.dev/${PROJECT_ID}/${_REPO}/api:build"]\n'
     )
-    parsed = projectfiles.read_cloudbuild(path)
-    names = [str(projectfiles.resolve(i, "acme")) for i in parsed.images]
+    parsed = cloudbuild.read_cloudbuild(path)
+    names = [str(cloudbuild.resolve(i, "acme")) for i in parsed.images]
     assert names == [
         "eu-docker.pkg.dev/acme/apps/api:latest",
         "eu-docker.pkg.dev/acme/apps/api:build",

@@ -35,6 +35,23 @@ API_ENV = (
     "LOG_LEVEL=debug\n"
 )
 
+# A deploy workflow for api (added by the tests that need one): its env_vars name variables the
+# .env checks and `devkit dotenv` read, one of them a secret.
+API_DEPLOY = """\
+name: api Deploy
+on:
+  push:
+    paths: ["projects/api/**/*"]
+jobs:
+  Deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: "google-github-actions/deploy-cloudrun@v2"
+        with:
+          env_vars: |
+            PYTHONUNBUFFERED=True,BUCKET_NAME=acme,SENTRY_TOKEN=${{ secrets.SENTRY_TOKEN }}
+"""
+
 # A PEP 517 backend inside the package itself: `requires = []` lets pip build the wheel with
 # build isolation and no index, so the etl env's `pip:` section installs offline.
 _BACKEND = '''\

@@ -129,7 +129,7 @@ def _run(
     import tempfile
     import threading
 
-    from devkit import proc
+    from devkit import grouprun
     from devkit.commands.check.steps import Output, ProjectRun
 
     parallel = request.jobs > 1 and len(targets) > 1
@@ -137,7 +137,7 @@ def _run(
     lock = threading.Lock()
     with (
         tempfile.TemporaryDirectory(prefix="devkit-check-") as scripts,
-        proc.group_signals() as received,
+        grouprun.group_signals() as received,
     ):
         runs = [
             ProjectRun(

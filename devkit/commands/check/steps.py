@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from devkit import proc
+from devkit import grouprun, proc
 from devkit.commands.check.results import (
     FAILED,
     OK,
@@ -153,7 +153,7 @@ class ProjectRun:
         self.output.say(f"── {title} ──")
         start = time.perf_counter()
         try:
-            code = proc.run_group(
+            code = grouprun.run_group(
                 self.micromamba.run_argv(self.env.prefix, argv),
                 cwd=folder,
                 env=proc.clean_env(step.env),

@@ -14,6 +14,13 @@ from devkit.errors import DevkitError
 # The seed's CI sets `channel-priority: disabled`; `false` is conda's older spelling of it.
 # Mirror settings (channel_alias, default_channels) change where packages come from, not which.
 _CI_PRIORITY = ("disabled", "false")
+_CI_HINT = (
+    "the team's CI solves with channel-priority disabled and the environment file's channels; "
+    "remove these settings or use the same in CI"
+)
+_ONE_CONDA_HINT = (
+    "remove its `conda initialize` block from your shell rc file so only micromamba activates envs"
+)
 
 
 def git_installed(ctx: Context, out: Outcome) -> Result:
@@ -129,13 +136,8 @@ def other_conda(ctx: Context, out: Outcome) -> Result:
         found.append(f"conda at {conda}")
     if python and any(p in python for p in ("anaconda3", "miniconda3", "miniforge3")):
         found.append(f"python at {python}")
-    if found:
-        return out.warn(
-            "another conda installation is on PATH: " + "; ".join(found),
-            hint="remove its `conda initialize` block from your shell rc file so only "
-            "micromamba activates envs",
-        )
-    return out.ok("no other conda on PATH")
+    lead = "another conda installation is on PATH: "
+    return _warn_if_found(out, found, lead, ok="no other conda on PATH", hint=_ONE_CONDA_HINT)
 
 
 def pyenv_shims(ctx: Context, out: Outcome) -> Result:
@@ -164,13 +166,8 @@ def condarc(ctx: Context, out: Outcome) -> Result:
         found.append(f"channel_priority: {priority} ({rc.origins['channel_priority']})")
     if "nodefaults" in rc.channels:
         found.append(f"channels include nodefaults ({rc.origins['channels']})")
-    if found:
-        return out.warn(
-            "settings that change how envs solve here but not in CI: " + "; ".join(found),
-            hint="the team's CI solves with channel-priority disabled and the environment "
-            "file's channels; remove these settings or use the same in CI",
-        )
-    return out.ok("no rc setting changes solves")
+    lead = "settings that change how envs solve here but not in CI: "
+    return _warn_if_found(out, found, lead, ok="no rc setting changes solves", hint=_CI_HINT)
 
 
 def condarc_files(ctx: Context, out: Outcome) -> Result:
@@ -178,9 +175,17 @@ def condarc_files(ctx: Context, out: Outcome) -> Result:
     rc = ctx.condarc
     read = ", ".join(str(p) for p in rc.files) or "none"
     problems = [*rc.problems, *rc.unhonoured()]
-    if problems:
-        return out.warn(
-            f"read {read}; " + "; ".join(problems),
-            hint="fix or remove what is listed; docs/network.md says what devkit reads",
-        )
-    return out.ok(f"read {read}")
+    return _warn_if_found(
+        out,
+        problems,
+        f"read {read}; ",
+        ok=f"read {read}",
+        hint="fix or remove what is listed; docs/network.md says what devkit reads",
+    )
+
+
+def _warn_if_found(out: Outcome, found: list[str], lead: str, *, ok: str, hint: str) -> Result:
+    """A warning listing what was found after ``lead``, or OK when nothing was."""
+    if found:
+        return out.warn(lead + "; ".join(found), hint=hint)
+    return out.ok(ok)
