@@ -6,7 +6,7 @@ import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envs, envspec, micromamba, network
@@ -18,9 +18,6 @@ from devkit.repo import dotenv_file, projectfiles
 from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Monorepo, Project
 from devkit.userconfig import Thresholds, UserConfig
-
-if TYPE_CHECKING:
-    from rattler import PrefixRecord
 
 
 @dataclass(eq=False)  # identity hashing: the per-run caches below key on self
@@ -153,14 +150,15 @@ class Context:
     def _env_status(self, prefix: Path) -> envs.EnvStatus:
         return envs.status(prefix)
 
-    def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
-        """The env's package records, read once per run; the error when one does not parse."""
+    def installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
+        """The env's package records (each parsed whole, only the index fields kept), read once
+        per run; the error when one does not parse."""
         return self._installed(prefix)
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
+    def _installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
         try:
-            return envs.installed_records(prefix)
+            return envs.read_records(prefix)
         except FileFormatError as exc:
             return exc
 

@@ -158,7 +158,7 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
             f"env `{location.name}` does not match its file: " + "; ".join(parts),
             "update the env: `devkit doctor --fix`",
         )
-    packages = len({r.name.normalized for r in records})
+    packages = len({r.name for r in records})
     return out.ok(f"{len(spec.dependencies)} specs satisfied by {packages} packages")
 
 
