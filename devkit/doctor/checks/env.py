@@ -34,8 +34,10 @@ def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
 def _unbuildable(ctx: Context, out: SpecOutcome) -> str | None:
     """Why building the env cannot work, when this run already knows: drift.platforms found
     the file unsolvable for the platform envs are built for, and no lockfile avoids the solve."""
+    if not ctx.drift_checked:
+        return None  # before build_platform: asking micromamba costs a process
     here = ctx.build_platform
-    if not ctx.drift_checked or here is None:
+    if here is None:
         return None
     if lockfile.lock_path(out.spec.path.parent).is_file():
         return None  # the build may install the lock without solving
