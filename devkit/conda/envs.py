@@ -150,23 +150,25 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
     from rattler.exceptions import IoError
 
     meta = prefix / "conda-meta"
+    folder = str(meta)  # names joined as strings: pathlib costs more than the read
     records: list[InstalledRecord] = []
-    for name in sorted(n for n in os.listdir(meta) if n.endswith(".json")):  # noqa: PTH208
-        path = meta / name
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):  # noqa: PTH208
+        file = os.path.join(folder, name)  # noqa: PTH118
         try:
-            data = path.read_bytes()
+            with open(file, "rb") as stream:  # noqa: PTH123
+                data = stream.read()
             index = IndexJson.from_str(data.decode("utf-8"))
         except (IoError, OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-            raise FileFormatError(path, f"not a readable package record ({exc})") from exc
+            raise FileFormatError(meta / name, f"not a readable package record ({exc})") from exc
         records.append(
             InstalledRecord(
-                path=path,
+                path=meta / name,
                 name=index.name.normalized,
                 version=str(index.version),
                 build=str(index.build),
                 build_number=index.build_number,
                 subdir=index.subdir,
-                channel=_channel(path, data),
+                channel=_channel(meta / name, data),
             )
         )
     return records
@@ -175,24 +177,20 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
 _JSON_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
 _STRINGS = re.compile(_JSON_STRING)
 _CHANNEL_VALUE = re.compile(rb"\s*:\s*(" + _JSON_STRING + rb"|null\b)")
+_CHANNEL_KEY = b'"channel"'
 _RECORD_HEAD = 16 * 1024  # every writer seen puts `channel` before the file lists
 
 
 def _channel(path: Path, data: bytes) -> str | None:
     """A parsed record's top-level ``channel``, found in its first bytes; py-rattler's whole
     record when they do not settle it."""
-    head = data[:_RECORD_HEAD]
-    at = head.find(b'"channel"')
+    at = data.find(_CHANNEL_KEY, 0, _RECORD_HEAD)
     while at != -1:
-        # What comes before, strings taken out: a quote left means `at` is inside a string;
-        # one bracket more opened than closed means a key of the record itself.
-        before = _STRINGS.sub(b"", head[:at])
-        depth = before.count(b"{") + before.count(b"[") - before.count(b"}") - before.count(b"]")
-        value = _CHANNEL_VALUE.match(head, at + len(b'"channel"'))
-        if b'"' not in before and depth == 1 and value is not None:
+        value = _CHANNEL_VALUE.match(data, at + len(_CHANNEL_KEY), _RECORD_HEAD)
+        if value is not None and _is_top_level_key(data[:at]):
             found = value.group(1)
             return None if found == b"null" else json.loads(found)
-        at = head.find(b'"channel"', at + 1)
+        at = data.find(_CHANNEL_KEY, at + 1, _RECORD_HEAD)
     from rattler import PrefixRecord
     from rattler.exceptions import IoError
 
@@ -200,6 +198,20 @@ def _channel(path: Path, data: bytes) -> str | None:
         return PrefixRecord.from_path(path).channel
     except (IoError, OSError, ValueError) as exc:
         raise FileFormatError(path, f"not a readable package record ({exc})") from exc
+
+
+def _is_top_level_key(before: bytes) -> bool:
+    """Whether a string followed by ``:`` (so a key), preceded by ``before`` in a JSON text,
+    is a key of the outermost object."""
+    if b"\\" not in before and before.count(b'"') % 2 == 0 and before.count(b"{") == 1:
+        # Every quote delimits a string, so the key is not inside one; the only brace is the
+        # record's own, so no object inside it is open (a key is never an array's element).
+        return True
+    # Strings taken out: a quote left means it is inside a string; one bracket more opened
+    # than closed, a key of the record itself.
+    bare = _STRINGS.sub(b"", before)
+    depth = bare.count(b"{") + bare.count(b"[") - bare.count(b"}") - bare.count(b"]")
+    return b'"' not in bare and depth == 1
 
 
 def pip_installed(prefix: Path) -> dict[str, str]:
