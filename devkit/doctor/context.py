@@ -77,6 +77,8 @@ class Context:
         """The projects to check: the ones named, else all."""
         if self.monorepo is None:
             return []
+        if not self.only_projects:
+            return list(self.all_projects)  # the same scan: one per run, not one per list
         return self.monorepo.select(list(self.only_projects))
 
     @functools.cached_property
@@ -139,7 +141,7 @@ class Context:
         # A `.env` that resolves outside the monorepo is not read (vars.dotenv says so): a
         # clone could point it at any file of this machine and have its lines quoted.
         files = [root / ".env", project_dir / ".env"]
-        return dotenv_file.load([f for f in files if paths.escapes(f, root) is None])
+        return dotenv_file.load([f for f in files if self.outside(f) is None])
 
     def env_status(self, prefix: Path) -> envs.EnvStatus:
         """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks
@@ -257,7 +259,15 @@ class Context:
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _inside(self, folder: Path) -> bool:
         assert self.monorepo is not None
-        return paths.escapes(folder, self.monorepo.root) is None
+        root = self.monorepo.root
+        # A folder below the root that is not a symlink is where its parent is: one lstat
+        # each, the parents asked once per run (a resolve per project folder cost more than
+        # the checks reading it).
+        if folder == root:
+            return True
+        if folder.is_relative_to(root) and ".." not in folder.parts and not folder.is_symlink():
+            return self._inside(folder.parent)
+        return paths.escapes(folder, root) is None
 
     def outside(self, path: Path) -> FileFormatError | None:
         """The error for a file that resolves outside the monorepo (devkit never reads one,
