@@ -118,13 +118,18 @@ def installed_records(prefix: Path) -> list[PrefixRecord]:
 class InstalledRecord:
     """What doctor reads of one ``conda-meta/*.json`` record: the fields its checks use."""
 
-    path: Path
+    file: str  # the record's path (a Path for each of 100,000 records costs more than it)
     name: str  # normalised
     version: str
     build: str
     build_number: int
     subdir: str | None
     channel: str | None
+
+    @property
+    def path(self) -> Path:
+        """The record's path."""
+        return Path(self.file)
 
     def package_record(self) -> PackageRecord:
         """A py-rattler record of these fields, for ``MatchSpec.matches``."""
@@ -149,8 +154,7 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
     from rattler import IndexJson
     from rattler.exceptions import IoError
 
-    meta = prefix / "conda-meta"
-    folder = str(meta)  # names joined as strings: pathlib costs more than the read
+    folder = str(prefix / "conda-meta")  # names joined as strings: pathlib costs more here
     records: list[InstalledRecord] = []
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):  # noqa: PTH208
         file = os.path.join(folder, name)  # noqa: PTH118
@@ -159,16 +163,16 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
                 data = stream.read()
             index = IndexJson.from_str(data.decode("utf-8"))
         except (IoError, OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-            raise FileFormatError(meta / name, f"not a readable package record ({exc})") from exc
+            raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
         records.append(
             InstalledRecord(
-                path=meta / name,
+                file=file,
                 name=index.name.normalized,
                 version=str(index.version),
                 build=str(index.build),
                 build_number=index.build_number,
                 subdir=index.subdir,
-                channel=_channel(meta / name, data),
+                channel=_channel(file, data),
             )
         )
     return records
@@ -181,7 +185,7 @@ _CHANNEL_KEY = b'"channel"'
 _RECORD_HEAD = 16 * 1024  # every writer seen puts `channel` before the file lists
 
 
-def _channel(path: Path, data: bytes) -> str | None:
+def _channel(file: str, data: bytes) -> str | None:
     """A parsed record's top-level ``channel``, found in its first bytes; py-rattler's whole
     record when they do not settle it."""
     at = data.find(_CHANNEL_KEY, 0, _RECORD_HEAD)
@@ -195,9 +199,9 @@ def _channel(path: Path, data: bytes) -> str | None:
     from rattler.exceptions import IoError
 
     try:
-        return PrefixRecord.from_path(path).channel
+        return PrefixRecord.from_path(Path(file)).channel
     except (IoError, OSError, ValueError) as exc:
-        raise FileFormatError(path, f"not a readable package record ({exc})") from exc
+        raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
 
 
 def _is_top_level_key(before: bytes) -> bool:
