@@ -10,8 +10,6 @@ from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envs, envspec, micromamba, network
-from devkit.drift import cache
-from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.repo import dotenv_file, projectfiles
@@ -111,6 +109,10 @@ class Context:
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _drift_report(self, env_file: Path) -> dict[str, Any] | DevkitError:
+        # Imported here: solving machinery that `--no-drift` runs never use (~150 ms to import).
+        from devkit.drift import cache
+        from devkit.drift.project import Options, plan
+
         assert self.monorepo is not None
         project = next(p for p in self.all_projects if p.env_file == env_file)
         spec = self._spec(env_file)
