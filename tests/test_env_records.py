@@ -32,11 +32,13 @@ def record(**extra: object) -> dict[str, object]:
     }
 
 
-def write(prefix: Path, content: dict[str, object] | str) -> Path:
+def write(prefix: Path, content: dict[str, object] | str | bytes) -> Path:
     meta = prefix / "conda-meta"
     meta.mkdir(parents=True, exist_ok=True)
     path = meta / "numpy-1.26.4-py311h64a7726_0.json"
-    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    if isinstance(content, dict):
+        content = json.dumps(content, indent=2)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     return path
 
 
@@ -60,12 +62,13 @@ def test_fields_are_py_rattlers(tmp_path: Path) -> None:
         json.dumps(record())[:-40],  # a truncated write
         json.dumps(record()).replace("f1.py", "f1\x00.py"),  # a disk error in the file list
         json.dumps(record()) + "}",  # trailing bytes
+        json.dumps(record()).encode().replace(b"f2.py", b"f2\xff.py"),  # not UTF-8
         json.dumps({k: v for k, v in record().items() if k != "version"}),
         "",
     ],
-    ids=["truncated", "nul-in-files", "trailing", "no-version", "empty"],
+    ids=["truncated", "nul-in-files", "trailing", "not-utf8", "no-version", "empty"],
 )
-def test_a_record_that_does_not_parse_is_an_error(tmp_path: Path, content: str) -> None:
+def test_a_record_that_does_not_parse_is_an_error(tmp_path: Path, content: str | bytes) -> None:
     path = write(tmp_path, content)
     with pytest.raises(FileFormatError, match="not a readable package record") as raised:
         envs.read_records(tmp_path)

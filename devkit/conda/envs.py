@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from devkit.conda import envspec
 from devkit.conda.envspec import EnvSpec
@@ -159,10 +159,11 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):  # noqa: PTH208
         file = os.path.join(folder, name)  # noqa: PTH118
         try:
+            # py-rattler reads the file itself: cheaper than handing it Python's bytes as text.
+            index = IndexJson.from_path(cast("os.PathLike[str]", file))
             with open(file, "rb") as stream:  # noqa: PTH123
-                data = stream.read()
-            index = IndexJson.from_str(data.decode("utf-8"))
-        except (IoError, OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+                head = stream.read(_RECORD_HEAD)
+        except (IoError, OSError, ValueError) as exc:
             raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
         records.append(
             InstalledRecord(
@@ -172,7 +173,7 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
                 build=str(index.build),
                 build_number=index.build_number,
                 subdir=index.subdir,
-                channel=_channel(file, data),
+                channel=_channel(file, head),
             )
         )
     return records
@@ -185,16 +186,16 @@ _CHANNEL_KEY = b'"channel"'
 _RECORD_HEAD = 16 * 1024  # every writer seen puts `channel` before the file lists
 
 
-def _channel(file: str, data: bytes) -> str | None:
-    """A parsed record's top-level ``channel``, found in its first bytes; py-rattler's whole
-    record when they do not settle it."""
-    at = data.find(_CHANNEL_KEY, 0, _RECORD_HEAD)
+def _channel(file: str, head: bytes) -> str | None:
+    """A parsed record's top-level ``channel``, found in its first bytes (``head``); py-rattler's
+    whole record when they do not settle it."""
+    at = head.find(_CHANNEL_KEY)
     while at != -1:
-        value = _CHANNEL_VALUE.match(data, at + len(_CHANNEL_KEY), _RECORD_HEAD)
-        if value is not None and _is_top_level_key(data[:at]):
+        value = _CHANNEL_VALUE.match(head, at + len(_CHANNEL_KEY))
+        if value is not None and _is_top_level_key(head[:at]):
             found = value.group(1)
             return None if found == b"null" else json.loads(found)
-        at = data.find(_CHANNEL_KEY, at + 1, _RECORD_HEAD)
+        at = head.find(_CHANNEL_KEY, at + 1)
     from rattler import PrefixRecord
     from rattler.exceptions import IoError
 
