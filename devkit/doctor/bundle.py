@@ -56,9 +56,7 @@ def write(path: Path, ctx: Context, report: Report) -> Path:
             lines.append(f"(unreadable: {records.message})")
             records = []
         for record in records:
-            lines.append(
-                f"{record.name.normalized} {record.version} {record.build} {record.channel}"
-            )
+            lines.append(f"{record.name} {record.version} {record.build} {record.channel}")
         for name, version in sorted(envs.pip_installed(location.prefix).items()):
             lines.append(f"{name} {version} pypi")
         lines.append("```")

@@ -6,21 +6,16 @@ import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envs, envspec, micromamba, network
-from devkit.drift import cache
-from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.repo import dotenv_file, projectfiles
 from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Monorepo, Project
 from devkit.userconfig import Thresholds, UserConfig
-
-if TYPE_CHECKING:
-    from rattler import PrefixRecord
 
 
 @dataclass(eq=False)  # identity hashing: the per-run caches below key on self
@@ -80,6 +75,8 @@ class Context:
         """The projects to check: the ones named, else all."""
         if self.monorepo is None:
             return []
+        if not self.only_projects:
+            return list(self.all_projects)  # the same scan: one per run, not one per list
         return self.monorepo.select(list(self.only_projects))
 
     @functools.cached_property
@@ -112,6 +109,10 @@ class Context:
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _drift_report(self, env_file: Path) -> dict[str, Any] | DevkitError:
+        # Imported here: solving machinery that `--no-drift` runs never use (~150 ms to import).
+        from devkit.drift import cache
+        from devkit.drift.project import Options, plan
+
         assert self.monorepo is not None
         project = next(p for p in self.all_projects if p.env_file == env_file)
         spec = self._spec(env_file)
@@ -147,7 +148,7 @@ class Context:
         # clone could point it at any file of this machine and have its lines quoted.
         files = [root / ".env", project_dir / ".env"]
         try:
-            return dotenv_file.load([f for f in files if paths.escapes(f, root) is None])
+            return dotenv_file.load([f for f in files if self.outside(f) is None])
         except FileFormatError as exc:
             return exc
 
@@ -160,14 +161,15 @@ class Context:
     def _env_status(self, prefix: Path) -> envs.EnvStatus:
         return envs.status(prefix)
 
-    def installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
-        """The env's package records, read once per run; the error when one does not parse."""
+    def installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
+        """The env's package records (each parsed whole, only the index fields kept), read once
+        per run; the error when one does not parse."""
         return self._installed(prefix)
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _installed(self, prefix: Path) -> list[PrefixRecord] | FileFormatError:
+    def _installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
         try:
-            return envs.installed_records(prefix)
+            return envs.read_records(prefix)
         except FileFormatError as exc:
             return exc
 
@@ -266,7 +268,15 @@ class Context:
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _inside(self, folder: Path) -> bool:
         assert self.monorepo is not None
-        return paths.escapes(folder, self.monorepo.root) is None
+        root = self.monorepo.root
+        # A folder below the root that is not a symlink is where its parent is: one lstat
+        # each, the parents asked once per run (a resolve per project folder cost more than
+        # the checks reading it).
+        if folder == root:
+            return True
+        if folder.is_relative_to(root) and ".." not in folder.parts and not folder.is_symlink():
+            return self._inside(folder.parent)
+        return paths.escapes(folder, root) is None
 
     def outside(self, path: Path) -> FileFormatError | None:
         """The error for a file that resolves outside the monorepo (devkit never reads one,

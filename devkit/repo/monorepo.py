@@ -69,10 +69,19 @@ class Monorepo:
             entries = sorted(self.projects_dir.iterdir())
         except FileNotFoundError:
             return []
+        # Whether the projects folder itself is inside, resolved once: below it, a folder or
+        # file that is not a symlink is where its parent is (one lstat, not a resolve each).
+        base_inside = paths.escapes(self.projects_dir, self.root) is None
         found: list[Project | Outside] = []
         for entry in entries:
             env_file = _env_file_in(entry) if entry.is_dir() else None
-            if env_file is not None:
+            if env_file is None:
+                continue
+            if base_inside and not entry.is_symlink() and not env_file.is_symlink():
+                found.append(
+                    Project(entry.name, entry, env_file, self.config.settings_for(entry.name))
+                )
+            else:
                 found.append(self._project(entry.name, entry, env_file))
         return found
 
@@ -216,20 +225,22 @@ def load(root: Path) -> Monorepo:
             hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
             "project (default: projects)",
         )
-    outside = [str(o) for o in monorepo.outside_projects()]
-    return replace(monorepo, warnings=(*outside, *_unknown_settings(monorepo)))
+    scanned = monorepo._scan()  # once for both warnings
+    outside = [o for o in scanned if isinstance(o, Outside)]
+    names = [p.name for p in scanned if isinstance(p, Project)]
+    unknown = _unknown_settings(monorepo, names, {o.name for o in outside})
+    return replace(monorepo, warnings=(*[str(o) for o in outside], *unknown))
 
 
-def _unknown_settings(monorepo: Monorepo) -> list[str]:
+def _unknown_settings(monorepo: Monorepo, names: list[str], outside: set[str]) -> list[str]:
     # Settings for a project that does not exist (a typo, a removed project) would silently
     # do nothing; a warning, not an error, so removing a project never breaks every command.
+    # `outside` projects are said already, in their own words.
     configured = monorepo.config.projects
     if not configured:
         return []
     import difflib
 
-    names = [p.name for p in monorepo.projects()]
-    outside = {o.name for o in monorepo.outside_projects()}  # said already, in its own words
     found = []
     for name in configured:
         if name in outside:

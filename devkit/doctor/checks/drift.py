@@ -13,8 +13,6 @@ from devkit.conda import lockfile, lockpip
 from devkit.conda.envspec import EnvSpec
 from devkit.doctor.base import Outcome, Result, SpecOutcome
 from devkit.doctor.context import Context
-from devkit.drift import cache, targets
-from devkit.drift.project import Options, plan
 from devkit.errors import DevkitError, FileFormatError
 
 _SHOWN = 3
@@ -52,6 +50,10 @@ def _findings(report: dict[str, Any]) -> list[str]:
 
 def platforms(ctx: Context, out: SpecOutcome) -> Result:
     """The environment file solves the same way on every target platform (cached solve)."""
+    # Imported here: solving machinery that `--no-drift` runs never use (~150 ms to import).
+    from devkit.drift import cache
+    from devkit.drift.project import Options, plan
+
     project, spec = out.project, out.spec
     try:
         # Planning reads no channel: an error here is the project's (no channels, a bad
@@ -138,6 +140,8 @@ def lock_platforms(ctx: Context, out: SpecOutcome) -> Result:
         return out.skip(f"no {lockfile.LOCK_NAME}")
     if isinstance(lock, Result):
         return lock
+    from devkit.drift import targets  # only for a project with a lockfile
+
     locked = [p for p in lock.platforms if lock.packages.get(p)]
     wanted = targets.choose_platforms((), spec, project, out.monorepo.config)
     missing = [p for p in wanted if p not in locked]

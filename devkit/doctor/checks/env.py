@@ -34,8 +34,10 @@ def spec_valid(ctx: Context, out: ProjectOutcome) -> Result:
 def _unbuildable(ctx: Context, out: SpecOutcome) -> str | None:
     """Why building the env cannot work, when this run already knows: drift.platforms found
     the file unsolvable for the platform envs are built for, and no lockfile avoids the solve."""
+    if not ctx.drift_checked:
+        return None  # before build_platform: asking micromamba costs a process
     here = ctx.build_platform
-    if not ctx.drift_checked or here is None:
+    if here is None:
         return None
     if lockfile.lock_path(out.spec.path.parent).is_file():
         return None  # the build may install the lock without solving
@@ -158,7 +160,7 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
             f"env `{location.name}` does not match its file: " + "; ".join(parts),
             "update the env: `devkit doctor --fix`",
         )
-    packages = len({r.name.normalized for r in records})
+    packages = len({r.name for r in records})
     return out.ok(f"{len(spec.dependencies)} specs satisfied by {packages} packages")
 
 
