@@ -10,10 +10,10 @@ from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envs, envspec, micromamba, network
+from devkit.doctor.workflowindex import WorkflowIndex
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
 from devkit.repo import dotenv_file, projectfiles
-from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Monorepo, Project
 from devkit.userconfig import Thresholds, UserConfig
 
@@ -174,67 +174,9 @@ class Context:
             return exc
 
     @functools.cached_property
-    def _workflow_files(self) -> tuple[list[workflows.Workflow], list[FileFormatError]]:
-        if self.monorepo is None:
-            return [], []
-        return workflows.load_all(self.monorepo.root)
-
-    @property
-    def workflows(self) -> list[workflows.Workflow]:
-        """The monorepo's GitHub workflows that parse (the others are reported elsewhere)."""
-        return self._workflow_files[0]
-
-    def production_variables(self, project: Project) -> dict[str, str]:
-        """Variables production sets for a project, each with where that is written (computed
-        once per project: vars.missing and vars.unused both ask)."""
-        return self._production_variables(project.path)
-
-    @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _production_variables(self, project_dir: Path) -> dict[str, str]:
-        assert self.monorepo is not None
-        relative = project_dir.relative_to(self.monorepo.root).as_posix()
-        # Only the workflows that name the folder, not every workflow of the monorepo.
-        found = self._workflows_concerning.get(relative, [])
-        return workflows.production_variables(self.monorepo.root, project_dir, found)
-
-    @functools.cached_property
-    def _workflows_concerning(self) -> dict[str, list[workflows.Workflow]]:
-        # Folder -> the workflows that run for it (Workflow.concerns), in file order.
-        index: dict[str, list[workflows.Workflow]] = {}
-        for workflow in self.workflows:
-            for folder in workflow.concerned_dirs():
-                index.setdefault(folder, []).append(workflow)
-        return index
-
-    def project_workflows(self, project: Project) -> list[workflows.Workflow]:
-        """The workflows that are the project's, in file order (see ``_workflows_by_project``)."""
-        return self._workflows_by_project.get(project.name, [])
-
-    @functools.cached_property
-    def _workflows_by_project(self) -> dict[str, list[workflows.Workflow]]:
-        """Project name -> its workflows: those whose paths or working directories name its
-        folder, and those named for it (``<name>-*.yml``) that name no project at all, so a
-        copy-pasted path is reported where it was meant to point. One pass over the workflows
-        for the run, rather than one per check and project."""
-        names = {p.name for p in self.all_projects}
-        owned: dict[str, list[workflows.Workflow]] = {}
-        for workflow in self.workflows:
-            named = self.workflow_folders.get(workflow.path, frozenset()) & names
-            if not named:
-                stem = workflow.path.stem
-                named = {stem[:i] for i, c in enumerate(stem) if c == "-"} & names
-            for name in named:
-                owned.setdefault(name, []).append(workflow)
-        return owned
-
-    def is_deploy(self, workflow: workflows.Workflow) -> bool:
-        """Whether a workflow builds or deploys (``queries.is_deploy``), decided once per file."""
-        found = self._deploys.get(workflow.path)
-        return queries.is_deploy(workflow) if found is None else found
-
-    @functools.cached_property
-    def _deploys(self) -> dict[Path, bool]:
-        return {w.path: queries.is_deploy(w) for w in self.workflows}
+    def github(self) -> WorkflowIndex:
+        """The monorepo's workflows, parsed and indexed once for the run."""
+        return WorkflowIndex(self.monorepo, frozenset(p.name for p in self.all_projects))
 
     @functools.cached_property
     def tracked_env_files(self) -> set[Path]:
@@ -246,12 +188,6 @@ class Context:
             return set()
         names = git.tracked(top, ["*.env", ".env", "**/.env"])
         return {(top / name).resolve() for name in names if Path(name).name == ".env"}
-
-    @property
-    def workflow_errors(self) -> list[FileFormatError]:
-        """Workflow files that do not parse, each naming file and line (read once, with the
-        ones that do)."""
-        return self._workflow_files[1]
 
     def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
         """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""
@@ -299,17 +235,6 @@ class Context:
         if self.monorepo is None:
             return {}
         return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT)
-
-    @functools.cached_property
-    def workflow_folders(self) -> dict[Path, frozenset[str]]:
-        """For each workflow, the project folders its paths and working-directory name."""
-        if self.monorepo is None:
-            return {}
-        try:
-            base = self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
-        except ValueError:
-            return {}
-        return {w.path: frozenset(queries.folders_named(w, base)) for w in self.workflows}
 
     @functools.cached_property
     def env_name_claims(self) -> dict[str, list[str]]:

@@ -452,17 +452,17 @@ def test_workflows_are_indexed_by_the_folders_they_name(make_ctx: MakeCtx, fresh
     assert repo is not None
 
     def names(project: str) -> list[str]:
-        return [w.path.name for w in ctx.project_workflows(repo.project(project))]
+        return [w.path.name for w in ctx.github.of_project(repo.project(project))]
 
     assert names("svc") == ["svc-checks.yml", "svc-deploy.yml", "svc-v2-extra.yml"]
     assert names("svc-v2") == ["svc-v2-checks.yml", "svc-v2-deploy.yml"]
     assert names("api") == ["api-nightly.yml"]
     assert names("etl") == []
     # Production's variables come from the deploy that runs for the folder, not a neighbour's.
-    sources = set(ctx.production_variables(repo.project("svc-v2")).values())
+    sources = set(ctx.github.production_variables(repo.project("svc-v2")).values())
     assert ".github/workflows/svc-v2-deploy.yml" in sources
     assert not any(s.startswith(".github/workflows/svc-") and "v2" not in s for s in sources)
-    sources = set(ctx.production_variables(repo.project("svc")).values())
+    sources = set(ctx.github.production_variables(repo.project("svc")).values())
     assert ".github/workflows/svc-deploy.yml" in sources
     assert not any("v2" in s for s in sources)
 

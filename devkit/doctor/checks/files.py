@@ -56,17 +56,17 @@ def project_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """Workflows that run for the project, and ones named for it (``<name>-*.yml``) that run
     for no project at all, so a copy-pasted path is reported where it was meant to point
     (indexed once per run by the context)."""
-    return ctx.project_workflows(project)
+    return ctx.github.of_project(project)
 
 
 def checks_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that check rather than deploy."""
-    return [w for w in project_workflows(ctx, project) if not ctx.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if not ctx.github.is_deploy(w)]
 
 
 def deploy_workflows(ctx: Context, project: Project) -> list[Workflow]:
     """The project's workflows that build or deploy it."""
-    return [w for w in project_workflows(ctx, project) if ctx.is_deploy(w)]
+    return [w for w in project_workflows(ctx, project) if ctx.github.is_deploy(w)]
 
 
 class Findings:
@@ -130,9 +130,7 @@ def workflow_missing(ctx: Context, out: ProjectOutcome) -> Result:
     if not missing:
         names = ", ".join(w.path.name for w in (*checks, *deploys))
         return out.ok(f"workflows: {names}")
-    broken = [
-        error_text(ctx, e) for e in ctx.workflow_errors if e.path.stem.startswith(project.name)
-    ]
+    broken = [error_text(ctx, e) for e in ctx.github.errors if e.path.stem.startswith(project.name)]
     return out.warn(
         f"no {' and no '.join(missing)} workflow runs for {folder_of(ctx, project)}"
         + (f" ({'; '.join(broken)})" if broken else ""),
@@ -220,7 +218,7 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
     names = [p.name for p in ctx.all_projects]
     known = {"*", *names}  # a set: every workflow's every path is looked up
     findings = Findings()
-    for workflow in ctx.workflows:
+    for workflow in ctx.github.workflows:
         refs = [r for rs in queries.path_filters(workflow).values() for r in rs]
         refs += queries.working_directories(workflow)
         for ref in refs:
@@ -233,7 +231,7 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
                 )
     return findings.result(
         out,
-        f"{len(ctx.workflows)} workflows, every folder they name is a project",
+        f"{len(ctx.github.workflows)} workflows, every folder they name is a project",
         hint="point it at the project's folder, or delete the workflow of a removed project",
     )
 
@@ -242,11 +240,11 @@ def workflow_parse(ctx: Context, out: Outcome) -> Result:
     """Every file in .github/workflows parses (repo-wide)."""
     if ctx.monorepo is None:
         return out.skip("no monorepo")
-    if ctx.workflow_errors:
-        errors = [error_text(ctx, e) for e in ctx.workflow_errors]
+    if ctx.github.errors:
+        errors = [error_text(ctx, e) for e in ctx.github.errors]
         return out.fail(
             "; ".join(errors),
             hint="fix the YAML at that line: GitHub does not run a workflow it cannot read",
             items=errors,
         )
-    return out.ok(f"{len(ctx.workflows)} workflows parse")
+    return out.ok(f"{len(ctx.github.workflows)} workflows parse")

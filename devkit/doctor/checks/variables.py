@@ -65,7 +65,7 @@ def missing(ctx: Context, out: ProjectOutcome) -> Result:
     """Every variable production sets has a real value locally (shell or `.env`): not empty, and
     not still the placeholder `.env.example` holds for it."""
     project = out.project
-    required = ctx.production_variables(project)
+    required = ctx.github.production_variables(project)
     if not required:
         return out.ok("production sets no variables devkit knows of")
     loaded = ctx.dotenv(project)
@@ -106,7 +106,7 @@ def unused(ctx: Context, out: ProjectOutcome) -> Result:
     keys = [key for key, source in ctx.dotenv(project).sources.items() if source == path]
     if not keys:
         return out.skip("no .env keys")
-    known = set(ctx.production_variables(project))
+    known = set(ctx.github.production_variables(project))
     candidates = [k for k in keys if k not in known and k not in dotenv_file.SET_BY_RUN]
     if not candidates:
         return out.ok(f"all {len(keys)} keys are known to production")

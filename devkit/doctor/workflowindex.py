@@ -1,0 +1,99 @@
+"""The monorepo's GitHub workflows for one doctor run: each file parsed once, indexed once by
+the project folders it names, so a thousand projects do not each scan every workflow."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from devkit.errors import FileFormatError
+from devkit.repo.github import queries, workflows
+from devkit.repo.monorepo import Monorepo, Project
+
+
+@dataclass(eq=False)  # identity hashing: the per-run caches below key on self
+class WorkflowIndex:
+    """The workflows of ``monorepo`` (none without one) and who they belong to."""
+
+    monorepo: Monorepo | None
+    project_names: frozenset[str]
+
+    @functools.cached_property
+    def _files(self) -> tuple[list[workflows.Workflow], list[FileFormatError]]:
+        if self.monorepo is None:
+            return [], []
+        return workflows.load_all(self.monorepo.root)
+
+    @property
+    def workflows(self) -> list[workflows.Workflow]:
+        """The workflows that parse (the others are ``errors``)."""
+        return self._files[0]
+
+    @property
+    def errors(self) -> list[FileFormatError]:
+        """Workflow files that do not parse, each naming file and line."""
+        return self._files[1]
+
+    def production_variables(self, project: Project) -> dict[str, str]:
+        """Variables production sets for a project, each with where that is written (computed
+        once per project: vars.missing and vars.unused both ask)."""
+        return self._production_variables(project.path)
+
+    @functools.cache  # noqa: B019 - an index lives for one doctor run
+    def _production_variables(self, project_dir: Path) -> dict[str, str]:
+        assert self.monorepo is not None
+        relative = project_dir.relative_to(self.monorepo.root).as_posix()
+        # Only the workflows that name the folder, not every workflow of the monorepo.
+        found = self._concerning.get(relative, [])
+        return workflows.production_variables(self.monorepo.root, project_dir, found)
+
+    @functools.cached_property
+    def _concerning(self) -> dict[str, list[workflows.Workflow]]:
+        # Folder -> the workflows that run for it (Workflow.concerns), in file order.
+        index: dict[str, list[workflows.Workflow]] = {}
+        for workflow in self.workflows:
+            for folder in workflow.concerned_dirs():
+                index.setdefault(folder, []).append(workflow)
+        return index
+
+    def of_project(self, project: Project) -> list[workflows.Workflow]:
+        """The workflows that are the project's, in file order (see ``_by_project``)."""
+        return self._by_project.get(project.name, [])
+
+    @functools.cached_property
+    def _by_project(self) -> dict[str, list[workflows.Workflow]]:
+        """Project name -> its workflows: those whose paths or working directories name its
+        folder, and those named for it (``<name>-*.yml``) that name no project at all, so a
+        copy-pasted path is reported where it was meant to point. One pass over the workflows
+        for the run, rather than one per check and project."""
+        names = self.project_names
+        owned: dict[str, list[workflows.Workflow]] = {}
+        for workflow in self.workflows:
+            named = self.folders.get(workflow.path, frozenset()) & names
+            if not named:
+                stem = workflow.path.stem
+                named = {stem[:i] for i, c in enumerate(stem) if c == "-"} & names
+            for name in named:
+                owned.setdefault(name, []).append(workflow)
+        return owned
+
+    def is_deploy(self, workflow: workflows.Workflow) -> bool:
+        """Whether a workflow builds or deploys (``queries.is_deploy``), decided once per file."""
+        found = self._deploys.get(workflow.path)
+        return queries.is_deploy(workflow) if found is None else found
+
+    @functools.cached_property
+    def _deploys(self) -> dict[Path, bool]:
+        return {w.path: queries.is_deploy(w) for w in self.workflows}
+
+    @functools.cached_property
+    def folders(self) -> dict[Path, frozenset[str]]:
+        """For each workflow, the project folders its paths and working-directory name."""
+        if self.monorepo is None:
+            return {}
+        try:
+            base = self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
+        except ValueError:
+            return {}
+        return {w.path: frozenset(queries.folders_named(w, base)) for w in self.workflows}
