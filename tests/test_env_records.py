@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rattler import PrefixRecord
 
-from devkit.conda import envs
+from devkit.conda import envrecords, envs
 from devkit.errors import FileFormatError
 
 CHANNEL = "https://conda.anaconda.org/conda-forge/linux-64"
@@ -44,7 +44,7 @@ def write(prefix: Path, content: dict[str, object] | str | bytes) -> Path:
 
 def test_fields_are_py_rattlers(tmp_path: Path) -> None:
     path = write(tmp_path, record())
-    [read] = envs.read_records(tmp_path)
+    [read] = envrecords.read_records(tmp_path)
     whole = PrefixRecord.from_path(path)
     assert (read.name, read.version, read.build, read.build_number, read.subdir) == (
         whole.name.normalized,
@@ -71,7 +71,7 @@ def test_fields_are_py_rattlers(tmp_path: Path) -> None:
 def test_a_record_that_does_not_parse_is_an_error(tmp_path: Path, content: str | bytes) -> None:
     path = write(tmp_path, content)
     with pytest.raises(FileFormatError, match="not a readable package record") as raised:
-        envs.read_records(tmp_path)
+        envrecords.read_records(tmp_path)
     assert raised.value.path == path
 
 
@@ -102,15 +102,15 @@ def test_the_channel_is_the_records_own(
     tmp_path: Path, content: dict[str, object], channel: str | None
 ) -> None:
     path = write(tmp_path, content)
-    [read] = envs.read_records(tmp_path)
+    [read] = envrecords.read_records(tmp_path)
     assert read.channel == channel == PrefixRecord.from_path(path).channel
     compact = write(tmp_path, json.dumps(content, separators=(",", ":")))
-    assert envs.read_records(compact.parent.parent)[0].channel == channel
+    assert envrecords.read_records(compact.parent.parent)[0].channel == channel
 
 
 def test_pins_match_as_with_whole_records(tmp_path: Path) -> None:
     write(tmp_path, record())
-    read = envs.read_records(tmp_path)
+    read = envrecords.read_records(tmp_path)
     from devkit.conda import envspec
 
     spec_file = tmp_path / "environment.yml"
@@ -120,6 +120,6 @@ def test_pins_match_as_with_whole_records(tmp_path: Path) -> None:
     )
     spec = envspec.parse(spec_file)
     unmet = [(u.text, u.installed) for u in envs.unmet_specs(spec, read, None)]
-    whole = envs.installed_records(tmp_path)
+    whole = envrecords.installed_records(tmp_path)
     assert unmet == [(u.text, u.installed) for u in envs.unmet_specs(spec, whole, None)]
     assert unmet == [("numpy[version='>=2']", "1.26.4 py311h64a7726_0"), ("scipy", None)]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.conda import envs
+from devkit.conda import envrecords, envs
 from devkit.conda.envspec import EnvSpec
 from devkit.conda.package import Package
 from devkit.conda.pypi import PipPackage
@@ -47,7 +47,7 @@ def problems(
     only when the file has a selector.
     """
     try:
-        records = envs.installed_records(prefix)
+        records = envrecords.installed_records(prefix)
     except FileFormatError as exc:
         return (f"broken: {exc.message}",)
     installed = {(r.name.normalized, str(r.version), str(r.build)) for r in records}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit import git, paths
-from devkit.conda import condarc, envs, envspec, micromamba, network
+from devkit.conda import condarc, envrecords, envs, envspec, micromamba, network
 from devkit.doctor.workflowindex import WorkflowIndex
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -161,15 +161,15 @@ class Context:
     def _env_status(self, prefix: Path) -> envs.EnvStatus:
         return envs.status(prefix)
 
-    def installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
+    def installed(self, prefix: Path) -> list[envrecords.InstalledRecord] | FileFormatError:
         """The env's package records (each parsed whole, only the index fields kept), read once
         per run; the error when one does not parse."""
         return self._installed(prefix)
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _installed(self, prefix: Path) -> list[envs.InstalledRecord] | FileFormatError:
+    def _installed(self, prefix: Path) -> list[envrecords.InstalledRecord] | FileFormatError:
         try:
-            return envs.read_records(prefix)
+            return envrecords.read_records(prefix)
         except FileFormatError as exc:
             return exc
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit.conda import envbuild, envs
+from devkit.conda import envbuild, envrecords, envs
 from devkit.doctor.base import Status
 from devkit.doctor.checks import channels
 from devkit.doctor.registry import BY_ID
@@ -223,7 +223,7 @@ def test_reading_envs_never_runs_micromamba(
     make_ctx: MakeCtx, sample_monorepo: Monorepo, create_env: CreateEnv, isolate: Isolation
 ) -> None:
     prefix = create_env(sample_monorepo.api)
-    records = envs.installed_records(prefix)
+    records = envrecords.installed_records(prefix)
     assert {r.name.normalized for r in records} >= {"python", "fastapi", "uvicorn"}
     assert isolate.root_prefix in prefix.parents
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit.conda import envs, envspec, lockfile
+from devkit.conda import envrecords, envs, envspec, lockfile
 from devkit.errors import FileFormatError
 from tests.drift.conftest import PYTHON, by_name, devkit, drift_json, report_of
 from tests.support.channel import POSTAL_VERSION
@@ -80,7 +80,8 @@ def test_the_stand_in_installs_exactly_the_locked_linux_packages(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["success"] is True
     installed = {
-        (r.name.normalized, str(r.version), str(r.build)) for r in envs.installed_records(prefix)
+        (r.name.normalized, str(r.version), str(r.build))
+        for r in envrecords.installed_records(prefix)
     }
     locked = lockfile.read(path).packages["linux-64"]
     assert installed == {(p.name, p.version, p.build) for p in locked.values()}
@@ -214,7 +215,7 @@ def test_a_stale_lock_is_not_used_to_build(sample_monorepo: Monorepo, isolate: I
     assert "created env `api`" in fixed.stderr
     prefix = isolate.root_prefix / "envs" / "api"
     assert f"-f {env_file}" in (prefix / "conda-meta" / "history").read_text()
-    assert "pins" in {r.name.normalized for r in envs.installed_records(prefix)}
+    assert "pins" in {r.name.normalized for r in envrecords.installed_records(prefix)}
 
 
 @pytest.mark.slow

@@ -1,0 +1,140 @@
+"""An env's installed package records (``conda-meta/*.json``), read for doctor and the build's
+checks: every record parsed, so a truncated or garbled one is an error naming it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from devkit.errors import FileFormatError
+
+if TYPE_CHECKING:
+    from rattler import PackageRecord, PrefixRecord
+
+
+def installed_records(prefix: Path) -> list[PrefixRecord]:
+    """The packages of an env, read from ``conda-meta/*.json`` without running micromamba.
+
+    A record that does not parse (a truncated write, a disk error) is a ``FileFormatError``:
+    the env is broken, which is a finding, not a crash.
+    """
+    from rattler import PrefixRecord
+    from rattler.exceptions import IoError
+
+    meta = prefix / "conda-meta"
+    records = []
+    for path in sorted(meta.glob("*.json")):
+        try:
+            records.append(PrefixRecord.from_path(path))
+        except (IoError, OSError, ValueError) as exc:
+            raise FileFormatError(path, f"not a readable package record ({exc})") from exc
+    return records
+
+
+@dataclass(frozen=True)
+class InstalledRecord:
+    """What doctor reads of one ``conda-meta/*.json`` record: the fields its checks use."""
+
+    file: str  # the record's path (a Path for each of 100,000 records costs more than it)
+    name: str  # normalised
+    version: str
+    build: str
+    build_number: int
+    subdir: str | None
+    channel: str | None
+
+    @property
+    def path(self) -> Path:
+        """The record's path."""
+        return Path(self.file)
+
+    def package_record(self) -> PackageRecord:
+        """A py-rattler record of these fields, for ``MatchSpec.matches``."""
+        from rattler import BuildString, PackageRecord
+
+        # Unchecked: the record's own build string, as py-rattler read it (legacy ones too).
+        build = BuildString.new_unchecked(self.build)
+        return PackageRecord(
+            self.name, self.version, build, self.build_number, self.subdir or "noarch"
+        )
+
+
+def read_records(prefix: Path) -> list[InstalledRecord]:
+    """The packages of an env, each record parsed in full as JSON but only the fields doctor
+    uses kept (``installed_records`` builds py-rattler's whole record, file lists included,
+    which are most of every record's bytes and were half of doctor's time over 500 envs).
+
+    Every byte is still parsed (py-rattler's ``IndexJson`` reader skips the file lists without
+    building them), so a truncated write, a disk error's garbage, trailing bytes or a record
+    without name, version or build is a ``FileFormatError``, as with ``installed_records``.
+    """
+    from rattler import IndexJson
+    from rattler.exceptions import IoError
+
+    folder = str(prefix / "conda-meta")  # names joined as strings: pathlib costs more here
+    records: list[InstalledRecord] = []
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):  # noqa: PTH208
+        file = os.path.join(folder, name)  # noqa: PTH118
+        try:
+            # py-rattler reads the file itself: cheaper than handing it Python's bytes as text.
+            index = IndexJson.from_path(cast("os.PathLike[str]", file))
+            with open(file, "rb") as stream:  # noqa: PTH123
+                head = stream.read(_RECORD_HEAD)
+        except (IoError, OSError, ValueError) as exc:
+            raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
+        records.append(
+            InstalledRecord(
+                file=file,
+                name=index.name.normalized,
+                version=str(index.version),
+                build=str(index.build),
+                build_number=index.build_number,
+                subdir=index.subdir,
+                channel=_channel(file, head),
+            )
+        )
+    return records
+
+
+_JSON_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_STRINGS = re.compile(_JSON_STRING)
+_CHANNEL_VALUE = re.compile(rb"\s*:\s*(" + _JSON_STRING + rb"|null\b)")
+_CHANNEL_KEY = b'"channel"'
+_RECORD_HEAD = 16 * 1024  # every writer seen puts `channel` before the file lists
+
+
+def _channel(file: str, head: bytes) -> str | None:
+    """A parsed record's top-level ``channel``, found in its first bytes (``head``); py-rattler's
+    whole record when they do not settle it."""
+    at = head.find(_CHANNEL_KEY)
+    while at != -1:
+        value = _CHANNEL_VALUE.match(head, at + len(_CHANNEL_KEY))
+        if value is not None and _is_top_level_key(head[:at]):
+            found = value.group(1)
+            return None if found == b"null" else json.loads(found)
+        at = head.find(_CHANNEL_KEY, at + 1)
+    from rattler import PrefixRecord
+    from rattler.exceptions import IoError
+
+    try:
+        return PrefixRecord.from_path(Path(file)).channel
+    except (IoError, OSError, ValueError) as exc:
+        raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
+
+
+def _is_top_level_key(before: bytes) -> bool:
+    """Whether a string followed by ``:`` (so a key), preceded by ``before`` in a JSON text,
+    is a key of the outermost object."""
+    if b"\\" not in before and before.count(b'"') % 2 == 0 and before.count(b"{") == 1:
+        # Every quote delimits a string, so the key is not inside one; the only brace is the
+        # record's own, so no object inside it is open (a key is never an array's element).
+        return True
+    # Strings taken out: a quote left means it is inside a string; one bracket more opened
+    # than closed, a key of the record itself.
+    bare = _STRINGS.sub(b"", before)
+    depth = bare.count(b"{") + bare.count(b"[") - bare.count(b"}") - bare.count(b"]")
+    return b'"' not in bare and depth == 1
