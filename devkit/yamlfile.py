@@ -28,9 +28,11 @@ from devkit import atomic, limits, yamlloaders
 from devkit.errors import FileFormatError
 from devkit.yamllines import OverLimit, YamlList, YamlMap
 
-# What YAML 1.1's reader refuses (PyYAML's `Reader.NON_PRINTABLE`): C0 controls but tab and
-# newlines, DEL, C1 controls but NEL, surrogates and the two non-characters.
-_CONTROL = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML 1.1's reader refuses (the complement of PyYAML's `Reader.NON_PRINTABLE`): C0
+# controls but tab and newlines, DEL, C1 controls but NEL, surrogates and the two
+# non-characters. Written as the refused ranges: the negated class takes 4 ms to compile,
+# on every devkit start that reads YAML.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 __all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "parse"]
 

@@ -291,3 +291,10 @@ def test_a_named_pipe_whose_writer_comes_later_is_read(tmp_path: Path) -> None:
 
     threading.Thread(target=serve, daemon=True).start()
     assert limits.read_capped(fifo, 100) == b"A=1\n"
+
+
+def test_the_control_characters_refused_are_exactly_those_pyyaml_refuses() -> None:
+    refused = yaml.reader.Reader.NON_PRINTABLE
+    for code in [*range(0x3000), *range(0xD700, 0x10100), 0x10FFFF]:
+        char = chr(code)
+        assert bool(yamlfile._CONTROL.match(char)) == bool(refused.match(char)), hex(code)
