@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rattler import PrefixRecord
 
-from devkit.conda import envrecords, envs
+from devkit.conda import envrecords
 from devkit.errors import FileFormatError
 
 CHANNEL = "https://conda.anaconda.org/conda-forge/linux-64"
@@ -119,7 +119,7 @@ def test_pins_match_as_with_whole_records(tmp_path: Path) -> None:
         "  - numpy[version='>=2']\n  - scipy\n"
     )
     spec = envspec.parse(spec_file)
-    unmet = [(u.text, u.installed) for u in envs.unmet_specs(spec, read, None)]
+    unmet = [(u.text, u.installed) for u in envrecords.unmet_specs(spec, read, None)]
     whole = envrecords.installed_records(tmp_path)
-    assert unmet == [(u.text, u.installed) for u in envs.unmet_specs(spec, whole, None)]
+    assert unmet == [(u.text, u.installed) for u in envrecords.unmet_specs(spec, whole, None)]
     assert unmet == [("numpy[version='>=2']", "1.26.4 py311h64a7726_0"), ("scipy", None)]

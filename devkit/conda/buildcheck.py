@@ -77,7 +77,7 @@ def problems(
         ]
     else:
         selectors = any(dep.selector for dep in spec.dependencies)
-        for unmet in envs.unmet_specs(spec, records, platform() if selectors else None):
+        for unmet in envrecords.unmet_specs(spec, records, platform() if selectors else None):
             have = f"installed {unmet.installed}" if unmet.installed else "not installed"
             found.append(f"does not satisfy spec {unmet.text} ({have})")
     found += [f"pip: {problem}" for problem in envs.check_pip(spec, prefix).problems]

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from devkit.conda import envspec
+from devkit.conda.envspec import EnvSpec
 from devkit.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -138,3 +141,54 @@ def _is_top_level_key(before: bytes) -> bool:
     bare = _STRINGS.sub(b"", before)
     depth = bare.count(b"{") + bare.count(b"[") - bare.count(b"}") - bare.count(b"]")
     return b'"' not in bare and depth == 1
+
+
+@dataclass(frozen=True)
+class UnmetSpec:
+    """A spec of the environment file that the env's packages do not satisfy."""
+
+    text: str
+    installed: str | None  # "<version> <build>" of the package by that name, None if absent
+
+
+def unmet_specs(
+    spec: EnvSpec, records: Iterable[PrefixRecord | InstalledRecord], platform: str | None
+) -> list[UnmetSpec]:
+    """The file's specs in force on ``platform`` (all, if None) that ``records`` do not meet."""
+    from rattler import MatchSpec
+
+    installed = {_record_name(r): r for r in records}
+    unmet: list[UnmetSpec] = []
+    for dep in spec.dependencies:
+        if platform is not None and not envspec.applies(dep, platform):
+            continue
+        record = installed.get(dep.name)
+        if record is None:
+            unmet.append(UnmetSpec(dep.text, None))
+            continue
+        # The channel a spec names is a URL that mirrors rewrite; compare versions and builds.
+        text = dep.text.split("::", 1)[-1]
+        if not MatchSpec(text, strict=dep.lenient_note is None).matches(_matchable(record, text)):
+            unmet.append(UnmetSpec(dep.text, f"{record.version} {record.build}"))
+    return unmet
+
+
+def _record_name(record: PrefixRecord | InstalledRecord) -> str:
+    return record.name if isinstance(record, InstalledRecord) else record.name.normalized
+
+
+def _matchable(record: PrefixRecord | InstalledRecord, spec_text: str) -> PackageRecord:
+    """What ``MatchSpec.matches`` is given: outside brackets a spec constrains name, version
+    and build only, which the index fields hold; a bracket may ask for md5, sha256, a file
+    name or a licence, so that spec gets py-rattler's whole record."""
+    if not isinstance(record, InstalledRecord):
+        return record
+    if "[" not in spec_text:
+        return record.package_record()
+    from rattler import PrefixRecord
+    from rattler.exceptions import IoError
+
+    try:
+        return PrefixRecord.from_path(record.path)
+    except (IoError, OSError, ValueError) as exc:
+        raise FileFormatError(record.path, f"not a readable package record ({exc})") from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devkit.conda import envbuild, envs, lockfile, micromamba
+from devkit.conda import envbuild, envrecords, envs, lockfile, micromamba
 from devkit.doctor.base import ProjectOutcome, Result, SpecOutcome
 from devkit.doctor.context import Context
 from devkit.errors import DevkitError, FileFormatError
@@ -145,7 +145,7 @@ def env_pins(ctx: Context, out: SpecOutcome) -> Result:
     records = ctx.installed(location.prefix)
     if isinstance(records, FileFormatError):
         return out.skip("a package record does not parse (see env.broken)")
-    unmet = envs.unmet_specs(spec, records, ctx.facts.subdir)
+    unmet = envrecords.unmet_specs(spec, records, ctx.facts.subdir)
     missing = [u.text for u in unmet if u.installed is None]
     wrong = [f"{u.text} (installed {u.installed})" for u in unmet if u.installed is not None]
     if missing or wrong:
