@@ -14,7 +14,6 @@ import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from devkit.errors import FileFormatError
 
@@ -59,19 +58,23 @@ DOTENV_MAX_TOTAL = 1 * MIB
 FIFO_WAIT = 5.0
 
 
-def _open(path: Path) -> BinaryIO:
+def _read(path: Path, count: int) -> bytes:
     if not stat.S_ISFIFO(path.stat().st_mode):
-        return path.open("rb")
-    # A named pipe's open() waits for a writer. 1Password and the like mount `.env` as one and
-    # write when it is opened, so devkit waits, but not forever: a FIFO nobody serves must not
-    # hang doctor. The open runs in a thread; when the wait is over devkit opens the write end
-    # itself, which releases the thread's open, and reports the pipe.
-    opened: list[BinaryIO] = []
+        with path.open("rb") as handle:
+            return handle.read(count)
+    # A named pipe's open() waits for a writer, and its read() for the writer to finish.
+    # 1Password and the like mount `.env` as one and write when it is opened, so devkit waits,
+    # but not forever: a FIFO nobody serves (or whose writer hangs) must not hang doctor. Open
+    # and read run in a thread; when the wait is over devkit opens the write end itself, which
+    # releases an open still waiting, and reports the pipe. A thread stuck in read() is left
+    # to end with its writer (it holds nothing else).
+    done: list[bytes] = []
     failed: list[OSError] = []
 
     def reader() -> None:
         try:
-            opened.append(path.open("rb"))
+            with path.open("rb") as handle:
+                done.append(handle.read(count))
         except OSError as exc:
             failed.append(exc)
 
@@ -81,17 +84,14 @@ def _open(path: Path) -> BinaryIO:
     if thread.is_alive():
         with contextlib.suppress(OSError):
             os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        thread.join(1)
-        for handle in opened:
-            handle.close()
         raise FileFormatError(
             path,
-            f"a named pipe nothing wrote to within {FIFO_WAIT:g} s",
+            f"a named pipe that was not written to within {FIFO_WAIT:g} s",
             hint="start what serves it (e.g. 1Password), or replace it with a file",
         )
     if failed:
         raise failed[0]
-    return opened[0]
+    return done[0]
 
 
 def size_text(count: int) -> str:
@@ -109,8 +109,7 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     Reads rather than trusting ``stat``: a pipe (``--env-file <(…)``) has no size until read.
     OS errors (missing file, a folder) propagate for the caller to word.
     """
-    with _open(path) as handle:
-        data = handle.read(max_bytes + 1)
+    data = _read(path, max_bytes + 1)
     if len(data) > max_bytes:
         raise FileFormatError(
             path,

@@ -275,7 +275,7 @@ def test_a_named_pipe_nobody_serves_is_an_error_after_a_bounded_wait(
     with pytest.raises(FileFormatError) as caught:
         limits.read_capped(fifo, 100)
     assert time.monotonic() - started < 5
-    assert "a named pipe nothing wrote to within 0.3 s" in caught.value.message
+    assert "a named pipe that was not written to within 0.3 s" in caught.value.message
 
 
 def test_a_named_pipe_whose_writer_comes_later_is_read(tmp_path: Path) -> None:
@@ -298,3 +298,25 @@ def test_the_control_characters_refused_are_exactly_those_pyyaml_refuses() -> No
     for code in [*range(0x3000), *range(0xD700, 0x10100), 0x10FFFF]:
         char = chr(code)
         assert bool(yamlfile._CONTROL.match(char)) == bool(refused.match(char)), hex(code)
+
+
+def test_a_named_pipe_whose_writer_never_finishes_is_an_error_after_the_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+
+    monkeypatch.setattr(limits, "FIFO_WAIT", 0.5)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # Holds the write end open, writing nothing (a stale server): read() alone would block.
+    writer = subprocess.Popen(["sh", "-c", f"exec 3>'{fifo}'; sleep 30"])
+    try:
+        started = time.monotonic()
+        with pytest.raises(FileFormatError) as caught:
+            limits.read_capped(fifo, 100)
+        assert time.monotonic() - started < 10
+        assert "not written to within 0.5 s" in caught.value.message
+    finally:
+        writer.kill()
+        writer.wait()

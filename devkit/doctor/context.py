@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Context:
     # This run checks drift.platforms: other checks may use what it finds (a fix it shows
     # cannot work is not offered). False: they must not solve on their own.
     drift_checked: bool = False
+    # .env files every project reads (the root's) that failed: read once, not per project.
+    _shared_env_errors: dict[Path, FileFormatError] = field(default_factory=dict, repr=False)
 
     @property
     def limits(self) -> Thresholds:
@@ -146,10 +148,15 @@ class Context:
         root = self.monorepo.root
         # A `.env` that resolves outside the monorepo is not read (vars.dotenv says so): a
         # clone could point it at any file of this machine and have its lines quoted.
-        files = [root / ".env", project_dir / ".env"]
+        files = [f for f in (root / ".env", project_dir / ".env") if self.outside(f) is None]
+        for shared in files:
+            if shared in self._shared_env_errors:
+                return self._shared_env_errors[shared]
         try:
-            return dotenv_file.load([f for f in files if self.outside(f) is None])
+            return dotenv_file.load(files)
         except FileFormatError as exc:
+            if exc.path == root / ".env":
+                self._shared_env_errors[exc.path] = exc
             return exc
 
     def env_status(self, prefix: Path) -> envs.EnvStatus:
