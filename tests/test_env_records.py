@@ -123,3 +123,11 @@ def test_pins_match_as_with_whole_records(tmp_path: Path) -> None:
     whole = envrecords.installed_records(tmp_path)
     assert unmet == [(u.text, u.installed) for u in envrecords.unmet_specs(spec, whole, None)]
     assert unmet == [("numpy[version='>=2']", "1.26.4 py311h64a7726_0"), ("scipy", None)]
+
+
+def test_a_channel_with_a_lone_surrogate_is_an_unreadable_record(tmp_path: Path) -> None:
+    text = json.dumps(record(channel="PLACEHOLDER")).replace("PLACEHOLDER", "\\ud800")
+    write(tmp_path, text)
+    with pytest.raises(FileFormatError) as caught:
+        envrecords.read_records(tmp_path)
+    assert "lone surrogate" in caught.value.message

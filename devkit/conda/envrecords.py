@@ -74,6 +74,9 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
     Every byte is still parsed (py-rattler's ``IndexJson`` reader skips the file lists without
     building them), so a truncated write, a disk error's garbage, trailing bytes or a record
     without name, version or build is a ``FileFormatError``, as with ``installed_records``.
+    What only the whole record's shape would refuse (file lists of the wrong type, a malformed
+    digest, no ``url``) is not checked here: doctor trades that for reading 500 envs in seconds;
+    the build's own check (``buildcheck``) still reads whole records.
     """
     from rattler import IndexJson
     from rattler.exceptions import IoError
@@ -118,7 +121,16 @@ def _channel(file: str, head: bytes) -> str | None:
         value = _CHANNEL_VALUE.match(head, at + len(_CHANNEL_KEY))
         if value is not None and _is_top_level_key(head[:at]):
             found = value.group(1)
-            return None if found == b"null" else json.loads(found)
+            if found == b"null":
+                return None
+            channel: str = json.loads(found)
+            if any("\ud800" <= char <= "\udfff" for char in channel):
+                # JSON allows an escaped lone surrogate; no text can hold one (py-rattler
+                # refuses the record), and printing it later would fail.
+                raise FileFormatError(
+                    Path(file), "not a readable package record (a lone surrogate in `channel`)"
+                )
+            return channel
         at = head.find(_CHANNEL_KEY, at + 1)
     from rattler import PrefixRecord
     from rattler.exceptions import IoError
