@@ -59,7 +59,8 @@ def plain_run(argv: list[str]) -> PlainRun | None:
         if not value or value.startswith("-"):
             return None
         if _RUN_VALUES[name] == "--port" and not (
-            value.isascii() and value.isdigit() and int(value) in _PORTS
+            # Length first: int() refuses over 4,300 digits with its own error.
+            value.isascii() and value.isdigit() and len(value) <= 5 and int(value) in _PORTS
         ):
             return None
         options.append((_RUN_VALUES[name], value))
