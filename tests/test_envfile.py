@@ -80,8 +80,8 @@ def test_secret_looking_names(name: str, secret: bool) -> None:
 def test_example_keys_are_names_only(tmp_path: Path) -> None:
     path = tmp_path / ".env.example"
     path.write_text("# keys production sets\nPROJECT_ID=changeme\nAIRTABLE_TOKEN=\n")
-    assert dotenv_file.keys_in(path) == ["PROJECT_ID", "AIRTABLE_TOKEN"]
-    assert dotenv_file.keys_in(tmp_path / "none") == []
+    assert dotenv_file.keys_in(path, inside=tmp_path) == ["PROJECT_ID", "AIRTABLE_TOKEN"]
+    assert dotenv_file.keys_in(tmp_path / "none", inside=tmp_path) == []
 
 
 def test_short_values_are_not_masked_everywhere() -> None:
@@ -132,7 +132,10 @@ def test_unreadable_env_files_are_errors_naming_the_file(tmp_path: Path, kind: s
     else:
         path.write_bytes(b"\xff\xfe\x00A")
         expected = "not UTF-8 text"
-    for read in (lambda: dotenv_file.load([path]), lambda: dotenv_file.keys_in(path)):
+    for read in (
+        lambda: dotenv_file.load([path]),
+        lambda: dotenv_file.keys_in(path, inside=tmp_path),
+    ):
         with pytest.raises(FileFormatError) as info:
             read()
         assert info.value.message.startswith(f"{path}: ") and expected in info.value.message
@@ -154,7 +157,10 @@ def test_a_pipe_is_read(tmp_path: Path) -> None:
 def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1\n" + "# padding\n" * 110_000)
-    for read in (lambda: dotenv_file.load([path]), lambda: dotenv_file.keys_in(path)):
+    for read in (
+        lambda: dotenv_file.load([path]),
+        lambda: dotenv_file.keys_in(path, inside=tmp_path),
+    ):
         with pytest.raises(FileFormatError) as info:
             read()
         assert info.value.message.startswith(f"{path}: larger than 1 MiB")
@@ -239,13 +245,13 @@ def test_the_examples_placeholders_are_the_unset_values(tmp_path: Path) -> None:
         "# what production sets\nAPI_KEY=replace-me\nexport DB_URL='<postgres url>'\n"
         "LOG_LEVEL=info\nEMPTY=\nURL=${LOG_LEVEL}/x\n"
     )
-    assert dotenv_file.placeholders_in(example) == {
+    assert dotenv_file.placeholders_in(example, inside=tmp_path) == {
         "API_KEY": "replace-me",
         "DB_URL": "<postgres url>",
         "EMPTY": "",
     }
-    assert dotenv_file.placeholders_in(tmp_path / "none") == {}
-    placeholders = dotenv_file.placeholders_in(example)
+    assert dotenv_file.placeholders_in(tmp_path / "none", inside=tmp_path) == {}
+    placeholders = dotenv_file.placeholders_in(example, inside=tmp_path)
     assert dotenv_file.still_placeholder("API_KEY", "replace-me", placeholders)
     assert not dotenv_file.still_placeholder("API_KEY", "sk-real", placeholders)
     # Only the example's own placeholder: a value of its own the user wrote is theirs.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import atomic, console
+from devkit import atomic, console, paths
 from devkit.commands.envsetup import Summary
 from devkit.conda import envspec
 from devkit.errors import DevkitError, FileFormatError, UsageError
@@ -68,14 +68,14 @@ def create(monorepo: Monorepo, project: Project, ask: AskValue) -> Written | Non
     asked = wanted_for(monorepo, project)
     example = project.path / ".env.example"
     answers = {w.name: ask(question(w), w.default, w.secret) for w in asked}
-    text = dotenv_create.render(_read(example), answers, asked)
+    text = dotenv_create.render(_read(example, monorepo.root), answers, asked)
     path = project.path / ".env"
     if not atomic.create_text(path, text, private=True):
         return None
     # Read back as `devkit run` will: this registers the secrets, and "still to fill in" is
     # decided by the rule doctor and run use.
     values = dotenv_file.load([path]).values
-    placeholders = dotenv_file.placeholders_in(example)
+    placeholders = dotenv_file.placeholders_in(example, inside=monorepo.root)
     unfilled = tuple(
         w.name
         for w in asked
@@ -165,8 +165,9 @@ def _exists(project: Project) -> DevkitError:
     )
 
 
-def _read(example: Path) -> str | None:
-    if not example.is_file():
+def _read(example: Path, root: Path) -> str | None:
+    # One that resolves outside the clone is not copied into the new .env (as if absent).
+    if not example.is_file() or paths.escapes(example, root) is not None:
         return None
     try:
         return example.read_text(encoding="utf-8")

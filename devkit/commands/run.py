@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from devkit import console, paths, ports, proc, redaction
 from devkit.conda import envs, envspec, micromamba
-from devkit.errors import DevkitError, PreflightError, UsageError
+from devkit.errors import PreflightError, UsageError
 from devkit.ports import DEFAULT_HOST, DEFAULT_PORT
 from devkit.repo import dotenv_file
 from devkit.repo.github import workflows
@@ -85,18 +85,20 @@ def resolve(
             raise UsageError(f"--env-file {extra}: no such file")
         if extra.is_dir():
             raise UsageError(f"--env-file {extra}: is a directory")
+    named = {extra.resolve() for extra in request.env_files}
+    files: list[Path] = []
     for own in env_file_paths(monorepo, project, ()):
         target = paths.escapes(own, monorepo.root)
-        if target is not None:
+        if target is None:
+            files.append(own)
+        elif target not in named:
             # A clone could point its .env at any file here; devkit reads one outside the
-            # clone only when the user names it.
-            raise DevkitError(
-                f"{own} resolves to {target}, outside the monorepo: devkit does not read it",
-                hint=f"pass it explicitly: `devkit run {project.name} --env-file {target}`",
+            # clone only when the user names it (then it is read once, as that --env-file).
+            console.warn(
+                f"{own} resolves to {target}, outside the monorepo: devkit does not read it; "
+                f"pass it with `--env-file {target}` if it is yours"
             )
-    loaded = dotenv_file.load(
-        env_file_paths(monorepo, project, request.env_files), strict=request.strict
-    )
+    loaded = dotenv_file.load([*files, *request.env_files], strict=request.strict)
     for bad in loaded.bad_lines:
         console.warn(str(bad))
 
@@ -132,7 +134,7 @@ def resolve(
             Variable(name, value, "environment.yml (set by micromamba on activation)", dotenv=False)
         )
 
-    example = dotenv_file.placeholders_in(project.path / ".env.example")
+    example = dotenv_file.placeholders_in(project.path / ".env.example", inside=monorepo.root)
     missing: list[tuple[str, str]] = []
     placeholders: list[tuple[str, str]] = []
     for name, where in required_variables(monorepo, project).items():

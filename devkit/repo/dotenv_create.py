@@ -50,7 +50,7 @@ def wanted(
 ) -> list[Wanted]:
     """What a project's ``.env`` should set: the example's keys in its order, then the ones only
     the deploy sets; never what devkit run or environment.yml (``set_elsewhere``) sets."""
-    example = dotenv_file.example_values(project_dir / ".env.example")
+    example = dotenv_file.example_values(project_dir / ".env.example", inside=root)
     production = workflows.production_variables(root, project_dir, found)
     names = [*example, *(n for n in production if n not in example)]
     return [

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import limits, redaction
+from devkit import limits, paths, redaction
 from devkit.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -205,13 +205,17 @@ def _first_text_line(line: int, original: str) -> int:
     return line + original[: len(original) - len(stripped)].count("\n")
 
 
-def keys_in(path: Path) -> list[str]:
-    """The variable names a file declares (for ``.env.example``): names only, no values."""
+def keys_in(path: Path, *, inside: Path) -> list[str]:
+    """The variable names a file declares (for ``.env.example``): names only, no values.
+
+    ``inside``: the monorepo; a file that resolves outside it reads as absent (a clone could
+    point its example at any file of this machine and have its names quoted).
+    """
     import io
 
     from dotenv.parser import parse_stream
 
-    text = _read(path)
+    text = None if paths.escapes(path, inside) else _read(path)
     if text is None:
         return []
     return [b.key for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
@@ -251,14 +255,15 @@ def is_placeholder(value: str) -> bool:
     return not text or bool(_PLACEHOLDER.match(text))
 
 
-def example_values(example: Path) -> dict[str, str]:
+def example_values(example: Path, *, inside: Path) -> dict[str, str]:
     """A ``.env.example``'s keys and values as written (no ``${VAR}`` expansion; a bare ``KEY``
-    is empty). They are not secrets, the file is committed, and are not registered as such."""
+    is empty). They are not secrets, the file is committed, and are not registered as such.
+    One that resolves outside the monorepo ``inside`` reads as absent (see ``keys_in``)."""
     import io
 
     from dotenv.parser import parse_stream
 
-    text = _read(example)
+    text = None if paths.escapes(example, inside) else _read(example)
     if text is None:
         return {}
     return {
@@ -268,13 +273,13 @@ def example_values(example: Path) -> dict[str, str]:
     }
 
 
-def placeholders_in(example: Path) -> dict[str, str]:
+def placeholders_in(example: Path, *, inside: Path) -> dict[str, str]:
     """The keys of a ``.env.example`` whose value is a placeholder, with that value as written.
 
     A value still equal to its example's placeholder is not set (``still_placeholder``): the
     file was copied and never filled in.
     """
-    return {k: v for k, v in example_values(example).items() if is_placeholder(v)}
+    return {k: v for k, v in example_values(example, inside=inside).items() if is_placeholder(v)}
 
 
 def still_placeholder(name: str, value: str | None, placeholders: Mapping[str, str]) -> bool:

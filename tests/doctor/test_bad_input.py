@@ -192,10 +192,10 @@ def test_a_fifo_dotenv_with_no_writer_does_not_hang_doctor(
         signal.signal(signal.SIGALRM, previous)
     results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
     assert results["vars.dotenv"]["message"].startswith(".env present (a pipe")
-    assert "a named pipe nothing wrote to within 0.5 s" in results["vars.missing"]["message"]
+    assert "a named pipe that was not written to within 0.5 s" in results["vars.missing"]["message"]
 
 
-def test_run_does_not_read_a_dotenv_outside_the_monorepo(
+def test_run_reads_a_dotenv_outside_the_monorepo_only_when_named(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
     secret = tmp_path / "dotenv"
@@ -204,7 +204,38 @@ def test_run_does_not_read_a_dotenv_outside_the_monorepo(
     (api / ".env").unlink(missing_ok=True)
     (api / ".env").symlink_to(secret)
     result = devkit_in_process("--root", sample_monorepo.root, "run", "api", "--print-env")
-    assert result.returncode == 1
+    assert result.returncode == 0, result.stderr
     assert f"resolves to {secret}, outside the monorepo" in result.stderr
     assert f"--env-file {secret}" in result.stderr
     assert "MARKER_KEY_FROM_OUTSIDE" not in result.stdout + result.stderr
+
+    named = devkit_in_process(
+        "--root", sample_monorepo.root, "run", "api", "--print-env", "--env-file", secret
+    )
+    assert named.returncode == 0, named.stderr
+    assert "MARKER_KEY_FROM_OUTSIDE" in named.stdout
+    assert "outside the monorepo" not in named.stderr
+
+
+def test_an_example_or_lockfile_outside_the_monorepo_is_never_read(
+    sample_monorepo: Monorepo, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "example").write_text("MARKER_NAME_FROM_OUTSIDE=replace-me\n")
+    (outside / "lock").write_text("version: 1\nmetadata: {platforms: [marker-platform-x]}\n")
+    api = sample_monorepo.api
+    (api / ".env.example").unlink(missing_ok=True)
+    (api / ".env.example").symlink_to(outside / "example")
+    (api / "conda-lock.yml").symlink_to(outside / "lock")
+
+    result = devkit_in_process(
+        "--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift"
+    )
+    assert "MARKER_NAME_FROM_OUTSIDE" not in result.stdout + result.stderr
+    assert "marker-platform-x" not in result.stdout + result.stderr
+    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    assert results["vars.dotenv"]["status"] == "warn"
+    assert f"resolves to {outside / 'example'}" in results["vars.dotenv"]["message"]
+    assert results["lock.stale"]["status"] == "warn"
+    assert f"resolves to {outside / 'lock'}" in results["lock.stale"]["message"]

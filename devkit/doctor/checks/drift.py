@@ -87,10 +87,14 @@ def platforms(ctx: Context, out: SpecOutcome) -> Result:
     return out.ok(f"same direct versions and channels on {where}{note}")
 
 
-def _lock(out: Outcome, spec: EnvSpec) -> lockfile.Lock | Result | None:
+def _lock(ctx: Context, out: Outcome, spec: EnvSpec) -> lockfile.Lock | Result | None:
     path = lockfile.lock_path(spec.path.parent)
     if not path.is_file():
         return None
+    outside = ctx.outside(path)
+    if outside is not None:
+        # Never read: its errors would quote a file elsewhere on this machine.
+        return out.warn(outside.message, hint="keep the lockfile in the project's folder")
     try:
         return lockfile.read(path)
     except FileFormatError as exc:
@@ -101,7 +105,7 @@ def lock_stale(ctx: Context, out: SpecOutcome) -> Result:
     """The project's conda-lock.yml still satisfies its environment file, its ``pip:`` section
     included (no solve)."""
     project, spec = out.project, out.spec
-    lock = _lock(out, spec)
+    lock = _lock(ctx, out, spec)
     if lock is None:
         return out.skip(f"no {lockfile.LOCK_NAME} (optional: `devkit lock {project.name}`)")
     if isinstance(lock, Result):
@@ -135,7 +139,7 @@ def lock_stale(ctx: Context, out: SpecOutcome) -> Result:
 def lock_platforms(ctx: Context, out: SpecOutcome) -> Result:
     """The lockfile covers every target platform, this machine's first."""
     project, spec = out.project, out.spec
-    lock = _lock(out, spec)
+    lock = _lock(ctx, out, spec)
     if lock is None:
         return out.skip(f"no {lockfile.LOCK_NAME}")
     if isinstance(lock, Result):

@@ -118,6 +118,8 @@ def docker_lock(ctx: Context, out: ProjectOutcome) -> Result:
         )
     if use.installs == dockerlock.NONE:
         return out.skip(f"{path} installs no conda env")
+    if ctx.outside(lock) is not None:
+        return out.skip(f"{lock.name} resolves outside the monorepo (see lock.stale)")
     try:
         locked = lockfile.read(lock)
     except FileFormatError as exc:

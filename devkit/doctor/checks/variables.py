@@ -17,12 +17,14 @@ def dotenv_present(ctx: Context, out: ProjectOutcome) -> Result:
     """A project with a `.env.example` has its own `.env`."""
     project = out.project
     path = project.path / ".env"
-    outside = ctx.outside(path)
-    if outside is not None:
+    candidates = (out.monorepo.root / ".env", path, project.path / ".env.example")
+    outside = [error.message for error in map(ctx.outside, candidates) if error is not None]
+    if outside:
         return out.warn(
-            outside.message,
-            hint="keep .env in the project folder, or pass that file to `devkit run "
-            "--env-file <path>`",
+            "; ".join(outside),
+            hint="keep .env and .env.example in the clone; pass a .env of yours kept elsewhere "
+            "to `devkit run --env-file <path>`",
+            items=outside,
         )
     if path.is_file():
         return out.ok(".env present")
@@ -56,7 +58,9 @@ def fix_dotenv(ctx: Context, result: Result) -> str:
     # Never over a .env the user makes meanwhile; 0600: it gets secrets; whole or not at all.
     if not atomic.create_bytes(target, data, private=True):
         return f"{target} already exists; left as is"
-    left = list(dotenv_file.placeholders_in(target.with_name(".env.example")))
+    left = list(
+        dotenv_file.placeholders_in(target.with_name(".env.example"), inside=ctx.monorepo.root)
+    )
     todo = f"; still placeholders: {', '.join(left)}" if left else ""
     return f"copied .env.example to {target} (readable by you only): fill in the real values{todo}"
 
@@ -73,7 +77,9 @@ def missing(ctx: Context, out: ProjectOutcome) -> Result:
     spec = ctx.spec(project)
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
     from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
-    placeholders = dotenv_file.placeholders_in(project.path / ".env.example")
+    placeholders = dotenv_file.placeholders_in(
+        project.path / ".env.example", inside=out.monorepo.root
+    )
     unset: list[str] = []
     unfilled: list[str] = []
     for name in required:

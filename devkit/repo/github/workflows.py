@@ -122,7 +122,7 @@ def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -
             for key in workflow.deploy_env_var_keys():
                 required.setdefault(key, workflow.path.relative_to(root).as_posix())
     example = project_dir / ".env.example"
-    for key in dotenv_file.keys_in(example):
+    for key in dotenv_file.keys_in(example, inside=root):
         required.setdefault(key, example.relative_to(root).as_posix())
     return required
 
