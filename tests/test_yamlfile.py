@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devkit import limits, yamlfile, yamlloaders
+from devkit import limits, yamlfile
 from devkit.errors import FileFormatError
+from devkit.yamlfile import loaders as yamlloaders
 
 
 def write(tmp_path: Path, text: str, name: str = "file.yml") -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from devkit import grouprun
+from devkit.proc import grouprun
 
 PY = sys.executable
 

@@ -129,8 +129,8 @@ def _run(
     import tempfile
     import threading
 
-    from devkit import grouprun
     from devkit.commands.check.steps import Output, ProjectRun
+    from devkit.proc import grouprun
 
     parallel = request.jobs > 1 and len(targets) > 1
     stream = sys.stderr if request.as_json else sys.stdout

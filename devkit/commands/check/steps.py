@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from devkit import grouprun, proc
+from devkit import proc
 from devkit.commands.check.results import (
     FAILED,
     OK,
@@ -21,6 +21,7 @@ from devkit.commands.check.results import (
 )
 from devkit.conda.micromamba import Micromamba
 from devkit.errors import EXIT_INTERRUPTED, Terminated, ToolNotFoundError
+from devkit.proc import grouprun
 from devkit.redaction import redact
 from devkit.repo.github.plan import PlannedJob, PlannedStep, StepKind, WorkflowPlan
 

@@ -14,7 +14,7 @@ Both read YAML 1.1 merge keys (``<<: *base``), and both refuse a file over ``lim
 Files are parsed by libyaml's C parser when PyYAML has it (a doctor run reads four YAML files per
 project). PyYAML's pure-Python loader is the reference: it reads the files the C path leaves to
 it (merge keys, anything near a limit, anything invalid), so errors and limits are worded and
-placed exactly as before. The loaders are in ``yamlloaders`` and ``yamllines``.
+placed exactly as before. The loaders are in ``loaders`` and ``lines`` beside this module.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import atomic, limits, yamlloaders
+from devkit import atomic, limits
 from devkit.errors import FileFormatError
-from devkit.yamllines import OverLimit, YamlList, YamlMap
+from devkit.yamlfile import loaders as yamlloaders
+from devkit.yamlfile.lines import OverLimit, YamlList, YamlMap
 
 # What YAML 1.1's reader refuses (the complement of PyYAML's `Reader.NON_PRINTABLE`): C0
 # controls but tab and newlines, DEL, C1 controls but NEL, surrogates and the two

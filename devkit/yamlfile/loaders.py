@@ -14,7 +14,7 @@ import functools
 from typing import Any
 
 from devkit import limits
-from devkit.yamllines import MERGE, VALUE, OverLimit, YamlList, YamlMap, line_loader
+from devkit.yamlfile.lines import MERGE, VALUE, OverLimit, YamlList, YamlMap, line_loader
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"

@@ -18,9 +18,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from devkit import proc, procgroup
+from devkit import proc
 from devkit.console import LOG
 from devkit.errors import ToolNotFoundError, exit_code_of
+from devkit.proc import group as procgroup
 
 
 def _group_alive(pgid: int) -> bool:

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import NamedTuple
 
-from devkit import procgroup
 from devkit.console import LOG
 from devkit.errors import CommandError, Terminated, ToolNotFoundError, exit_code_of
+from devkit.proc import group as procgroup
 
 # Variables an activated conda/mamba shell leaks into children. micromamba reads them and they
 # would point it at the wrong prefix or root, so every child starts without them.
