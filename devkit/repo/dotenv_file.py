@@ -71,7 +71,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     Every value read is registered as a secret, so it is masked in all of devkit's output.
     A malformed line is skipped and reported; with ``strict`` it is an error instead.
     """
-    from dotenv import dotenv_values
+    from dotenv.main import resolve_variables
     from dotenv.parser import parse_stream
 
     # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
@@ -93,7 +93,11 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         bindings = list(parse_stream(io.StringIO(text)))
         _check_limits(path, bindings)
         lines = {b.key: _first_text_line(b.original.line, b.original.string) for b in bindings}
-        parsed = dotenv_values(stream=io.StringIO(text), interpolate=True)
+        # What dotenv_values(stream, interpolate=True) does, from the bindings parsed above
+        # rather than parsing the text a second time.
+        parsed = resolve_variables(
+            ((b.key, b.value) for b in bindings if b.key is not None), override=True
+        )
         problems = [
             BadLine(path, _first_text_line(b.original.line, b.original.string))
             for b in bindings
@@ -205,8 +209,16 @@ def _first_text_line(line: int, original: str) -> int:
     return line + original[: len(original) - len(stripped)].count("\n")
 
 
-def keys_in(path: Path, *, inside: Path) -> list[str]:
-    """The variable names a file declares (for ``.env.example``): names only, no values.
+@dataclass(frozen=True)
+class Example:
+    """A ``.env.example`` parsed once: its names, and its values as written."""
+
+    keys: tuple[str, ...] = ()  # every declared name, bad lines' excepted
+    values: Mapping[str, str] = field(default_factory=dict)  # no ${VAR} expansion; bare: ""
+
+
+def read_example(path: Path, *, inside: Path) -> Example:
+    """A ``.env.example``'s names and values (``keys_in`` and ``example_values`` from one read).
 
     ``inside``: the monorepo; a file that resolves outside it reads as absent (a clone could
     point its example at any file of this machine and have its names quoted).
@@ -217,8 +229,16 @@ def keys_in(path: Path, *, inside: Path) -> list[str]:
 
     text = None if paths.escapes(path, inside) else _read(path)
     if text is None:
-        return []
-    return [b.key for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+        return Example()
+    named = [b for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+    keys = tuple(b.key for b in named if b.key)
+    values = {b.key: b.value or "" for b in named if b.key and not b.error}
+    return Example(keys, values)
+
+
+def keys_in(path: Path, *, inside: Path) -> list[str]:
+    """The names a ``.env.example`` declares, no values (outside ``inside``: none)."""
+    return list(read_example(path, inside=inside).keys)
 
 
 def masked(name: str, value: str, *, from_file: bool) -> str:
@@ -257,20 +277,8 @@ def is_placeholder(value: str) -> bool:
 
 def example_values(example: Path, *, inside: Path) -> dict[str, str]:
     """A ``.env.example``'s keys and values as written (no ``${VAR}`` expansion; a bare ``KEY``
-    is empty). They are not secrets, the file is committed, and are not registered as such.
-    One that resolves outside the monorepo ``inside`` reads as absent (see ``keys_in``)."""
-    import io
-
-    from dotenv.parser import parse_stream
-
-    text = None if paths.escapes(example, inside) else _read(example)
-    if text is None:
-        return {}
-    return {
-        b.key: b.value or ""
-        for b in parse_stream(io.StringIO(text))
-        if b.key and _SPEC_KEY.match(b.key) and not b.error
-    }
+    is empty): not secrets, the file is committed. Outside ``inside``: none (``read_example``)."""
+    return dict(read_example(example, inside=inside).values)
 
 
 def placeholders_in(example: Path, *, inside: Path) -> dict[str, str]:
@@ -279,7 +287,12 @@ def placeholders_in(example: Path, *, inside: Path) -> dict[str, str]:
     A value still equal to its example's placeholder is not set (``still_placeholder``): the
     file was copied and never filled in.
     """
-    return {k: v for k, v in example_values(example, inside=inside).items() if is_placeholder(v)}
+    return placeholders_of(read_example(example, inside=inside))
+
+
+def placeholders_of(example: Example) -> dict[str, str]:
+    """``placeholders_in`` of an example already read."""
+    return {k: v for k, v in example.values.items() if is_placeholder(v)}
 
 
 def still_placeholder(name: str, value: str | None, placeholders: Mapping[str, str]) -> bool:

@@ -112,18 +112,26 @@ def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
     return pieces
 
 
-def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:
+def production_variables(
+    root: Path,
+    project_dir: Path,
+    found: list[Workflow],
+    example: dotenv_file.Example | None = None,
+) -> dict[str, str]:
     """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
-    with the file that says so, relative to the monorepo root."""
+    with the file that says so, relative to the monorepo root. ``example``: the project's
+    ``.env.example`` when the caller has read it already (doctor reads it once per run)."""
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
     for workflow in found:
         if workflow.concerns(relative):
             for key in workflow.deploy_env_var_keys():
                 required.setdefault(key, workflow.path.relative_to(root).as_posix())
-    example = project_dir / ".env.example"
-    for key in dotenv_file.keys_in(example, inside=root):
-        required.setdefault(key, example.relative_to(root).as_posix())
+    example_path = project_dir / ".env.example"
+    if example is None:
+        example = dotenv_file.read_example(example_path, inside=root)
+    for key in example.keys:
+        required.setdefault(key, example_path.relative_to(root).as_posix())
     return required
 
 
