@@ -172,9 +172,13 @@ class Context:
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _example(self, project_dir: Path) -> dotenv_file.Example | FileFormatError:
-        assert self.monorepo is not None
+        path = project_dir / ".env.example"
+        # Outside the monorepo it reads as absent (as read_example would find, but through the
+        # run's lstats rather than a resolve per project).
+        if self.outside(path) is not None:
+            return dotenv_file.Example()
         try:
-            return dotenv_file.read_example(project_dir / ".env.example", inside=self.monorepo.root)
+            return dotenv_file.read_example(path, inside=None)
         except FileFormatError as exc:
             return exc
 
