@@ -152,8 +152,12 @@ def load_all(
     errors: list[FileFormatError] = []
     if not folder.is_dir():
         return workflows, errors
+    # A workflow that is not a symlink is where its folder is: one lstat each and one resolve
+    # for the folder, not a resolve per workflow (two per project of the monorepo).
+    folder_inside = paths.escapes(folder, root) is None
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        target = paths.escapes(path, root)
+        inside = folder_inside and not path.is_symlink()
+        target = None if inside else paths.escapes(path, root)
         if target is not None:
             # Never read (or quote in a finding) a file elsewhere on this machine; GitHub
             # could not read it either.
