@@ -178,7 +178,8 @@ def _wrapped(prefix: list[tuple[str, str]], text: str, indent: int, width: int) 
     return [Text.assemble(*prefix, lines[0][start:]), *(Text(line) for line in lines[1:])]
 
 
-_TO_SPACE = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r", " "))
+_OTHER_SPACES = "\t\n\x0b\x0c\r"  # what TextWrapper makes spaces (tabs expanded first)
+_TO_SPACE = str.maketrans(dict.fromkeys(_OTHER_SPACES, " "))
 _SPACES = re.compile(r"( +)")
 
 
@@ -192,7 +193,9 @@ def wrap(text: str, width: int, start: int, indent: int) -> list[str]:
     # str.strip() empties, as it tests.
     if width <= 0:
         raise ValueError(f"invalid width {width!r} (must be > 0)")  # as TextWrapper refuses it
-    chunks = [c for c in _SPACES.split(text.expandtabs().translate(_TO_SPACE)) if c]
+    if any(char in text for char in _OTHER_SPACES):  # translate() costs more than the tests
+        text = text.expandtabs().translate(_TO_SPACE)
+    chunks = [c for c in _SPACES.split(text) if c]
     chunks.reverse()
     lines: list[str] = []
     while chunks:
