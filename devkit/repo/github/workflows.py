@@ -124,14 +124,18 @@ def production_variables(
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
     for workflow in found:
-        if workflow.concerns(relative):
-            for key in workflow.deploy_env_var_keys():
-                required.setdefault(key, workflow.path.relative_to(root).as_posix())
+        keys = workflow.deploy_env_var_keys() if workflow.concerns(relative) else []
+        if keys:  # the file's name once, not once per key (setdefault evaluates it each time)
+            where = workflow.path.relative_to(root).as_posix()
+            for key in keys:
+                required.setdefault(key, where)
     example_path = project_dir / ".env.example"
     if example is None:
         example = dotenv_file.read_example(example_path, inside=root)
-    for key in example.keys:
-        required.setdefault(key, example_path.relative_to(root).as_posix())
+    if example.keys:
+        where = example_path.relative_to(root).as_posix()
+        for key in example.keys:
+            required.setdefault(key, where)
     return required
 
 
