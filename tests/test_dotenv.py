@@ -179,3 +179,37 @@ def test_devkit_dotenv_never_overwrites(api: Monorepo) -> None:
     )
     assert result.returncode == 1 and "projects/api/.env already exists" in result.stderr
     assert (api.api / ".env").read_text() == "API_KEY=mine\n"
+
+
+def test_values_expand_as_python_dotenv_expands_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`load` expands ${VAR} from the bindings it parsed (dotenv_expand.resolve), not through
+    dotenv_values: the values must be python-dotenv's own, order included, line for line."""
+    import io
+    import random
+
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    from devkit.repo.dotenv_expand import resolve
+
+    monkeypatch.setenv("HOMEX", "/h")
+    monkeypatch.setenv("EMPTYX", "")
+    monkeypatch.delenv("NOPE", raising=False)
+    rnd = random.Random(15)  # noqa: S311 - reproducible test data, not a secret
+    names = ["A", "B", "HOMEX", "EMPTYX", "NOPE"]
+    forms = ["{k}={v}", "{k}", "{k}='{v}'", '{k}="{v}"', "export {k}={v}", "bad line {v}", "#c"]
+    atoms = ["x", "${%s}", "${%s:-d}", "$%s", " ", "'q'", "${%s-}"]
+    for _ in range(500):
+        lines = []
+        for _ in range(rnd.randint(1, 6)):
+            value = "".join(
+                a % rnd.choice(names) if "%s" in a else a
+                for a in (rnd.choice(atoms) for _ in range(rnd.randint(0, 4)))
+            )
+            key = rnd.choice(["A", "B", "HOMEX", "C"])
+            lines.append(rnd.choice(forms).format(k=key, v=value))
+        text = "\n".join(lines)
+        want = dotenv_values(stream=io.StringIO(text), interpolate=True)
+        bindings = parse_stream(io.StringIO(text))
+        got = resolve((b.key, b.value) for b in bindings if b.key is not None)
+        assert list(got.items()) == list(want.items()), text

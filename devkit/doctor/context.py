@@ -159,6 +159,29 @@ class Context:
                 self._shared_env_errors[exc.path] = exc
             return exc
 
+    def env_example(self, project: Project) -> dotenv_file.Example:
+        """The project's ``.env.example``, read and parsed once per run (production's
+        variables and their placeholders both come from it); its error, raised each time."""
+        return self._example_or_raise(project.path)
+
+    def _example_or_raise(self, project_dir: Path) -> dotenv_file.Example:
+        example = self._example(project_dir)
+        if isinstance(example, FileFormatError):
+            raise example
+        return example
+
+    @functools.cache  # noqa: B019 - a Context lives for one doctor run
+    def _example(self, project_dir: Path) -> dotenv_file.Example | FileFormatError:
+        path = project_dir / ".env.example"
+        # Outside the monorepo it reads as absent (as read_example would find, but through the
+        # run's lstats rather than a resolve per project).
+        if self.outside(path) is not None:
+            return dotenv_file.Example()
+        try:
+            return dotenv_file.read_example(path, inside=None)
+        except FileFormatError as exc:
+            return exc
+
     def env_status(self, prefix: Path) -> envs.EnvStatus:
         """``envs.status`` of an env (it lists conda-meta), looked at once per run: five checks
         ask."""
@@ -183,7 +206,8 @@ class Context:
     @functools.cached_property
     def github(self) -> WorkflowIndex:
         """The monorepo's workflows, parsed and indexed once for the run."""
-        return WorkflowIndex(self.monorepo, frozenset(p.name for p in self.all_projects))
+        names = frozenset(p.name for p in self.all_projects)
+        return WorkflowIndex(self.monorepo, names, example=self._example_or_raise)
 
     @functools.cached_property
     def tracked_env_files(self) -> set[Path]:

@@ -4,10 +4,12 @@ the project folders it names, so a thousand projects do not each scan every work
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import FileFormatError
+from devkit.repo import dotenv_file
 from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Monorepo, Project
 
@@ -18,6 +20,9 @@ class WorkflowIndex:
 
     monorepo: Monorepo | None
     project_names: frozenset[str]
+    # A project folder's .env.example as the run read it (the Context's, shared with the
+    # checks that read it too); None: read it here.
+    example: Callable[[Path], dotenv_file.Example] | None = None
 
     @functools.cached_property
     def _files(self) -> tuple[list[workflows.Workflow], list[FileFormatError]]:
@@ -46,7 +51,8 @@ class WorkflowIndex:
         relative = project_dir.relative_to(self.monorepo.root).as_posix()
         # Only the workflows that name the folder, not every workflow of the monorepo.
         found = self._concerning.get(relative, [])
-        return workflows.production_variables(self.monorepo.root, project_dir, found)
+        example = None if self.example is None else self.example(project_dir)
+        return workflows.production_variables(self.monorepo.root, project_dir, found, example)
 
     @functools.cached_property
     def _concerning(self) -> dict[str, list[workflows.Workflow]]:

@@ -7,13 +7,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from devkit import limits, paths, redaction
 from devkit.errors import FileFormatError
-
-if TYPE_CHECKING:
-    from dotenv.parser import Binding
+from devkit.repo.dotenv_expand import check_limits, first_text_line, resolve
 
 # Names that hold credentials by convention; their values are masked wherever they came from.
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -71,7 +68,6 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     Every value read is registered as a secret, so it is masked in all of devkit's output.
     A malformed line is skipped and reported; with ``strict`` it is an error instead.
     """
-    from dotenv import dotenv_values
     from dotenv.parser import parse_stream
 
     # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
@@ -91,11 +87,13 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         import io
 
         bindings = list(parse_stream(io.StringIO(text)))
-        _check_limits(path, bindings)
-        lines = {b.key: _first_text_line(b.original.line, b.original.string) for b in bindings}
-        parsed = dotenv_values(stream=io.StringIO(text), interpolate=True)
+        check_limits(path, bindings)
+        lines = {b.key: first_text_line(b.original.line, b.original.string) for b in bindings}
+        # What dotenv_values(stream, interpolate=True) does, from the bindings parsed above
+        # rather than parsing the text a second time.
+        parsed = resolve((b.key, b.value) for b in bindings if b.key is not None)
         problems = [
-            BadLine(path, _first_text_line(b.original.line, b.original.string))
+            BadLine(path, first_text_line(b.original.line, b.original.string))
             for b in bindings
             if b.error
         ]
@@ -125,61 +123,6 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
-def _check_limits(path: Path, bindings: Sequence[Binding]) -> None:
-    """Refuse a file no process could receive, before python-dotenv builds its values.
-
-    ``${VAR}`` is expanded once per line, so ``B=${A}${A}``, ``C=${B}${B}``, … doubles a value on
-    every line: thirty lines ask for gigabytes. The sizes are worked out here the way
-    python-dotenv expands (later lines see earlier ones, then the environment, then the
-    ``:-default``), without building a single value.
-    """
-    import os
-
-    from dotenv.variables import Variable, parse_variables
-
-    sizes: dict[str, int | None] = {}
-    for binding in bindings:
-        if binding.key is None or binding.error:
-            continue
-        line = _first_text_line(binding.original.line, binding.original.string)
-        if len(sizes) >= limits.DOTENV_MAX_VARIABLES and binding.key not in sizes:
-            raise FileFormatError(
-                path,
-                f"more than {limits.DOTENV_MAX_VARIABLES:,} variables, the most devkit reads "
-                "from a .env file",
-                line=line,
-            )
-        if binding.value is None:
-            sizes[binding.key] = None
-            continue
-        size = 0
-        for atom in parse_variables(binding.value):
-            if not isinstance(atom, Variable):
-                size += len(atom.resolve({}))
-            elif atom.name in sizes:
-                size += sizes[atom.name] or 0
-            elif atom.name in os.environ:
-                size += len(os.environ[atom.name])
-            else:
-                size += len(atom.default or "")
-        if size > limits.DOTENV_MAX_VALUE:
-            raise FileFormatError(
-                path,
-                f"`{binding.key}` expands to {size:,} characters: no process can receive a "
-                f"variable over {limits.size_text(limits.DOTENV_MAX_VALUE)} (Linux's limit)",
-                line=line,
-                hint="check the ${…} references on that line",
-            )
-        sizes[binding.key] = size
-    total = sum(size or 0 for size in sizes.values())
-    if total > limits.DOTENV_MAX_TOTAL:
-        raise FileFormatError(
-            path,
-            f"its values expand to {total:,} characters: no process can receive more than "
-            f"{limits.size_text(limits.DOTENV_MAX_TOTAL)} of variables (macOS's limit)",
-        )
-
-
 def _read(path: Path) -> str | None:
     """A file's text; None when there is no such file. A pipe (``--env-file <(…)``) is read
     once; a directory or a dangling symlink is an error, not silently "no file"."""
@@ -199,26 +142,37 @@ def _read(path: Path) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _first_text_line(line: int, original: str) -> int:
-    # python-dotenv counts blank lines before a bad statement as part of it.
-    stripped = original.lstrip()
-    return line + original[: len(original) - len(stripped)].count("\n")
+@dataclass(frozen=True)
+class Example:
+    """A ``.env.example`` parsed once: its names, and its values as written."""
+
+    keys: tuple[str, ...] = ()  # every declared name, bad lines' excepted
+    values: Mapping[str, str] = field(default_factory=dict)  # no ${VAR} expansion; bare: ""
 
 
-def keys_in(path: Path, *, inside: Path) -> list[str]:
-    """The variable names a file declares (for ``.env.example``): names only, no values.
+def read_example(path: Path, *, inside: Path | None) -> Example:
+    """A ``.env.example``'s names and values (``keys_in`` and ``example_values`` from one read).
 
     ``inside``: the monorepo; a file that resolves outside it reads as absent (a clone could
-    point its example at any file of this machine and have its names quoted).
+    point its example at any file of this machine and have its names quoted). None: the
+    caller has made sure it does not.
     """
     import io
 
     from dotenv.parser import parse_stream
 
-    text = None if paths.escapes(path, inside) else _read(path)
+    text = None if inside is not None and paths.escapes(path, inside) else _read(path)
     if text is None:
-        return []
-    return [b.key for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+        return Example()
+    named = [b for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+    keys = tuple(b.key for b in named if b.key)
+    values = {b.key: b.value or "" for b in named if b.key and not b.error}
+    return Example(keys, values)
+
+
+def keys_in(path: Path, *, inside: Path) -> list[str]:
+    """The names a ``.env.example`` declares, no values (outside ``inside``: none)."""
+    return list(read_example(path, inside=inside).keys)
 
 
 def masked(name: str, value: str, *, from_file: bool) -> str:
@@ -257,20 +211,8 @@ def is_placeholder(value: str) -> bool:
 
 def example_values(example: Path, *, inside: Path) -> dict[str, str]:
     """A ``.env.example``'s keys and values as written (no ``${VAR}`` expansion; a bare ``KEY``
-    is empty). They are not secrets, the file is committed, and are not registered as such.
-    One that resolves outside the monorepo ``inside`` reads as absent (see ``keys_in``)."""
-    import io
-
-    from dotenv.parser import parse_stream
-
-    text = None if paths.escapes(example, inside) else _read(example)
-    if text is None:
-        return {}
-    return {
-        b.key: b.value or ""
-        for b in parse_stream(io.StringIO(text))
-        if b.key and _SPEC_KEY.match(b.key) and not b.error
-    }
+    is empty): not secrets, the file is committed. Outside ``inside``: none (``read_example``)."""
+    return dict(read_example(example, inside=inside).values)
 
 
 def placeholders_in(example: Path, *, inside: Path) -> dict[str, str]:
@@ -279,7 +221,12 @@ def placeholders_in(example: Path, *, inside: Path) -> dict[str, str]:
     A value still equal to its example's placeholder is not set (``still_placeholder``): the
     file was copied and never filled in.
     """
-    return {k: v for k, v in example_values(example, inside=inside).items() if is_placeholder(v)}
+    return placeholders_of(read_example(example, inside=inside))
+
+
+def placeholders_of(example: Example) -> dict[str, str]:
+    """``placeholders_in`` of an example already read."""
+    return {k: v for k, v in example.values.items() if is_placeholder(v)}
 
 
 def still_placeholder(name: str, value: str | None, placeholders: Mapping[str, str]) -> bool:

@@ -148,3 +148,30 @@ def test_a_secret_is_masked_before_lines_are_wrapped() -> None:
     lines = plain(render.to_text(Report((Result("vars.unused", Status.WARN, message),)), width=80))
     text = "\n".join(lines)
     assert "horse" not in text and "battery" not in text and redaction.MASK in text
+
+
+def test_wrap_is_textwraps_wrap() -> None:
+    """render.wrap stands in for textwrap.wrap with the report's options: the same lines for
+    any text (spaces, tabs, newlines, other whitespace, words wider than the line)."""
+    import random
+    import textwrap
+
+    from devkit.doctor.render import wrap
+
+    rnd = random.Random(15)  # noqa: S311 - reproducible test data, not a secret
+    pieces = ["a", "word", "projects/address-api-7/Dockerfile:12", " ", "  ", "\t", "\n", "\r\n"]
+    pieces += ["\x0b", "\x0c", "\xa0", "\u2003", "-", "x" * 30, "é", "; ", ", "]
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
+        width, start, indent = rnd.randint(1, 60), rnd.randint(0, 12), rnd.randint(0, 12)
+        want = textwrap.wrap(
+            text,
+            width=width,
+            initial_indent=" " * start,
+            subsequent_indent=" " * indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        assert wrap(text, width, start, indent) == want, (text, width, start, indent)
+    with pytest.raises(ValueError, match="invalid width"):
+        wrap("", 0, 0, 0)  # as TextWrapper refuses it

@@ -105,9 +105,10 @@ def placeholder(ctx: Context, out: ProjectOutcome) -> Result:
     files = [
         p
         for p in sorted(project.path.iterdir())
-        if p.is_file()
+        # The name first: no stat for the folders and other files it leaves out.
+        if (p.suffix in _TEXT_SUFFIXES or p.name in _TEXT_NAMES or p.name.startswith("Dockerfile"))
+        and p.is_file()
         and ctx.outside(p) is None
-        and (p.suffix in _TEXT_SUFFIXES or p.name in _TEXT_NAMES or p.name.startswith("Dockerfile"))
     ]
     files += [w.path for w in project_workflows(ctx, project)]
     hits = [(path, n, text) for path in files for n, text in projectfiles.placeholders(path)]

@@ -77,9 +77,7 @@ def missing(ctx: Context, out: ProjectOutcome) -> Result:
     spec = ctx.spec(project)
     # environment.yml `variables:` are set by micromamba on activation, as `devkit run` knows.
     from_env_file = {} if isinstance(spec, FileFormatError) else spec.variables
-    placeholders = dotenv_file.placeholders_in(
-        project.path / ".env.example", inside=out.monorepo.root
-    )
+    placeholders = dotenv_file.placeholders_of(ctx.env_example(project))
     unset: list[str] = []
     unfilled: list[str] = []
     for name in required:

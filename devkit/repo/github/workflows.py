@@ -112,18 +112,30 @@ def env_var_pieces(value: str, first_line: int) -> list[EnvVar]:
     return pieces
 
 
-def production_variables(root: Path, project_dir: Path, found: list[Workflow]) -> dict[str, str]:
+def production_variables(
+    root: Path,
+    project_dir: Path,
+    found: list[Workflow],
+    example: dotenv_file.Example | None = None,
+) -> dict[str, str]:
     """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
-    with the file that says so, relative to the monorepo root."""
+    with the file that says so, relative to the monorepo root. ``example``: the project's
+    ``.env.example`` when the caller has read it already (doctor reads it once per run)."""
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
     for workflow in found:
-        if workflow.concerns(relative):
-            for key in workflow.deploy_env_var_keys():
-                required.setdefault(key, workflow.path.relative_to(root).as_posix())
-    example = project_dir / ".env.example"
-    for key in dotenv_file.keys_in(example, inside=root):
-        required.setdefault(key, example.relative_to(root).as_posix())
+        keys = workflow.deploy_env_var_keys() if workflow.concerns(relative) else []
+        if keys:  # the file's name once, not once per key (setdefault evaluates it each time)
+            where = workflow.path.relative_to(root).as_posix()
+            for key in keys:
+                required.setdefault(key, where)
+    example_path = project_dir / ".env.example"
+    if example is None:
+        example = dotenv_file.read_example(example_path, inside=root)
+    if example.keys:
+        where = example_path.relative_to(root).as_posix()
+        for key in example.keys:
+            required.setdefault(key, where)
     return required
 
 
@@ -144,8 +156,12 @@ def load_all(
     errors: list[FileFormatError] = []
     if not folder.is_dir():
         return workflows, errors
+    # A workflow that is not a symlink is where its folder is: one lstat each and one resolve
+    # for the folder, not a resolve per workflow (two per project of the monorepo).
+    folder_inside = paths.escapes(folder, root) is None
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        target = paths.escapes(path, root)
+        inside = folder_inside and not path.is_symlink()
+        target = None if inside else paths.escapes(path, root)
         if target is not None:
             # Never read (or quote in a finding) a file elsewhere on this machine; GitHub
             # could not read it either.
