@@ -6,6 +6,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,31 +122,43 @@ def test_an_over_long_env_name_is_a_finding_not_a_crash(sample_monorepo: Monorep
     assert devkit("--root", root, "ls", "--json").returncode == 0
 
 
+def link_outside(repo: Monorepo, tmp_path: Path, files: dict[str, str]) -> Path:
+    """api's files as symlinks to files of these texts in a folder outside the monorepo."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name, text in files.items():
+        (outside / name).write_text(text)
+        (repo.api / name).unlink(missing_ok=True)
+        (repo.api / name).symlink_to(outside / name)
+    return outside
+
+
+def doctor_api_never_quoting(repo: Monorepo, markers: tuple[str, ...]) -> dict[str, Any]:
+    """doctor's results for api by id, once it is known that no marker was printed."""
+    result = devkit_in_process("--root", repo.root, "doctor", "api", "--json", "--no-drift")
+    for marker in markers:
+        assert marker not in result.stdout + result.stderr
+    return {r["id"]: r for r in json.loads(result.stdout)["results"]}
+
+
 def test_build_files_and_dotenv_outside_the_monorepo_are_warned_and_never_read(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "Dockerfile").write_text("FROM marker-image-from-outside:1\n")
-    (outside / "dotenv").write_text("MARKER_KEY_FROM_OUTSIDE=1\n")
-    api = sample_monorepo.api
-    (api / "Dockerfile").symlink_to(outside / "Dockerfile")
-    (api / ".env").unlink(missing_ok=True)
-    (api / ".env").symlink_to(outside / "dotenv")
-
-    result = devkit_in_process(
-        "--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift"
+    outside = link_outside(
+        sample_monorepo,
+        tmp_path,
+        {"Dockerfile": "FROM marker-image-from-outside:1\n", ".env": "MARKER_KEY_FROM_OUTSIDE=1\n"},
     )
-    assert "marker-image-from-outside" not in result.stdout + result.stderr
-    assert "MARKER_KEY_FROM_OUTSIDE" not in result.stdout + result.stderr
-    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    results = doctor_api_never_quoting(
+        sample_monorepo, ("marker-image-from-outside", "MARKER_KEY_FROM_OUTSIDE")
+    )
     assert results["files.parse"]["status"] == "warn"
     assert (
         f"resolves to {outside / 'Dockerfile'}, outside the monorepo"
         in (results["files.parse"]["message"])
     )
     assert results["vars.dotenv"]["status"] == "warn"
-    assert f"resolves to {outside / 'dotenv'}" in results["vars.dotenv"]["message"]
+    assert f"resolves to {outside / '.env'}" in results["vars.dotenv"]["message"]
     assert "--env-file" in results["vars.dotenv"]["hint"]
 
 
@@ -220,22 +233,18 @@ def test_run_reads_a_dotenv_outside_the_monorepo_only_when_named(
 def test_an_example_or_lockfile_outside_the_monorepo_is_never_read(
     sample_monorepo: Monorepo, tmp_path: Path
 ) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "example").write_text("MARKER_NAME_FROM_OUTSIDE=replace-me\n")
-    (outside / "lock").write_text("version: 1\nmetadata: {platforms: [marker-platform-x]}\n")
-    api = sample_monorepo.api
-    (api / ".env.example").unlink(missing_ok=True)
-    (api / ".env.example").symlink_to(outside / "example")
-    (api / "conda-lock.yml").symlink_to(outside / "lock")
-
-    result = devkit_in_process(
-        "--root", sample_monorepo.root, "doctor", "api", "--json", "--no-drift"
+    outside = link_outside(
+        sample_monorepo,
+        tmp_path,
+        {
+            ".env.example": "MARKER_NAME_FROM_OUTSIDE=replace-me\n",
+            "conda-lock.yml": "version: 1\nmetadata: {platforms: [marker-platform-x]}\n",
+        },
     )
-    assert "MARKER_NAME_FROM_OUTSIDE" not in result.stdout + result.stderr
-    assert "marker-platform-x" not in result.stdout + result.stderr
-    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    results = doctor_api_never_quoting(
+        sample_monorepo, ("MARKER_NAME_FROM_OUTSIDE", "marker-platform-x")
+    )
     assert results["vars.dotenv"]["status"] == "warn"
-    assert f"resolves to {outside / 'example'}" in results["vars.dotenv"]["message"]
+    assert f"resolves to {outside / '.env.example'}" in results["vars.dotenv"]["message"]
     assert results["lock.stale"]["status"] == "warn"
-    assert f"resolves to {outside / 'lock'}" in results["lock.stale"]["message"]
+    assert f"resolves to {outside / 'conda-lock.yml'}" in results["lock.stale"]["message"]
