@@ -55,9 +55,10 @@ class Resolved(NamedTuple):
     placeholders: list[tuple[str, str]]
 
 
-def env_file_paths(monorepo: Monorepo, project: Project, extra: tuple[Path, ...]) -> list[Path]:
-    """The ``.env`` files in precedence order, lowest first."""
-    return [monorepo.root / ".env", project.path / ".env", *extra]
+def own_env_files(monorepo: Monorepo, project: Project) -> list[Path]:
+    """The monorepo's ``.env`` files for a project, lowest precedence first (``--env-file``s
+    come after them)."""
+    return [monorepo.root / ".env", project.path / ".env"]
 
 
 def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
@@ -87,7 +88,7 @@ def resolve(
             raise UsageError(f"--env-file {extra}: is a directory")
     named = {extra.resolve() for extra in request.env_files}
     files: list[Path] = []
-    for own in env_file_paths(monorepo, project, ()):
+    for own in own_env_files(monorepo, project):
         target = paths.escapes(own, monorepo.root)
         if target is None:
             files.append(own)
