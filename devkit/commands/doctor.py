@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import console, facts, paths, runlock, userconfig
+from devkit import console, facts, parsecache, paths, runlock, userconfig
 from devkit.doctor import bundle, registry, render
 from devkit.doctor.base import AnyCheck, Result
 from devkit.doctor.context import Context
@@ -111,6 +111,7 @@ def doctor(request: DoctorRequest, confirm: Callable[[str], bool] | None) -> int
         written = bundle.write(request.bundle, ctx, report)
         console.info(f"wrote a shareable report to {written} (secrets and home path redacted)")
     _show(ctx, report, request)
+    parsecache.save_all()  # after the report: the user reads it while the cache is written
     return report.exit_code(strict=request.strict)
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from devkit.conda import envspec
 from devkit.conda.envspec import EnvSpec
 from devkit.errors import FileFormatError
+from devkit.parsecache import Shelf
 
 if TYPE_CHECKING:
     from rattler import PackageRecord, PrefixRecord
@@ -38,9 +40,15 @@ def installed_records(prefix: Path) -> list[PrefixRecord]:
     return records
 
 
-@dataclass(frozen=True)
-class InstalledRecord:
-    """What doctor reads of one ``conda-meta/*.json`` record: the fields its checks use."""
+RECORDS = Shelf("records", code=[sys.modules[__name__]])
+
+
+class InstalledRecord(NamedTuple):
+    """What doctor reads of one ``conda-meta/*.json`` record: the fields its checks use.
+
+    A named tuple: 80,000 of them are made from the parse cache in a run, 10x faster than a
+    frozen dataclass.
+    """
 
     file: str  # the record's path (a Path for each of 100,000 records costs more than it)
     name: str  # normalised
@@ -77,39 +85,52 @@ def read_records(prefix: Path) -> list[InstalledRecord]:
     What only the whole record's shape would refuse (file lists of the wrong type, a malformed
     digest, no ``url``) is not checked here: doctor trades that for reading 500 envs in seconds;
     the build's own check (``buildcheck``) still reads whole records.
+
+    A record whose stat (inode, size, modification and change times) is what it was when an
+    earlier run parsed it is not parsed again (``parsecache``): a write that truncates or
+    garbles it changes its size or times, so it is read, and refused, the next run.
     """
+    folder = str(prefix / "conda-meta")  # names joined as strings: pathlib costs more here
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))  # noqa: PTH208
+    files = [f"{folder}{os.sep}{name}" for name in names]
+    try:
+        # An unchanged record (same inode, size and times) was parsed whole by an earlier run:
+        # 80,000 records are 1.6 GB of JSON, most of what doctor read before the cache.
+        fields = RECORDS.by_stat(files, _read_record)
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else Path(folder)
+        raise FileFormatError(where, f"not a readable package record ({exc})") from exc
+    return [InstalledRecord(file, *rest) for file, rest in zip(files, fields, strict=True)]
+
+
+def _read_record(file: str) -> tuple[str, str, str, int, str | None, str | None]:
+    """A record's fields but its path: plain values, which the cache stores and loads fastest
+    (unpickling 80,000 dataclasses took 0.5 s, their tuples 0.13 s)."""
     from rattler import IndexJson
     from rattler.exceptions import IoError
 
-    folder = str(prefix / "conda-meta")  # names joined as strings: pathlib costs more here
-    records: list[InstalledRecord] = []
-    for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):  # noqa: PTH208
-        file = os.path.join(folder, name)  # noqa: PTH118
-        try:
-            # py-rattler reads the file itself: cheaper than handing it Python's bytes as text.
-            index = IndexJson.from_path(cast("os.PathLike[str]", file))
-            with open(file, "rb") as stream:  # noqa: PTH123
-                head = stream.read(_RECORD_HEAD)
-        except (IoError, OSError, ValueError) as exc:
-            raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
-        records.append(
-            InstalledRecord(
-                file=file,
-                name=index.name.normalized,
-                version=str(index.version),
-                build=str(index.build),
-                build_number=index.build_number,
-                subdir=index.subdir,
-                channel=_channel(file, head),
-            )
-        )
-    return records
+    try:
+        # py-rattler reads the file itself: cheaper than handing it Python's bytes as text.
+        index = IndexJson.from_path(cast("os.PathLike[str]", file))
+        with open(file, "rb") as stream:  # noqa: PTH123
+            head = stream.read(_RECORD_HEAD)
+    except (IoError, OSError, ValueError) as exc:
+        raise FileFormatError(Path(file), f"not a readable package record ({exc})") from exc
+    return (
+        index.name.normalized,
+        str(index.version),
+        str(index.build),
+        index.build_number,
+        index.subdir,
+        _channel(file, head),
+    )
 
 
 _JSON_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
 _STRINGS = re.compile(_JSON_STRING)
 _CHANNEL_VALUE = re.compile(rb"\s*:\s*(" + _JSON_STRING + rb"|null\b)")
 _CHANNEL_KEY = b'"channel"'
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _RECORD_HEAD = 16 * 1024  # every writer seen puts `channel` before the file lists
 
 
@@ -124,7 +145,7 @@ def _channel(file: str, head: bytes) -> str | None:
             if found == b"null":
                 return None
             channel: str = json.loads(found)
-            if any("\ud800" <= char <= "\udfff" for char in channel):
+            if not channel.isascii() and _SURROGATE.search(channel):
                 # JSON allows an escaped lone surrogate; no text can hold one (py-rattler
                 # refuses the record), and printing it later would fail.
                 raise FileFormatError(
