@@ -6,10 +6,12 @@ import json
 import os
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from devkit import parsecache, paths
 from devkit.doctor.base import Check, Outcome, Result, Status
 from devkit.doctor.context import Context
 from devkit.doctor.registry import CHECKS
@@ -221,6 +223,27 @@ def test_a_bundle_path_devkit_cannot_write_is_a_clear_error(
         assert result.returncode == 1, result.stderr
         assert f"cannot write {target}: {reason}" in result.stderr
         assert "crashed" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_record_garbled_after_a_run_that_cached_it_is_still_found(
+    sample_monorepo: Monorepo, create_env: CreateEnv
+) -> None:
+    prefix = create_env(sample_monorepo.api)
+    # The cache keeps only records settled for RACY_S: let them settle, as a real env has.
+    newest = max(p.stat().st_ctime for p in (prefix / "conda-meta").glob("*.json"))
+    time.sleep(max(0.0, newest + parsecache.RACY_S + 0.1 - time.time()))
+    root = str(sample_monorepo.root)
+    first = doctor_json("--root", root, "doctor", "api", "--no-drift")
+    assert by_id(first, "env.broken", "api")["status"] == "ok"
+    assert (paths.cache_dir() / "parsed" / "records.pickle").is_file()
+    record = sorted((prefix / "conda-meta").glob("fastapi-*.json"))[0]
+    before = record.stat()
+    record.write_bytes(b"{" + b"\0" * (before.st_size - 1))  # garbage of the same size
+    os.utime(record, ns=(before.st_atime_ns, before.st_mtime_ns))  # and its old mtime
+    again = doctor_json("--root", root, "doctor", "api", "--no-drift")
+    broken = by_id(again, "env.broken", "api")
+    assert broken["status"] == "fail" and record.name in broken["message"]
 
 
 @pytest.mark.slow
