@@ -51,6 +51,22 @@ def save_all() -> None:
         shelf.save()
 
 
+Added = dict[str, dict[Hashable, tuple[float, Any]]]
+
+
+def added() -> Added:
+    """What this process parsed and kept since its shelves were loaded, by shelf: a forked
+    child hands it to its parent, which saves it with its own (see ``absorb``)."""
+    return {shelf.name: shelf.new_entries() for shelf in _SHELVES if shelf.new_entries()}
+
+
+def absorb(entries: Added) -> None:
+    """Keep what a forked child parsed, as if this process had parsed it."""
+    for shelf in _SHELVES:
+        if shelf.name in entries:
+            shelf.take(entries[shelf.name])
+
+
 class Shelf:
     """One parser's results, loaded on first use and written back by ``save``."""
 
@@ -61,7 +77,7 @@ class Shelf:
         self._loaded_from: Path | None = None
         self._token: tuple[str | None, ...] = ()
         self._used: set[Hashable] = set()
-        self._added = False
+        self._new: set[Hashable] = set()  # keys this run parsed (``used`` has hits too)
         self._now = 0.0
         _SHELVES.append(self)
 
@@ -103,7 +119,7 @@ class Shelf:
                     results.append(value)
                     continue
                 entries[key] = found = (self._now, value)
-                self._added = True
+                self._new.add(key)
             used.append(key)
             results.append(found[1])
         self._used.update(used)
@@ -126,7 +142,7 @@ class Shelf:
         if keep:
             entries[key] = (self._now, value)
             self._used.add(key)
-            self._added = True
+            self._new.add(key)
         return value
 
     def _load(self) -> dict[Hashable, tuple[float, Any]]:
@@ -139,7 +155,7 @@ class Shelf:
             self._loaded_from = where
             self._token = token
             self._used = set()
-            self._added = False
+            self._new = set()
             self._now = time.time()
         return self._entries
 
@@ -167,12 +183,29 @@ class Shelf:
             stamps.append((module.__name__, info.st_size, info.st_mtime_ns))
         return tuple(stamps)
 
+    def new_entries(self) -> dict[Hashable, tuple[float, Any]]:
+        """The entries this run added (a forked child's share of the work)."""
+        if self._entries is None:
+            return {}
+        return {key: self._entries[key] for key in self._new}
+
+    def take(self, entries: dict[Hashable, tuple[float, Any]]) -> None:
+        """Add entries made by another process of this run, as used."""
+        if not entries:
+            return
+        mine = self._load()
+        mine.update(entries)
+        self._used.update(entries)
+        self._new.update(entries)
+
     def save(self) -> None:
-        """Write back what this run used, when it added anything or left anything unused."""
+        """Write back what this run used and added, and the most recently used of the rest."""
         entries = self._entries
         if entries is None or self._loaded_from is None:
             return
-        if not self._added and len(self._used) == len(entries):
+        # Unused entries alone are rewritten only past KEEP: a forked child's hits are not in
+        # ``_used``, and a shelf rewritten every run would cost what it saves.
+        if not self._new and len(entries) - len(self._used) <= KEEP:
             return
         kept = {key: (self._now, entries[key][1]) for key in self._used}
         others = sorted(
@@ -188,4 +221,4 @@ class Shelf:
             atomic.write_bytes(self._loaded_from, data, private=True)
         except DevkitError:
             return  # a read-only cache folder costs speed, never the command
-        self._added = False
+        self._new = set()

@@ -11,7 +11,8 @@ from devkit import console, facts, parsecache, paths, runlock, userconfig
 from devkit.doctor import bundle, registry, render
 from devkit.doctor.base import AnyCheck, Result
 from devkit.doctor.context import Context
-from devkit.doctor.runner import Report, run_checks
+from devkit.doctor.parallel import run_checks
+from devkit.doctor.runner import Report
 from devkit.errors import DevkitError, UsageError
 from devkit.repo import monorepo
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devkit import console
+from devkit import console, parsecache
 from devkit.commands.doctor import build_context, select_checks
 from devkit.doctor import listing
-from devkit.doctor.runner import run_checks
+from devkit.doctor.parallel import run_checks
 
 
 def ls(root: Path | None, as_json: bool) -> int:
@@ -22,4 +22,5 @@ def ls(root: Path | None, as_json: bool) -> int:
         console.print_json(listing.to_json(rows))
     else:
         listing.show(rows)
+    parsecache.save_all()
     return 0

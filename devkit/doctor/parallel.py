@@ -1,0 +1,89 @@
+"""A large monorepo's projects checked by two processes: this one and a forked copy of it.
+
+At a thousand projects the per-project checks are nearly all of doctor's time, and each
+project's results depend on nothing another project's checks do. A forked copy of the process
+already has the run's context, so it starts checking at once (a new interpreter would import
+devkit and read the monorepo again first). Projects are dealt out in small chunks, alternately,
+so envs and workflows (the costly parts) spread evenly over both.
+
+The report is what one process would have made: the same results in the same order. Where
+forking is not possible or not worth it (one core, a small monorepo, a process with threads,
+no ``fork``), or the child does not finish, this process checks every project itself.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable, Sequence
+
+from devkit import parsecache
+from devkit.console import LOG
+from devkit.doctor import runner
+from devkit.doctor.base import AnyCheck, Check, Result
+from devkit.doctor.context import Context
+from devkit.doctor.runner import Report
+from devkit.proc import fork
+from devkit.repo.monorepo import Project
+
+MIN_PROJECTS = 64  # fewer, and starting and merging a child costs about what it saves
+CHUNK = 8  # projects drawn at a time
+
+
+def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
+    """``runner.run_checks``, with the projects shared by two processes when that pays."""
+    projects = list(ctx.projects)
+    per_project = [c for c in checks if not isinstance(c, Check)]
+    if len(projects) < MIN_PROJECTS or not per_project or fork.cores() < 2:
+        return runner.run_checks(ctx, checks)
+    results: list[Result] = []
+    for check in checks:
+        if isinstance(check, Check):
+            results.extend(runner.run_one(ctx, check, None))
+    size = max(CHUNK, -(-len(projects) // fork.Tickets.MOST))
+    chunks = [projects[i : i + size] for i in range(0, len(projects), size)]
+    with fork.Tickets(len(chunks)) as tickets:
+
+        def child_work() -> bytes:
+            done = _check_chunks(ctx, per_project, chunks, tickets)
+            # What the child parsed is saved by this process, with its own (one writer).
+            return pickle.dumps((done, parsecache.added()), protocol=pickle.HIGHEST_PROTOCOL)
+
+        child = fork.start(child_work)
+        LOG.debug(
+            "checking %d projects in %s",
+            len(projects),
+            "two processes" if child is not None else "one process (this one has threads)",
+        )
+        try:
+            by_project = _check_chunks(ctx, per_project, chunks, tickets)
+            data = child.result() if child is not None else None
+        except BaseException:
+            if child is not None:
+                child.stop()
+            raise
+    if data is None and child is not None:
+        LOG.debug("the forked child did not finish: its projects are checked here")
+    if data is not None:
+        done, parsed = pickle.loads(data)  # noqa: S301 - our own child, through our own pipe
+        by_project.update(done)
+        parsecache.absorb(parsed)
+    # Chunks a child took but did not finish (it failed, or was killed): checked here.
+    left = [p for p in projects if p.name not in by_project]
+    by_project.update(_check_chunks(ctx, per_project, [left], range(1)))
+    for project in projects:
+        results.extend(by_project[project.name])
+    return Report(tuple(results))
+
+
+def _check_chunks(
+    ctx: Context,
+    checks: Sequence[AnyCheck],
+    chunks: Sequence[Sequence[Project]],
+    tickets: Iterable[int],
+) -> dict[str, list[Result]]:
+    """Each chunk this process draws a ticket for, checked (the other process draws others)."""
+    done: dict[str, list[Result]] = {}
+    for index in tickets:
+        for project in chunks[index]:
+            done[project.name] = [r for c in checks for r in runner.run_one(ctx, c, project)]
+    return done

@@ -1,0 +1,163 @@
+"""doctor on many projects: two processes, the report one process would make, Ctrl-C clean.
+
+The pytest process has threads (the loopback servers), where devkit never forks: the forks
+are tested in whole processes (devkit itself, or a small script).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from devkit.doctor import parallel
+from tests.support.cli import DEVKIT
+from tests.support.monorepo import Monorepo, add_project
+
+PROJECTS = parallel.MIN_PROJECTS + 13  # a last chunk that is not full
+QUICK = ("--no-drift", "--no-network")
+
+
+def many_projects(sample: Monorepo, count: int) -> None:
+    """The sample monorepo plus ``count`` small projects, some with something to report."""
+    for i in range(count):
+        files = {".env.example": "API_KEY=\nREGION=eu\n"}
+        if i % 5 == 0:
+            files[".env"] = "API_KEY=secret-value-1234\n"
+        add_project(sample, f"svc-{i:03}", files=files)
+    (sample.project("svc-007") / "environment.yml").write_text("name: [unclosed\n")
+    workflows = sample.root / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "svc-003.yml").write_text(
+        "on:\n  push:\n    paths: ['projects/svc-003/**']\n"
+        "jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v2\n"
+    )
+
+
+def doctor_json(root: Path, *prefix: str) -> tuple[dict, str]:
+    result = subprocess.run(
+        [*prefix, str(DEVKIT), "--verbose", "--root", str(root), "doctor", "--json", *QUICK],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset pins a process to one core")
+def test_two_processes_report_what_one_would(sample_monorepo: Monorepo) -> None:
+    many_projects(sample_monorepo, PROJECTS)
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: doctor never forks")
+    two, log = doctor_json(sample_monorepo.root)
+    assert f"checking {PROJECTS + 2} projects in two processes" in log
+    one, log = doctor_json(sample_monorepo.root, "taskset", "-c", "0")
+    assert "two processes" not in log
+    assert two["results"] == one["results"]
+    assert two == one
+    statuses = {r["status"] for r in two["results"] if r["project"]}
+    assert {"ok", "warn", "fail", "skip"} <= statuses
+    assert "secret-value-1234" not in json.dumps(two)
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_child_behind(sample_monorepo: Monorepo) -> None:
+    many_projects(sample_monorepo, 400)
+    proc = subprocess.Popen(
+        [str(DEVKIT), "--root", str(sample_monorepo.root), "doctor", *QUICK],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the terminal's Ctrl-C reaches the group
+    )
+    parent = psutil.Process(proc.pid)
+    children: list[psutil.Process] = []
+    deadline = time.monotonic() + 120
+    while not children and proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(psutil.Error):  # a git or micromamba child that just ended
+            # The forked copy: the same command line (git and micromamba have their own).
+            children = [c for c in parent.children() if c.cmdline() == parent.cmdline()]
+        time.sleep(0.01)
+    if not children:
+        proc.kill()
+        pytest.skip("doctor finished (or never forked) before it could be interrupted")
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
+
+
+FORK_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    from devkit.proc import fork
+
+    # A child's bytes come back whole (more than a pipe holds).
+    child = fork.start(lambda: b"x" * 300_000)
+    assert child is not None
+    assert child.result() == b"x" * 300_000
+
+    # A child that fails hands back nothing, not part of something.
+    def fails():
+        raise RuntimeError("boom")
+    child = fork.start(fails)
+    assert child.result() is None
+
+    # Each ticket is drawn once, whichever process draws it.
+    with fork.Tickets(500) as tickets:
+        child = fork.start(lambda: ",".join(str(t) for t in tickets).encode())
+        mine = [t for t in tickets]
+        theirs = [int(t) for t in child.result().decode().split(",") if t]
+    assert sorted(mine + theirs) == list(range(500)), (len(mine), len(theirs))
+
+    # stop() ends a child that would run for ever, and reaps it.
+    child = fork.start(lambda: time.sleep(3600) or b"")
+    pid = child._pid
+    child.stop()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        raise AssertionError("the child is still there")
+    print("ok")
+    """
+)
+
+
+def test_fork_hands_back_results_and_tickets_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_a_process_with_threads_does_not_fork() -> None:
+    # This pytest process runs loopback servers on threads.
+    from devkit.proc import fork
+
+    assert not fork.single_threaded()
+    assert fork.start(lambda: b"") is None
