@@ -23,8 +23,8 @@ MAMBA_ROOT_PREFIX, CONDARC and git config under a temp dir; the test world's mic
 on PATH). `doctor-cold` is doctor with its parse cache (`<cache>/parsed`) removed before each
 run, as on the first run after an upgrade; `doctor` runs with the cache its warmup left, as
 every later run does. Prints wall and CPU medians (CPU: user+sys of the finished children, git
-included), the least-squares slope (ms per project) and intercept (fixed cost), the slopes between sizes
-and the growth from one size to the next. Prints figures, asserts nothing:
+included), the least-squares slope (ms per project) and intercept (fixed cost), the slopes
+between sizes and the growth from one size to the next. Prints figures, asserts nothing:
 
     .venv/bin/python benchmarks/doctor.py --sizes 10,100,1000 --runs 3 --large-runs 1
 
