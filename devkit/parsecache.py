@@ -23,6 +23,7 @@ a ``.env`` is ever put on one.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -144,6 +145,10 @@ class Shelf:
         return self._entries
 
     def _read(self, where: Path) -> dict[Hashable, tuple[float, Any]]:
+        # The collector would walk the objects a shelf is made of many times over as they
+        # are made (50,000 YAML mappings and lists): it cost more than the unpickling.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             with open(where, "rb") as stream:  # noqa: PTH123
                 stored = pickle.load(stream)  # noqa: S301 - devkit's own private file
@@ -151,6 +156,9 @@ class Shelf:
             return {}
         except Exception:  # noqa: BLE001 - a damaged or foreign shelf is only an empty one
             return {}
+        finally:
+            if collecting:
+                gc.enable()
         if not isinstance(stored, dict) or stored.get("code") != self._code_key():
             return {}
         entries = stored.get("entries")
