@@ -23,8 +23,10 @@ a ``.env`` is ever put on one.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import time
@@ -50,6 +52,19 @@ def save_all() -> None:
     """Write back every shelf this process used (a command calls it once it has its results)."""
     for shelf in _SHELVES:
         shelf.save()
+
+
+@functools.cache
+def installed(package: str) -> tuple[object, ...]:
+    """An installed package's stamp (its ``__init__``'s path, size and modification time), for
+    a variant whose results that package shapes (PyYAML, py-rattler): found, not imported, so a
+    run that finds everything on the shelf does not pay for the import."""
+    spec = importlib.util.find_spec(package)
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return (package, None)
+    info = os.stat(origin)  # noqa: PTH116 - as _code_key stamps modules
+    return (package, origin, info.st_size, info.st_mtime_ns)
 
 
 class Shelf:

@@ -24,18 +24,14 @@ for the user config, a condarc or anything else that may hold a credential.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import atomic, limits
+from devkit import atomic, limits, parsecache
 from devkit.errors import FileFormatError
-from devkit.parsecache import Shelf
 from devkit.yamlfile import lines as yamllines
 from devkit.yamlfile import loaders as yamlloaders
 from devkit.yamlfile.lines import OverLimit, YamlList, YamlMap
@@ -48,8 +44,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udff
 
 __all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "parse"]
 
-# Every module that shapes a parse: a change to any of them empties the shelf.
-SHELF = Shelf("yaml", code=[sys.modules[__name__], yamlloaders, yamllines, limits])
+# Every module that shapes a parse: a change to any of them empties the shelves of parses (this
+# one, and those of what is made of them).
+CODE = (sys.modules[__name__], yamlloaders, yamllines, limits)
+SHELF = parsecache.Shelf("yaml", code=CODE)
 
 
 def load(
@@ -102,23 +100,12 @@ def parse(
     """
     if not cache:
         return _parse(raw, path, text, bounds, fast)
-    # Everything that changes the result, but the path: it only names the file in errors,
-    # which are not kept. (The limits are a tuple: a plain key survives a change of class.)
-    variant = (text, bounds.max_bytes, bounds.max_depth, bounds.max_nodes, fast, _pyyaml())
+    # Everything that changes the result (the reading, the limits, the loader, the PyYAML
+    # under it), but the path: it only names the file in errors, which are not kept. The
+    # limits as a tuple: a plain key survives a change of their class.
+    pyyaml = parsecache.installed("yaml")
+    variant = (text, bounds.max_bytes, bounds.max_depth, bounds.max_nodes, fast, pyyaml)
     return SHELF.by_content(raw, variant, lambda: _parse(raw, path, text, bounds, fast))
-
-
-@functools.cache
-def _pyyaml() -> tuple[object, ...]:
-    """The installed PyYAML, as the shelf's code key names devkit's own modules: a new one
-    (another libyaml, another reading) never meets an older one's parses. Found, not
-    imported: a run whose files are all on the shelf never imports it."""
-    spec = importlib.util.find_spec("yaml")
-    origin = spec.origin if spec is not None else None
-    if origin is None:
-        return ("yaml", None)
-    info = os.stat(origin)  # noqa: PTH116 - a plain stat, as parsecache stamps modules
-    return ("yaml", origin, info.st_size, info.st_mtime_ns)
 
 
 def _parse(raw: bytes, path: Path, text: bool, bounds: limits.YamlLimits, fast: bool) -> Any:

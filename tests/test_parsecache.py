@@ -1,7 +1,11 @@
-"""YAML parses kept between runs (``yamlfile.parse(cache=True)`` on a ``parsecache`` shelf)."""
+"""Parses kept between runs on ``parsecache`` shelves: YAML (``yamlfile.parse(cache=True)``) and
+environment files (``envspec.parse(cache=True)``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +14,7 @@ from typing import Any
 import pytest
 
 from devkit import limits, parsecache, yamlfile
+from devkit.conda import envspec
 from devkit.errors import FileFormatError
 from devkit.parsecache import Shelf
 from devkit.yamlfile import lines as yamllines
@@ -138,6 +143,41 @@ def test_a_fresh_process_reads_the_shelf_exactly(
     assert kept == fresh
 
 
+REPO = Path(__file__).resolve().parents[1]
+# The example monorepo, devkit's own CI and a conda-lock file (the templates are not YAML
+# until filled in).
+EXAMPLES = sorted(
+    [
+        *REPO.glob("examples/**/*.y*ml"),
+        *REPO.glob(".github/workflows/*.yml"),
+        *REPO.glob("tests/drift/data/*.yml"),
+    ]
+)
+
+
+def reader(raw: bytes, path: Path, text: bool) -> Callable[[], Any]:
+    return lambda: yamlfile.parse(raw, path, text=text)
+
+
+@pytest.mark.parametrize("text", [True, False])
+def test_every_example_comes_back_from_disk_exactly(
+    text: bool, new_shelf: Callable[[], Shelf]
+) -> None:
+    assert len(EXAMPLES) >= 10
+    shelf = new_shelf()
+    for path in EXAMPLES:
+        raw = path.read_bytes()
+        shelf.by_content(raw, text, reader(raw, path, text))
+    shelf.save()
+    later = new_shelf()
+    nothing = Counted(lambda: None)
+    for path in EXAMPLES:
+        raw = path.read_bytes()
+        fresh = yamlfile.parse(raw, path, text=text)
+        assert marks(later.by_content(raw, text, nothing)) == marks(fresh), path
+    assert nothing.calls == 0
+
+
 def test_a_damaged_shelf_is_ignored_and_rewritten(
     tmp_path: Path, new_shelf: Callable[[], Shelf]
 ) -> None:
@@ -205,3 +245,120 @@ def test_the_shelf_loads_much_faster_than_the_files_parse(
             later.by_content(raw, "text", Counted(lambda: None))
         loading.append(time.process_time() - started)
     assert min(loading) * 2 < parsing
+
+
+ENVIRONMENT = """\
+name: api
+channels: [conda-forge]
+dependencies:
+  - python=3.11
+  - pandas>=2  # [linux]
+  - pip:
+      - requests==2.31
+variables: {DEBUG: yes}
+"""
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> Counted:
+    """Count the calls of ``module.name`` (the parser behind a cached reader)."""
+    original = getattr(module, name)
+    counter = Counted(lambda: None)
+
+    def wrapper(*args: Any) -> Any:
+        counter.calls += 1
+        return original(*args)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return counter
+
+
+def test_an_environment_file_is_parsed_once_per_content_and_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a" / "environment.yml"
+    path.parent.mkdir()
+    path.write_text(ENVIRONMENT)
+    parser = counting(monkeypatch, envspec, "_parse")
+    first = envspec.parse(path, cache=True)
+    assert envspec.parse(path, cache=True) is first
+    assert parser.calls == 1
+    assert first == envspec.parse(path)
+    assert [w.line for w in first.warnings] == [5]
+    # The same bytes elsewhere name that file, in the spec and its warnings.
+    other = tmp_path / "b" / "environment.yml"
+    other.parent.mkdir()
+    other.write_text(ENVIRONMENT)
+    elsewhere = envspec.parse(other, cache=True)
+    assert elsewhere.path == other
+    assert elsewhere.warnings[0].path == other
+    assert parser.calls == 3  # two above, one uncached
+    # Without its dependencies is another reading.
+    assert envspec.parse(path, dependencies=False, cache=True).dependencies == ()
+    path.write_text(ENVIRONMENT.replace("python=3.11", "python=3.12"))
+    changed = envspec.parse(path, cache=True).dependency("python")
+    assert changed is not None
+    assert changed.text == "python=3.12"
+    assert parser.calls == 5
+
+
+def test_a_bad_environment_file_is_reported_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text(ENVIRONMENT.replace("python=3.11", "python>>3.11"))
+    parser = counting(monkeypatch, envspec, "_parse")
+    for _ in range(2):
+        with pytest.raises(FileFormatError) as caught:
+            envspec.parse(path, cache=True)
+        assert caught.value.line == 4
+        assert str(path) in caught.value.message
+    assert parser.calls == 2
+
+
+_SECOND_PROCESS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from devkit import parsecache, yamlfile
+    from devkit.conda import envspec
+
+    calls = {"envspec": 0, "yaml": 0}
+    for module, name in ((yamlfile, "yaml"), (envspec, "envspec")):
+        def wrapper(*args, original=module._parse, name=name):
+            calls[name] += 1
+            return original(*args)
+        module._parse = wrapper
+    spec = envspec.parse(Path(sys.argv[1]), cache=True)
+    workflow = yamlfile.load(Path(sys.argv[2]), text=True, cache=True)
+    parsecache.save_all()
+    print(calls["envspec"], calls["yaml"])
+    # What came from the shelves is what a parse gives.
+    assert spec == envspec.parse(Path(sys.argv[1]))
+    assert workflow == yamlfile.load(Path(sys.argv[2]), text=True)
+    """
+)
+
+
+def test_a_second_process_parses_nothing_again(tmp_path: Path) -> None:
+    environment = tmp_path / "environment.yml"
+    environment.write_text(ENVIRONMENT)
+    workflow = tmp_path / "checks.yml"
+    workflow.write_text(WORKFLOW)
+
+    def run() -> tuple[int, int]:
+        """(environment files, YAML files) the process parsed."""
+        done = subprocess.run(
+            [sys.executable, "-c", _SECOND_PROCESS, str(environment), str(workflow)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        envspecs, yamls = done.stdout.split()
+        return int(envspecs), int(yamls)
+
+    # The first parses both (the environment file's YAML under its EnvSpec); the second finds
+    # both on the shelves; a changed workflow is parsed again, and only it.
+    assert run() == (1, 2)
+    assert run() == (0, 0)
+    workflow.write_text(WORKFLOW.replace("checks", "deploy"))
+    assert run() == (0, 1)
