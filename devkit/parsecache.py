@@ -23,7 +23,10 @@ a ``.env`` is ever put on one.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import time
@@ -65,6 +68,19 @@ def absorb(entries: Added) -> None:
     for shelf in _SHELVES:
         if shelf.name in entries:
             shelf.take(entries[shelf.name])
+
+
+@functools.cache
+def installed(package: str) -> tuple[object, ...]:
+    """An installed package's stamp (its ``__init__``'s path, size and modification time), for
+    a variant whose results that package shapes (PyYAML, py-rattler): found, not imported, so a
+    run that finds everything on the shelf does not pay for the import."""
+    spec = importlib.util.find_spec(package)
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return (package, None)
+    info = os.stat(origin)  # noqa: PTH116 - as _code_key stamps modules
+    return (package, origin, info.st_size, info.st_mtime_ns)
 
 
 class Shelf:
@@ -160,6 +176,10 @@ class Shelf:
         return self._entries
 
     def _read(self, where: Path) -> dict[Hashable, tuple[float, Any]]:
+        # The collector would walk the objects a shelf is made of many times over as they
+        # are made (50,000 YAML mappings and lists): it cost more than the unpickling.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             with open(where, "rb") as stream:  # noqa: PTH123
                 stored = pickle.load(stream)  # noqa: S301 - devkit's own private file
@@ -167,6 +187,9 @@ class Shelf:
             return {}
         except Exception:  # noqa: BLE001 - a damaged or foreign shelf is only an empty one
             return {}
+        finally:
+            if collecting:
+                gc.enable()
         if not isinstance(stored, dict) or stored.get("code") != self._code_key():
             return {}
         entries = stored.get("entries")
@@ -203,6 +226,8 @@ class Shelf:
         entries = self._entries
         if entries is None or self._loaded_from is None:
             return
+        if tuple(os.environ.get(name) for name in _CACHE_VARIABLES) != self._token:
+            return  # loaded for another cache folder (a process running several commands)
         # Unused entries alone are rewritten only past KEEP: a forked child's hits are not in
         # ``_used``, and a shelf rewritten every run would cost what it saves.
         if not self._new and len(entries) - len(self._used) <= KEEP:

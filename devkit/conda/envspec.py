@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devkit import limits, yamlfile
-from devkit.conda import envspec_rules
+from devkit import limits, parsecache, paths, yamlfile
+from devkit.conda import envspec_rules, platforms
 from devkit.conda.envspec_rules import SELECTORS, SpecWarning
 from devkit.errors import FileFormatError
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from rattler import MatchSpec
 
 _SELECTOR = re.compile(r"^sel\((?P<selector>[^)]*)\)\s*:\s*(?P<spec>.+)$")
+# What an EnvSpec is made by: a change to any of them empties the shelf.
+SHELF = parsecache.Shelf(
+    "envspec", code=[sys.modules[__name__], envspec_rules, platforms, paths, *yamlfile.CODE]
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class EnvSpec:
         return next((d for d in self.dependencies if d.name == name), None)
 
 
-def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
+def parse(path: Path, *, dependencies: bool = True, cache: bool = False) -> EnvSpec:
     """Read and validate an environment file; any problem names the file and line.
 
     ``dependencies=False`` reads only the name, channels and variables (the dependency lists
@@ -73,6 +78,10 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
 
     Plain scalars keep their text (``name: 1.10``, ``DEBUG: yes``), as conda and micromamba
     read them; a file over devkit's limits (docs/cli.md) is refused before it is parsed.
+
+    ``cache``: an unchanged file as an earlier run parsed it (``parsecache``), for a caller
+    that reads every project's (doctor): parsing a thousand, their specs through py-rattler,
+    cost 0.6 s a run. An error is never kept.
     """
     try:
         raw = limits.read_capped(path, limits.YAML.max_bytes)
@@ -80,6 +89,16 @@ def parse(path: Path, *, dependencies: bool = True) -> EnvSpec:
         raise FileFormatError(path, "file not found") from exc
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    if not cache:
+        return _parse(path, raw, dependencies)
+    # Everything the result depends on beside the bytes: the path it names (in warnings too),
+    # the longest env name its filesystem takes, and the py-rattler that read the specs.
+    rattler = parsecache.installed("rattler") if dependencies else None
+    variant = (str(path), dependencies, paths.name_max(path.parent), rattler)
+    return SHELF.by_content(raw, variant, lambda: _parse(path, raw, dependencies))
+
+
+def _parse(path: Path, raw: bytes, dependencies: bool) -> EnvSpec:
     data = yamlfile.parse(raw, path, text=True)
     if not isinstance(data, yamlfile.YamlMap):
         raise FileFormatError(

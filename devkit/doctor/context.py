@@ -93,7 +93,7 @@ class Context:
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _spec(self, path: Path) -> envspec.EnvSpec | FileFormatError:
         try:
-            return envspec.parse(path)
+            return envspec.parse(path, cache=True)  # every run reads them all
         except FileFormatError as exc:
             return exc
 
@@ -230,7 +230,7 @@ class Context:
         outside = self.outside(path)
         if outside is not None:
             return outside
-        return projectfiles.read(path)
+        return projectfiles.read(path, cache=True)  # every run reads them all
 
     @functools.cache  # noqa: B019 - a Context lives for one doctor run
     def _inside(self, folder: Path) -> bool:

@@ -28,7 +28,8 @@ class WorkflowIndex:
     def _files(self) -> tuple[list[workflows.Workflow], list[FileFormatError]]:
         if self.monorepo is None:
             return [], []
-        return workflows.load_all(self.monorepo.root)
+        # Every workflow of the monorepo, each run: most are as the last run parsed them.
+        return workflows.load_all(self.monorepo.root, cache=True)
 
     @property
     def workflows(self) -> list[workflows.Workflow]:

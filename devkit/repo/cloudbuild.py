@@ -45,9 +45,10 @@ class CloudBuild:
     images: tuple[ImageName, ...]
 
 
-def read_cloudbuild(path: Path) -> CloudBuild:
-    """Parse cloudbuild.yaml into the image names it builds and pushes."""
-    data = yamlfile.load(path)
+def read_cloudbuild(path: Path, *, cache: bool = False) -> CloudBuild:
+    """Parse cloudbuild.yaml into the image names it builds and pushes. ``cache``: its YAML as
+    an earlier run parsed it, when unchanged (``yamlfile``)."""
+    data = yamlfile.load(path, cache=cache)
     if not isinstance(data, yamlfile.YamlMap):
         raise FileFormatError(path, "expected a mapping with `steps:`", line=1)
     subs: dict[str, str] = {}

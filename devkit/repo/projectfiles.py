@@ -205,11 +205,14 @@ Parsed = Dockerfile | Entrypoint | CloudBuild | FileFormatError | None
 _READERS = {DOCKERFILE: parse_dockerfile, ENTRYPOINT: read_entrypoint, CLOUDBUILD: read_cloudbuild}
 
 
-def read(path: Path) -> Parsed:
-    """A build file by its name: the record, the error that stopped reading it, or None."""
+def read(path: Path, *, cache: bool = False) -> Parsed:
+    """A build file by its name: the record, the error that stopped reading it, or None.
+    ``cache``: a cloudbuild.yaml's YAML as an earlier run parsed it, when unchanged."""
     if not path.is_file():
         return None
     try:
+        if path.name == CLOUDBUILD:
+            return read_cloudbuild(path, cache=cache)
         return _READERS[path.name](path)
     except FileFormatError as exc:
         return exc

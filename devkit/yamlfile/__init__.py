@@ -15,17 +15,24 @@ Files are parsed by libyaml's C parser when PyYAML has it (a doctor run reads fo
 project). PyYAML's pure-Python loader is the reference: it reads the files the C path leaves to
 it (merge keys, anything near a limit, anything invalid), so errors and limits are worded and
 placed exactly as before. The loaders are in ``loaders`` and ``lines`` beside this module.
+
+``cache=True`` keeps a parse on disk for the next run (``parsecache``), keyed on the bytes parsed
+and how they are read: for the monorepo's own files (workflows, environment files,
+cloudbuild.yaml), which doctor reads by the thousand and which rarely change between runs. Never
+for the user config, a condarc or anything else that may hold a credential.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import atomic, limits
+from devkit import atomic, limits, parsecache
 from devkit.errors import FileFormatError
+from devkit.yamlfile import lines as yamllines
 from devkit.yamlfile import loaders as yamlloaders
 from devkit.yamlfile.lines import OverLimit, YamlList, YamlMap
 
@@ -37,6 +44,11 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udff
 
 __all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "parse"]
 
+# Every module that shapes a parse: a change to any of them empties the shelves of parses (this
+# one, and those of what is made of them).
+CODE = (sys.modules[__name__], yamlloaders, yamllines, limits)
+SHELF = parsecache.Shelf("yaml", code=CODE)
+
 
 def load(
     path: Path,
@@ -44,14 +56,18 @@ def load(
     text: bool = False,
     bounds: limits.YamlLimits = limits.YAML,
     transform: Callable[[str], str] | None = None,
+    cache: bool = False,
 ) -> Any:
     """Parse a YAML file; a syntax error or a limit becomes a ``FileFormatError`` with its line.
 
     ``transform`` rewrites the text before parsing (condarc.py expands ``${VAR}`` there, as
     micromamba does, so a variable inside a flow list parses as micromamba parses it).
 
-    ``text``: plain scalars are strings as written (see the module docstring).
+    ``text``: plain scalars are strings as written (see the module docstring). ``cache``: see
+    the module docstring; not with ``transform``, whose text may hold the environment's values.
     """
+    if cache and transform is not None:
+        raise ValueError("a transformed YAML text may hold the environment's values: not cached")
     try:
         raw = limits.read_capped(path, bounds.max_bytes)
     except FileNotFoundError as exc:
@@ -63,7 +79,7 @@ def load(
             raw = transform(raw.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileFormatError(path, "not UTF-8 text") from exc
-    return parse(raw, path, text=text, bounds=bounds)
+    return parse(raw, path, text=text, bounds=bounds, cache=cache)
 
 
 def parse(
@@ -73,12 +89,26 @@ def parse(
     text: bool = False,
     bounds: limits.YamlLimits = limits.YAML,
     fast: bool = True,
+    cache: bool = False,
 ) -> Any:
     """Parse YAML already read from ``path`` (which names it in errors).
 
     ``fast``: through libyaml's C parser where PyYAML has it, else (and for what that path
     leaves to it) the pure-Python loader, the reference both readings are tested against.
+    ``cache``: an earlier run's parse of the same bytes read the same way (module docstring);
+    an error is never kept, so a bad file names its file and line every run.
     """
+    if not cache:
+        return _parse(raw, path, text, bounds, fast)
+    # Everything that changes the result (the reading, the limits, the loader, the PyYAML
+    # under it), but the path: it only names the file in errors, which are not kept. The
+    # limits as a tuple: a plain key survives a change of their class.
+    pyyaml = parsecache.installed("yaml")
+    variant = (text, bounds.max_bytes, bounds.max_depth, bounds.max_nodes, fast, pyyaml)
+    return SHELF.by_content(raw, variant, lambda: _parse(raw, path, text, bounds, fast))
+
+
+def _parse(raw: bytes, path: Path, text: bool, bounds: limits.YamlLimits, fast: bool) -> Any:
     import yaml
 
     if len(raw) > bounds.max_bytes:

@@ -140,7 +140,7 @@ def production_variables(
 
 
 def load_all(
-    root: Path, *, mentioning: Sequence[str] = ()
+    root: Path, *, mentioning: Sequence[str] = (), cache: bool = False
 ) -> tuple[list[Workflow], list[FileFormatError]]:
     """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
 
@@ -148,6 +148,9 @@ def load_all(
     a number GitHub would turn into another text (``3.10``) needs care (queries.python_versions).
     ``mentioning``: only the files whose text holds one of these strings (``projects/api``),
     found before parsing: in a monorepo of many projects most workflows are another's.
+    ``cache``: unchanged files as an earlier run parsed them (``yamlfile``'s shelf), for a
+    caller that reads every workflow of a big monorepo (doctor). The values are shared: read,
+    never change them.
     """
     if isinstance(mentioning, str):  # one folder: not a sequence of one-letter needles
         mentioning = (mentioning,)
@@ -174,7 +177,7 @@ def load_all(
         if mentioning and not _mentions(path, mentioning):
             continue
         try:
-            data = yamlfile.load(path, text=True)
+            data = yamlfile.load(path, text=True, cache=cache)
         except FileFormatError as exc:
             errors.append(exc)
             continue
