@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from rich.text import Text
 
 from devkit import __version__
 from devkit.doctor.base import Result, Status
+from devkit.doctor.linewrap import wrap
 from devkit.doctor.registry import BY_ID
 from devkit.doctor.runner import Report
 from devkit.redaction import redact
@@ -176,45 +176,6 @@ def _wrapped(prefix: list[tuple[str, str]], text: str, indent: int, width: int) 
     if not lines:
         return [Text.assemble(*prefix)]
     return [Text.assemble(*prefix, lines[0][start:]), *(Text(line) for line in lines[1:])]
-
-
-_OTHER_SPACES = "\t\n\x0b\x0c\r"  # what TextWrapper makes spaces (tabs expanded first)
-_TO_SPACE = str.maketrans(dict.fromkeys(_OTHER_SPACES, " "))
-_SPACES = re.compile(r"( +)")
-
-
-def wrap(text: str, width: int, start: int, indent: int) -> list[str]:
-    """``textwrap.wrap(text, width, initial_indent=" " * start, subsequent_indent=" " * indent,
-    break_long_words=False, break_on_hyphens=False)``, line for line: a path or URL stays
-    whole, even when wider than the line. Its steps without a TextWrapper built for each of
-    the report's lines (20,000 at 1000 projects); tests/doctor/test_render.py compares them."""
-    # TextWrapper's munging: tabs expanded, its other whitespace made spaces; words are then
-    # the runs between spaces (its wordsep_simple_re), and a whitespace chunk is what
-    # str.strip() empties, as it tests.
-    if width <= 0:
-        raise ValueError(f"invalid width {width!r} (must be > 0)")  # as TextWrapper refuses it
-    if any(char in text for char in _OTHER_SPACES):  # translate() costs more than the tests
-        text = text.expandtabs().translate(_TO_SPACE)
-    chunks = [c for c in _SPACES.split(text) if c]
-    chunks.reverse()
-    lines: list[str] = []
-    while chunks:
-        prefix = indent if lines else start
-        room = width - prefix
-        if lines and chunks[-1].strip() == "":
-            del chunks[-1]  # no line but the first starts with whitespace
-        line: list[str] = []
-        length = 0
-        while chunks and length + len(chunks[-1]) <= room:
-            line.append(chunks.pop())
-            length += len(line[-1])
-        if chunks and not line and len(chunks[-1]) > room:
-            line.append(chunks.pop())  # too long for any line: alone, unbroken
-        if line and line[-1].strip() == "":
-            del line[-1]
-        if line:
-            lines.append(" " * prefix + "".join(line))
-    return lines
 
 
 def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> list[Text]:
