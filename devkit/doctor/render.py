@@ -46,27 +46,41 @@ NAMED = 6
 
 
 def to_json(report: Report, *, root: str | None, strict: bool) -> str:
-    """The documented JSON document (see docs/doctor.md)."""
-    document: dict[str, Any] = {
+    """The documented JSON document (see docs/doctor.md), as ``json.dumps(document,
+    indent=2)`` writes it."""
+    head: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "devkit_version": __version__,
         "root": root,
         "exit_code": report.exit_code(strict=strict),
         "summary": {status.value: report.count(status) for status in Status},
-        "results": [
-            {
-                "id": r.check_id,
-                "section": BY_ID[r.check_id].section if r.check_id in BY_ID else None,
-                "status": r.status.value,
-                "message": r.message,
-                "hint": r.hint,
-                "project": r.project,
-                "fixable": r.fixable,
-            }
-            for r in report.results
-        ],
     }
-    return json.dumps(document, indent=2)
+    results = [
+        {
+            "id": r.check_id,
+            "section": BY_ID[r.check_id].section if r.check_id in BY_ID else None,
+            "status": r.status.value,
+            "message": r.message,
+            "hint": r.hint,
+            "project": r.project,
+            "fixable": r.fixable,
+        }
+        for r in report.results
+    ]
+    # json indents only in Python, which took 0.3 s for 36,000 results. The results are flat,
+    # so the C encoder writes them in one call, each result's keys on lines of their own when
+    # the item separator carries the newline and indent; then only the braces between results
+    # move to the lines indent=2 gives them. "},<separator>{" is found nowhere else: inside a
+    # result a separator follows a number, a literal or a string's closing quote.
+    # tests/doctor/test_render_golden.py compares the document with json.dumps(indent=2).
+    if not results:
+        return json.dumps({**head, "results": []}, indent=2)
+    listed = _RESULT.encode(results)[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
+    body = f"[\n    {{\n      {listed}\n    }}\n  ]"
+    return json.dumps(head, indent=2).removesuffix("\n}") + f',\n  "results": {body}\n}}'
+
+
+_RESULT = json.JSONEncoder(separators=(",\n      ", ": "))
 
 
 def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Text]:

@@ -5,6 +5,7 @@ a change that means to alter the report's output updates them, and says so."""
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Iterator
 
@@ -116,3 +117,11 @@ def _all_digests(report: Report) -> str:
 )
 def test_the_report_is_what_it_was(projects: int, healthy: int, seed: int, want: str) -> None:
     assert _all_digests(_report(projects, healthy, seed)) == want
+
+
+@pytest.mark.parametrize("projects", [0, 1, 5])
+def test_the_json_is_what_json_dumps_writes(projects: int) -> None:
+    report = _report(projects, 0, projects) if projects else Report(())
+    for root, strict in (("/repo", False), (None, True)):
+        written = render.to_json(report, root=root, strict=strict)
+        assert written == json.dumps(json.loads(written), indent=2)
