@@ -204,7 +204,7 @@ _FIX = _Prefix(("      ", ""), ("fix:", "cyan"), (" ", ""))
 _INDENT = _Prefix(("  ", ""))
 
 
-@cache
+@cache  # a few dozen checks, each heading a thousand projects' results
 def _head(status: Status, check_id: str, then: str) -> _Prefix:
     return _Prefix(("  ", ""), (_MARK[status], _STYLE[status]), (f" {check_id}:", ""), (then, ""))
 
