@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from rich.text import Text
+from rich.text import Span, Text
 
 from devkit import __version__
 from devkit.doctor.base import Result, Status
+from devkit.doctor.linewrap import wrap
 from devkit.doctor.registry import BY_ID
 from devkit.doctor.runner import Report
 from devkit.redaction import redact
@@ -45,27 +46,41 @@ NAMED = 6
 
 
 def to_json(report: Report, *, root: str | None, strict: bool) -> str:
-    """The documented JSON document (see docs/doctor.md)."""
-    document: dict[str, Any] = {
+    """The documented JSON document (see docs/doctor.md), as ``json.dumps(document,
+    indent=2)`` writes it."""
+    head: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "devkit_version": __version__,
         "root": root,
         "exit_code": report.exit_code(strict=strict),
         "summary": {status.value: report.count(status) for status in Status},
-        "results": [
-            {
-                "id": r.check_id,
-                "section": BY_ID[r.check_id].section if r.check_id in BY_ID else None,
-                "status": r.status.value,
-                "message": r.message,
-                "hint": r.hint,
-                "project": r.project,
-                "fixable": r.fixable,
-            }
-            for r in report.results
-        ],
     }
-    return json.dumps(document, indent=2)
+    results = [
+        {
+            "id": r.check_id,
+            "section": BY_ID[r.check_id].section if r.check_id in BY_ID else None,
+            "status": r.status.value,
+            "message": r.message,
+            "hint": r.hint,
+            "project": r.project,
+            "fixable": r.fixable,
+        }
+        for r in report.results
+    ]
+    # json indents only in Python, which took 0.3 s for 36,000 results. The results are flat,
+    # so the C encoder writes them in one call, each result's keys on lines of their own when
+    # the item separator carries the newline and indent; then only the braces between results
+    # move to the lines indent=2 gives them. "},<separator>{" is found nowhere else: inside a
+    # result a separator follows a number, a literal or a string's closing quote.
+    # tests/doctor/test_render_golden.py compares the document with json.dumps(indent=2).
+    if not results:
+        return json.dumps({**head, "results": []}, indent=2)
+    listed = _RESULT.encode(results)[2:-2].replace("},\n      {", "\n    },\n    {\n      ")
+    body = f"[\n    {{\n      {listed}\n    }}\n  ]"
+    return json.dumps(head, indent=2).removesuffix("\n}") + f',\n  "results": {body}\n}}'
+
+
+_RESULT = json.JSONEncoder(separators=(",\n      ", ": "))
 
 
 def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Text]:
@@ -73,11 +88,11 @@ def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -
     project where all is well, every warning and failure with its fix (a project's blockers
     first), then a summary naming what failed where. ``show_all``: every result, in report
     order. Built as rich ``Text`` rather than markup: nothing to escape or parse per line."""
-    width = min(width, MAX_WIDTH)
+    layout = _Layout(min(width, MAX_WIDTH))
     sections = _sections(report.results)
-    blocks = _everything(sections, width) if show_all else _attention(sections, width)
+    blocks = _everything(sections, layout) if show_all else _attention(sections, layout)
     lines: list[Text] = []
-    for block in [*blocks, _summary(report, sections, width)]:
+    for block in [*blocks, _summary(report, sections, layout)]:
         if lines:
             lines.append(Text())
         lines.extend(block)
@@ -99,14 +114,14 @@ def _section(result: Result) -> str:
     return check.section if check else "Other"
 
 
-def _everything(sections: dict[str, list[Result]], width: int) -> list[list[Text]]:
+def _everything(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Text]]:
     return [
-        [Text(name, "bold"), *(line for r in results for line in _result_lines(r, width))]
+        [Text(name, "bold"), *(line for r in results for line in _result_lines(r, layout))]
         for name, results in sections.items()
     ]
 
 
-def _attention(sections: dict[str, list[Result]], width: int) -> list[list[Text]]:
+def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Text]]:
     blocks: list[list[Text]] = []
     well: list[Text] = []  # consecutive one-line sections, printed as one block
     healthy: list[tuple[str, list[Result]]] = []  # projects with nothing to report
@@ -123,7 +138,7 @@ def _attention(sections: dict[str, list[Result]], width: int) -> list[list[Text]
             well = []
         block = [Text(name, "bold")]
         for result in sorted(problems, key=_urgency):
-            block.extend(_result_lines(result, width))
+            block.extend(_result_lines(result, layout))
         rest = [r for r in results if r.status not in _PROBLEMS]
         if rest:
             block.append(Text(f"  and {_counts(rest)}", "dim"))
@@ -150,74 +165,81 @@ def _urgency(result: Result) -> int:
     return 1 if result.status is Status.FAIL else 2
 
 
-def _result_lines(result: Result, width: int) -> list[Text]:
+def _result_lines(result: Result, layout: _Layout) -> list[Text]:
     """The result's line (wrapped), its items one a line, and its fix."""
-    head = [("  ", ""), (_MARK[result.status], _STYLE[result.status]), (f" {result.check_id}:", "")]
     if result.items:
-        lines = [Text.assemble(*head)]
+        lines = [_head(result.status, result.check_id, "").line("")]
         for item in result.items:
-            lines += _wrapped([("      - ", "")], item, 8, width)
+            lines += layout.lines(_ITEM, item, 8)
     else:
-        lines = _wrapped([*head, (" ", "")], result.message, 6, width)
+        lines = layout.lines(_head(result.status, result.check_id, " "), result.message, 6)
     if result.hint and result.status in _PROBLEMS:
-        lines += _wrapped([("      ", ""), ("fix:", "cyan"), (" ", "")], result.hint, 11, width)
+        lines += layout.lines(_FIX, result.hint, 11)
     return lines
 
 
-def _wrapped(prefix: list[tuple[str, str]], text: str, indent: int, width: int) -> list[Text]:
-    """``text`` after a styled prefix, wrapped at spaces to ``width``."""
-    # Secrets are masked again as the report is written, but a secret with a space in it may be
-    # wrapped across two lines by then: mask it first.
-    text = redact(text)
-    start = sum(len(part) for part, _ in prefix)
-    if start + len(text) <= width and "\n" not in text:
-        return [Text.assemble(*prefix, text)]
-    lines = wrap(text, width, start, indent)
-    if not lines:
-        return [Text.assemble(*prefix)]
-    return [Text.assemble(*prefix, lines[0][start:]), *(Text(line) for line in lines[1:])]
+class _Prefix:
+    """A line's styled start, laid out once: its text and where its styles go."""
+
+    def __init__(self, *parts: tuple[str, str]) -> None:
+        self.plain = "".join(part for part, _ in parts)
+        spans: list[Span] = []
+        offset = 0
+        for part, style in parts:
+            if part and style:  # as Text.append: no span for an unstyled or empty part
+                spans.append(Span(offset, offset + len(part), style))
+            offset += len(part)
+        self.spans = tuple(spans)
+
+    def line(self, rest: str) -> Text:
+        """The prefix and ``rest``: what ``Text.assemble(*parts, rest)`` makes, without
+        appending part by part (20,000 lines at 1000 projects). The same text, spans and tab
+        size: Text drops control codes one character at a time, so from the whole as from each
+        part, and only ``rest`` (last, unstyled) may hold any."""
+        return Text(self.plain + rest, spans=list(self.spans), tab_size=8)
 
 
-_OTHER_SPACES = "\t\n\x0b\x0c\r"  # what TextWrapper makes spaces (tabs expanded first)
-_TO_SPACE = str.maketrans(dict.fromkeys(_OTHER_SPACES, " "))
-_SPACES = re.compile(r"( +)")
+_ITEM = _Prefix(("      - ", ""))
+_FIX = _Prefix(("      ", ""), ("fix:", "cyan"), (" ", ""))
+_INDENT = _Prefix(("  ", ""))
 
 
-def wrap(text: str, width: int, start: int, indent: int) -> list[str]:
-    """``textwrap.wrap(text, width, initial_indent=" " * start, subsequent_indent=" " * indent,
-    break_long_words=False, break_on_hyphens=False)``, line for line: a path or URL stays
-    whole, even when wider than the line. Its steps without a TextWrapper built for each of
-    the report's lines (20,000 at 1000 projects); tests/doctor/test_render.py compares them."""
-    # TextWrapper's munging: tabs expanded, its other whitespace made spaces; words are then
-    # the runs between spaces (its wordsep_simple_re), and a whitespace chunk is what
-    # str.strip() empties, as it tests.
-    if width <= 0:
-        raise ValueError(f"invalid width {width!r} (must be > 0)")  # as TextWrapper refuses it
-    if any(char in text for char in _OTHER_SPACES):  # translate() costs more than the tests
-        text = text.expandtabs().translate(_TO_SPACE)
-    chunks = [c for c in _SPACES.split(text) if c]
-    chunks.reverse()
-    lines: list[str] = []
-    while chunks:
-        prefix = indent if lines else start
-        room = width - prefix
-        if lines and chunks[-1].strip() == "":
-            del chunks[-1]  # no line but the first starts with whitespace
-        line: list[str] = []
-        length = 0
-        while chunks and length + len(chunks[-1]) <= room:
-            line.append(chunks.pop())
-            length += len(line[-1])
-        if chunks and not line and len(chunks[-1]) > room:
-            line.append(chunks.pop())  # too long for any line: alone, unbroken
-        if line and line[-1].strip() == "":
-            del line[-1]
-        if line:
-            lines.append(" " * prefix + "".join(line))
-    return lines
+@cache  # a few dozen checks, each heading a thousand projects' results
+def _head(status: Status, check_id: str, then: str) -> _Prefix:
+    return _Prefix(("  ", ""), (_MARK[status], _STYLE[status]), (f" {check_id}:", ""), (then, ""))
 
 
-def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> list[Text]:
+class _Layout:
+    """Wraps texts at one width, each distinct text once: a thousand projects share most fixes
+    and many messages, word for word."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        # (text, start, indent) -> the first line after its prefix, then the other lines
+        self._done: dict[tuple[str, int, int], list[str]] = {}
+
+    def lines(self, prefix: _Prefix, text: str, indent: int) -> list[Text]:
+        """``text`` after a styled prefix, wrapped at spaces to the width."""
+        start = len(prefix.plain)
+        key = (text, start, indent)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._wrap(text, start, indent)
+        return [prefix.line(done[0]), *(Text(line) for line in done[1:])]
+
+    def _wrap(self, text: str, start: int, indent: int) -> list[str]:
+        # Secrets are masked again as the report is written, but a secret with a space in it
+        # may be wrapped across two lines by then: mask it first.
+        text = redact(text)
+        if start + len(text) <= self.width and "\n" not in text:
+            return [text]
+        lines = wrap(text, self.width, start, indent)
+        if not lines:
+            return [""]
+        return [lines[0][start:], *lines[1:]]
+
+
+def _summary(report: Report, sections: dict[str, list[Result]], layout: _Layout) -> list[Text]:
     counts = ", ".join(
         f"{report.count(s)} {name}"
         for s, name in (
@@ -239,7 +261,7 @@ def _summary(report: Report, sections: dict[str, list[Result]], width: int) -> l
             lines.append(Text(f"{title}:", "bold"))
             for ids, places in by_ids.items():
                 where = _some(places) + (f" ({len(places)} projects)" if len(places) > 1 else "")
-                lines += _wrapped([("  ", "")], f"{where}: {', '.join(ids)}", 4, width)
+                lines += layout.lines(_INDENT, f"{where}: {', '.join(ids)}", 4)
     return lines
 
 

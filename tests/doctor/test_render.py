@@ -151,12 +151,12 @@ def test_a_secret_is_masked_before_lines_are_wrapped() -> None:
 
 
 def test_wrap_is_textwraps_wrap() -> None:
-    """render.wrap stands in for textwrap.wrap with the report's options: the same lines for
+    """linewrap.wrap stands in for textwrap.wrap with the report's options: the same lines for
     any text (spaces, tabs, newlines, other whitespace, words wider than the line)."""
     import random
     import textwrap
 
-    from devkit.doctor.render import wrap
+    from devkit.doctor.linewrap import wrap
 
     rnd = random.Random(15)  # noqa: S311 - reproducible test data, not a secret
     pieces = ["a", "word", "projects/address-api-7/Dockerfile:12", " ", "  ", "\t", "\n", "\r\n"]
@@ -175,3 +175,28 @@ def test_wrap_is_textwraps_wrap() -> None:
         assert wrap(text, width, start, indent) == want, (text, width, start, indent)
     with pytest.raises(ValueError, match="invalid width"):
         wrap("", 0, 0, 0)  # as TextWrapper refuses it
+
+
+def test_wrap_of_words_between_single_spaces_is_textwraps_wrap() -> None:
+    """Such texts take a shorter way through linewrap.wrap: the same lines, at any width and
+    indent, words wider than the line and words of other whitespace included."""
+    import random
+    import textwrap
+
+    from devkit.doctor.linewrap import wrap
+
+    rnd = random.Random(16)  # noqa: S311 - reproducible test data, not a secret
+    words = ["a", "word", "projects/address-api-7/Dockerfile:12", "-", "x" * 30, "é", "→"]
+    words += ["a\xa0b", "\xa0", "\u2003", "\x1c", "ab,", "(Node"]
+    for _ in range(4000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 30)))
+        width, start, indent = rnd.randint(1, 60), rnd.randint(0, 30), rnd.randint(0, 30)
+        want = textwrap.wrap(
+            text,
+            width=width,
+            initial_indent=" " * start,
+            subsequent_indent=" " * indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        assert wrap(text, width, start, indent) == want, (text, width, start, indent)
