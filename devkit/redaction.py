@@ -30,13 +30,18 @@ _TOKEN_PATTERNS = (
     (("xox",), r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b"),
     (("AKIA",), r"\bAKIA[0-9A-Z]{16}\b"),
     (("AIza",), r"\bAIza[0-9A-Za-z_-]{35}\b"),
-    (("earer",), r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
+    # Any case: `Authorization: BEARER …` is as much a token (the marker is tested folded).
+    (("bearer",), r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
 )
 # Any marker at all, in one search: most text has none, and testing each marker in turn was
 # most of redact's cost (20,000 calls for doctor's text report on a thousand projects). Text
 # with none would pass no pattern's test, so skipping them all changes nothing.
 _ANY_MARKER = re.compile(
-    "|".join(re.escape(m) for m in dict.fromkeys(m for ms, _ in _TOKEN_PATTERNS for m in ms))
+    "|".join(
+        f"(?i:{re.escape(m)})" if p.startswith("(?i)") else re.escape(m)
+        for ms, p in _TOKEN_PATTERNS
+        for m in ms
+    )
 )
 
 _lock = threading.Lock()
@@ -67,9 +72,14 @@ def redact(text: str) -> str:
         text = _mask(text, _secret_spans(text, *finder))
     if _ANY_MARKER.search(text) is None:
         return text
+    folded = None
     for markers, pattern in _TOKEN_PATTERNS:
-        if any(marker in text for marker in markers):
+        seen = text
+        if pattern.startswith("(?i)"):
+            seen = folded = text.casefold() if folded is None else folded
+        if any(marker in seen for marker in markers):
             text = re.sub(pattern, MASK, text)
+            folded = None
     return text
 
 
