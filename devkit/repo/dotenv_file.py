@@ -10,6 +10,7 @@ from pathlib import Path
 
 from devkit import limits, paths, redaction
 from devkit.errors import FileFormatError
+from devkit.repo import dotenv_lines
 from devkit.repo.dotenv_expand import check_limits, first_text_line, resolve
 
 # Names that hold credentials by convention; their values are masked wherever they came from.
@@ -68,12 +69,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     Every value read is registered as a secret, so it is masked in all of devkit's output.
     A malformed line is skipped and reported; with ``strict`` it is an error instead.
     """
-    from dotenv.parser import parse_stream
-
-    # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
-    # the same problem with file and line, once.
-    logging.getLogger("dotenv").addHandler(logging.NullHandler())
-    logging.getLogger("dotenv").propagate = False
+    _quiet_dotenv_logger()
 
     values: dict[str, str] = {}
     sources: dict[str, Path] = {}
@@ -84,9 +80,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         if text is None:
             continue
         read.append(path)
-        import io
-
-        bindings = list(parse_stream(io.StringIO(text)))
+        bindings = dotenv_lines.parse(text)
         check_limits(path, bindings)
         lines = {b.key: first_text_line(b.original.line, b.original.string) for b in bindings}
         # What dotenv_values(stream, interpolate=True) does, from the bindings parsed above
@@ -123,6 +117,16 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
+def _quiet_dotenv_logger() -> None:
+    # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
+    # the same problem with file and line, once. One handler, not one more per file loaded (a
+    # doctor run loads a thousand, and each addHandler scans the handlers before it).
+    logger = logging.getLogger("dotenv")
+    if not any(type(h) is logging.NullHandler for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
 def _read(path: Path) -> str | None:
     """A file's text; None when there is no such file. A pipe (``--env-file <(…)``) is read
     once; a directory or a dangling symlink is an error, not silently "no file"."""
@@ -157,14 +161,10 @@ def read_example(path: Path, *, inside: Path | None) -> Example:
     point its example at any file of this machine and have its names quoted). None: the
     caller has made sure it does not.
     """
-    import io
-
-    from dotenv.parser import parse_stream
-
     text = None if inside is not None and paths.escapes(path, inside) else _read(path)
     if text is None:
         return Example()
-    named = [b for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+    named = [b for b in dotenv_lines.parse(text) if b.key and _SPEC_KEY.match(b.key)]
     keys = tuple(b.key for b in named if b.key)
     values = {b.key: b.value or "" for b in named if b.key and not b.error}
     return Example(keys, values)
