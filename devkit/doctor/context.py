@@ -33,6 +33,8 @@ class Context:
     drift_checked: bool = False
     # .env files every project reads (the root's) that failed: read once, not per project.
     _shared_env_errors: dict[Path, FileFormatError] = field(default_factory=dict, repr=False)
+    _locations: dict[Path, envs.EnvLocation | None] = field(default_factory=dict, repr=False)
+    _outside: dict[Path, FileFormatError | None] = field(default_factory=dict, repr=False)
 
     @property
     def limits(self) -> Thresholds:
@@ -99,10 +101,13 @@ class Context:
 
     def location(self, project: Project) -> envs.EnvLocation | None:
         """Where the project's env is, when its file parses."""
-        spec = self.spec(project)
-        if isinstance(spec, FileFormatError):
-            return None
-        return envs.locate(self.root_prefix, project, spec)
+        # Once per project (the runner asks for each spec check), keyed as ``spec`` is.
+        if project.env_file not in self._locations:
+            spec = self.spec(project)
+            bad = isinstance(spec, FileFormatError)
+            found = None if bad else envs.locate(self.root_prefix, project, spec)
+            self._locations[project.env_file] = found
+        return self._locations[project.env_file]
 
     def drift_report(self, project: Project) -> dict[str, Any] | DevkitError:
         """drift.platforms' report for a project, once per run (a cached solve, else a fresh
@@ -245,13 +250,22 @@ class Context:
             return self._inside(folder.parent)
         return paths.escapes(folder, root) is None
 
-    def outside(self, path: Path) -> FileFormatError | None:
+    def outside(self, path: Path, *, link: bool | None = None) -> FileFormatError | None:
         """The error for a file that resolves outside the monorepo (devkit never reads one,
-        so never quotes a file elsewhere on this machine); None for one inside."""
+        so never quotes a file elsewhere on this machine); None for one inside. ``link``:
+        whether ``path`` is a symlink, when the caller's directory listing says."""
+        # Once per path: every project asks about the root's .env, two checks the build files.
+        if path not in self._outside:
+            self._outside[path] = self._outside_uncached(path, link)
+        return self._outside[path]
+
+    def _outside_uncached(self, path: Path, link: bool | None) -> FileFormatError | None:
         assert self.monorepo is not None
         # Only a link leaves the clone: a plain file in a folder inside is inside (one lstat,
         # not a resolve per file: placeholder looks at every file of every project).
-        if not path.is_symlink() and self._inside(path.parent):
+        if link is None:
+            link = path.is_symlink()
+        if not link and self._inside(path.parent):
             return None
         target = paths.escapes(path, self.monorepo.root)
         if target is None:
