@@ -10,6 +10,7 @@ from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envrecords, envs, envspec, micromamba, network
+from devkit.doctor.places import Places
 from devkit.doctor.workflowindex import WorkflowIndex
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -34,7 +35,6 @@ class Context:
     # .env files every project reads (the root's) that failed: read once, not per project.
     _shared_env_errors: dict[Path, FileFormatError] = field(default_factory=dict, repr=False)
     _locations: dict[Path, envs.EnvLocation | None] = field(default_factory=dict, repr=False)
-    _outside: dict[Path, FileFormatError | None] = field(default_factory=dict, repr=False)
 
     @property
     def limits(self) -> Thresholds:
@@ -237,49 +237,26 @@ class Context:
             return outside
         return projectfiles.read(path)
 
-    @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _inside(self, folder: Path) -> bool:
+    @functools.cached_property
+    def places(self) -> Places:
+        """Which paths resolve outside the monorepo, and where they resolve, asked once each."""
         assert self.monorepo is not None
-        root = self.monorepo.root
-        # A folder below the root that is not a symlink is where its parent is: one lstat
-        # each, the parents asked once per run (a resolve per project folder cost more than
-        # the checks reading it).
-        if folder == root:
-            return True
-        if folder.is_relative_to(root) and ".." not in folder.parts and not folder.is_symlink():
-            return self._inside(folder.parent)
-        return paths.escapes(folder, root) is None
+        return Places(self.monorepo.root)
 
     def outside(self, path: Path, *, link: bool | None = None) -> FileFormatError | None:
-        """The error for a file that resolves outside the monorepo (devkit never reads one,
-        so never quotes a file elsewhere on this machine); None for one inside. ``link``:
-        whether ``path`` is a symlink, when the caller's directory listing says."""
-        # Once per path: every project asks about the root's .env, two checks the build files.
-        if path not in self._outside:
-            self._outside[path] = self._outside_uncached(path, link)
-        return self._outside[path]
+        """The error for a file that resolves outside the monorepo (``Places.outside``)."""
+        return self.places.outside(path, link=link)
 
-    def _outside_uncached(self, path: Path, link: bool | None) -> FileFormatError | None:
-        assert self.monorepo is not None
-        # Only a link leaves the clone: a plain file in a folder inside is inside (one lstat,
-        # not a resolve per file: placeholder looks at every file of every project).
-        if link is None:
-            link = path.is_symlink()
-        if not link and self._inside(path.parent):
-            return None
-        target = paths.escapes(path, self.monorepo.root)
-        if target is None:
-            return None
-        return FileFormatError(
-            path, f"resolves to {target}, outside the monorepo: devkit does not read it"
-        )
+    def resolved(self, path: Path) -> Path:
+        """``path.resolve()``, the folders of a run's paths resolved once (``Places``)."""
+        return self.places.resolved(path)
 
     @functools.cached_property
     def entrypoint_modes(self) -> dict[Path, str]:
         """The mode git records for every entrypoint.sh (one git call for every project)."""
         if self.monorepo is None:
             return {}
-        return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT)
+        return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT, self.resolved)
 
     @functools.cached_property
     def env_name_claims(self) -> dict[str, list[str]]:

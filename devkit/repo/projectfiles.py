@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,8 +224,11 @@ def read(path: Path) -> Parsed:
         return exc
 
 
-def git_modes(root: Path, name: str) -> dict[Path, str]:
-    """Modes git records for files called ``name`` (``100755`` is executable), one git call.
+def git_modes(
+    root: Path, name: str, resolve: Callable[[Path], Path] = Path.resolve
+) -> dict[Path, str]:
+    """Modes git records for files called ``name`` (``100755`` is executable), one git call,
+    keyed by where each is (``resolve``: how to find out).
 
     The image is built from a checkout, so git's mode is the one the container gets, whatever
     the working tree says.
@@ -243,7 +247,7 @@ def git_modes(root: Path, name: str) -> dict[Path, str]:
     modes = {}
     for line in done.stdout.splitlines():
         meta, _, relative = line.partition("\t")
-        modes[(base / relative).resolve()] = meta.split()[0]
+        modes[resolve(base / relative)] = meta.split()[0]
     return modes
 
 
