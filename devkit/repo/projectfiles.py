@@ -254,7 +254,9 @@ def git_modes(
 def placeholders(path: Path) -> list[tuple[int, str]]:
     """Template placeholders left in a text file: (line, placeholder)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes decoded, not read_text's newline translation: splitlines() numbers the lines
+        # the same either way, and placeholders reads every text file of every project.
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return []
     # One search of the whole text first: almost every file has none, and the line-by-line
