@@ -45,10 +45,10 @@ def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     for check in checks:
         if isinstance(check, Check):
             results.extend(run_one(ctx, check, None))
+    per_project = [check for check in checks if not isinstance(check, Check)]
     for project in ctx.projects:
-        for check in checks:
-            if not isinstance(check, Check):
-                results.extend(run_one(ctx, check, project))
+        for check in per_project:
+            results.extend(run_one(ctx, check, project))
     return Report(tuple(results))
 
 
@@ -69,18 +69,17 @@ def outcome_for(
 
 def run_one(ctx: Context, check: AnyCheck, project: Project | None) -> Iterable[Result]:
     """One check for one project (or the repo); whatever it raises becomes a result."""
-    out = Outcome(check, project)
     try:
         produced = _call(ctx, check, project)
         return [produced] if isinstance(produced, Result) else list(produced)
     except DevkitError as exc:
         # An expected problem (a file devkit cannot read, a tool missing) the check did not
         # turn into a result itself: report it as what it is, not as a crash.
-        return [out.fail(exc.message, hint=exc.hint, fixable=False)]
+        return [Outcome(check, project).fail(exc.message, hint=exc.hint, fixable=False)]
     except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
         LOG.debug("check %s crashed", check.id, exc_info=True)
         return [
-            out.fail(
+            Outcome(check, project).fail(
                 f"the check crashed: {type(exc).__name__}: {redact(str(exc))}",
                 hint="this is a bug in devkit; re-run with --verbose and report it",
             )
