@@ -35,6 +35,9 @@ class Context:
     # .env files every project reads (the root's) that failed: read once, not per project.
     _shared_env_errors: dict[Path, FileFormatError] = field(default_factory=dict, repr=False)
     _locations: dict[Path, envs.EnvLocation | None] = field(default_factory=dict, repr=False)
+    _project_files: dict[tuple[Path, str], projectfiles.Parsed] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def limits(self) -> Thresholds:
@@ -227,15 +230,13 @@ class Context:
 
     def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
         """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""
-        return self._project_file(project.path / name)
-
-    @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _project_file(self, path: Path) -> projectfiles.Parsed:
-        assert self.monorepo is not None
-        outside = self.outside(path)
-        if outside is not None:
-            return outside
-        return projectfiles.read(path)
+        # Keyed by folder and name: nine asks a project, no path built for the eight repeats.
+        key = (project.path, name)
+        if key not in self._project_files:
+            path = project.path / name
+            outside = self.outside(path)
+            self._project_files[key] = outside if outside is not None else projectfiles.read(path)
+        return self._project_files[key]
 
     @functools.cached_property
     def places(self) -> Places:
