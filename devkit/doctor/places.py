@@ -61,17 +61,24 @@ class Places:
         return paths.escapes(folder, root) is None
 
     def resolved(self, path: Path) -> Path:
-        """``path.resolve()``: its folder resolved once per run, then one lstat for the file."""
+        """``path.resolve()``, each folder above it resolved once per run: one lstat a path."""
+        try:
+            return self._real(path, remember=False)
+        except RuntimeError:  # a loop of links: as the whole path's resolve words it
+            return path.resolve()
+
+    def _real(self, path: Path, *, remember: bool) -> Path:
+        if path in self._folders:
+            return self._folders[path]
         folder = path.parent
         plain = path.is_absolute() and ".." not in path.parts and "\x00" not in str(path)
-        # A link, or a path to spell out: realpath's own way. Otherwise (a file that is not
+        # A link, or a path to spell out: realpath's own way. Otherwise (a name that is not
         # there, or cannot be lstat'ed, included) realpath joins the name to the real folder.
         link = os.path.islink(path)  # noqa: PTH114 - realpath's reading: an lstat error is no link
         if not plain or folder == path or link:
-            return path.resolve()
-        if folder not in self._folders:
-            try:
-                self._folders[folder] = folder.resolve()
-            except RuntimeError:  # a loop of links: as the whole path's resolve words it
-                return path.resolve()
-        return self._folders[folder] / path.name
+            found = path.resolve()
+        else:
+            found = self._real(folder, remember=True) / path.name
+        if remember:
+            self._folders[path] = found
+        return found

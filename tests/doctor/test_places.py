@@ -24,6 +24,7 @@ def tree(tmp_path: Path) -> Path:
     (root / "projects" / "api" / "loop").symlink_to(root / "projects" / "api" / "loop")
     (tmp_path / "outside.env").write_text("A=1\n")
     (root / "projects" / "api" / ".env").symlink_to(tmp_path / "outside.env")
+    (tmp_path / "alias").symlink_to(root)
     return root
 
 
@@ -40,6 +41,8 @@ def _ask(tree: Path) -> list[Path]:
         tree / "projects" / "linked" / "to-file.yml",
         tree / "projects" / "api" / ".." / "api" / "environment.yml",
         tree / "no-folder" / "x.yml",
+        tree.parent / "alias" / "projects" / "api" / "environment.yml",
+        tree.parent / "alias" / "projects" / "linked" / "to-file.yml",
         Path("relative.yml"),
         Path("/"),
     ]
