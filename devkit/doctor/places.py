@@ -18,7 +18,7 @@ class Places:
     root: Path
     _outside: dict[Path, FileFormatError | None] = field(default_factory=dict, repr=False)
     _inside: dict[Path, bool] = field(default_factory=dict, repr=False)
-    _folders: dict[Path, Path] = field(default_factory=dict, repr=False)
+    _real_paths: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     def outside(self, path: Path, *, link: bool | None = None) -> FileFormatError | None:
         """The error for a file that resolves outside the monorepo (devkit never reads one,
@@ -61,15 +61,16 @@ class Places:
         return paths.escapes(folder, root) is None
 
     def resolved(self, path: Path) -> Path:
-        """``path.resolve()``, each folder above it resolved once per run: one lstat a path."""
+        """``path.resolve()``, each path and folder above it resolved once per run: one lstat
+        a path."""
         try:
-            return self._real(path, remember=False)
+            return self._real(path)
         except RuntimeError:  # a loop of links: as the whole path's resolve words it
             return path.resolve()
 
-    def _real(self, path: Path, *, remember: bool) -> Path:
-        if path in self._folders:
-            return self._folders[path]
+    def _real(self, path: Path) -> Path:
+        if path in self._real_paths:
+            return self._real_paths[path]
         folder = path.parent
         plain = path.is_absolute() and ".." not in path.parts and "\x00" not in str(path)
         # A link, or a path to spell out: realpath's own way. Otherwise (a name that is not
@@ -78,7 +79,6 @@ class Places:
         if not plain or folder == path or link:
             found = path.resolve()
         else:
-            found = self._real(folder, remember=True) / path.name
-        if remember:
-            self._folders[path] = found
+            found = self._real(folder) / path.name
+        self._real_paths[path] = found
         return found
