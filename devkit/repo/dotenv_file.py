@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import re
 import stat
@@ -119,10 +120,11 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
+@functools.cache  # once a process: a doctor run loads a thousand files
 def _quiet_dotenv_logger() -> None:
     # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
-    # the same problem with file and line, once. One handler, not one more per file loaded (a
-    # doctor run loads a thousand, and each addHandler scans the handlers before it).
+    # the same problem with file and line, once. One handler, not one more per file loaded
+    # (each addHandler scans the handlers before it).
     logger = logging.getLogger("dotenv")
     if not any(type(h) is logging.NullHandler for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
