@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,21 @@ class Report:
 
 def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     """Run global checks once and per-project checks once per selected project."""
+    # A run builds what it reads (parsed files, records, results) and keeps it to the end: the
+    # collector's full passes over that growing heap found next to nothing, and cost an eighth
+    # of a thousand-project run. Off while the checks run; what they built is then frozen out
+    # of later passes (the report and exit). Cycles it holds live as long as the process.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_checks(ctx, checks)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     results: list[Result] = []
     for check in checks:
         if isinstance(check, Check):
