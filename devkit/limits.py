@@ -61,7 +61,13 @@ FIFO_WAIT = 5.0
 def _read(path: Path, count: int) -> bytes:
     if not stat.S_ISFIFO(path.stat().st_mode):
         with path.open("rb") as handle:
-            return handle.read(count)
+            # Asked for at the file's size: read(count) sets aside the whole limit first (a
+            # MiB a file), which cost more than the read. A file grown since reads on to count.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(count, size + 1))
+            if size + 1 == len(data) < count:
+                data += handle.read(count - len(data))
+            return data
     # A named pipe's open() waits for a writer, and its read() for the writer to finish.
     # 1Password and the like mount `.env` as one and write when it is opened, so devkit waits,
     # but not forever: a FIFO nobody serves (or whose writer hangs) must not hang doctor. Open

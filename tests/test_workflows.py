@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import shlex
 from pathlib import Path
 
+from devkit.repo import projectfiles
 from devkit.repo.github import queries, workflows
 
 DEPLOY = """\
@@ -175,3 +178,17 @@ def test_concerns_a_folder_not_one_that_starts_like_it(tmp_path: Path) -> None:
     assert deploy.concerns("projects/etl")
     assert not deploy.concerns("projects/api") and not deploy.concerns("projects/et")
     assert deploy.concerned_dirs() == {"projects", "projects/api-v2", "projects/etl"}
+
+
+def test_command_words_are_shlex_words() -> None:
+    # Commands without quotes or escapes skip shlex; they must still split as shlex splits them.
+    pieces = ["gcloud", "builds", "submit", "--tag=x", " ", "  ", "\t", "é", "#", "$X", "a\x0bb"]
+    pieces += ["'q'", '"d"', "\\ ", "-t", "\xa0", "'"]
+    rnd = random.Random(3)  # noqa: S311 - reproducible test data, not a secret
+    for _ in range(2000):
+        command = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        try:
+            expected = shlex.split(command)
+        except ValueError:
+            expected = command.split()
+        assert projectfiles.shell_words(command) == expected, repr(command)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     pass
 
 _PYTHON_RECORD = re.compile(r"^python-\d")
+_DIST_NAME_SEPARATORS = re.compile(r"[-_.]+")
 _PIP_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,]+))?")
 
 
@@ -96,11 +97,14 @@ def pip_installed(prefix: Path) -> dict[str, str]:
     """Python distributions in the env's site-packages: normalised name -> version."""
     found: dict[str, str] = {}
     for site in prefix.glob("lib/python3*/site-packages"):
-        for entry in site.iterdir():
-            if entry.suffix == ".dist-info":
-                name, _, version = entry.stem.rpartition("-")
-            elif entry.suffix == ".egg-info":
-                name, _, rest = entry.stem.partition("-")
+        # Names, not Path objects (as iterdir gives, in its order): an env holds hundreds.
+        for entry in os.listdir(site):  # noqa: PTH208
+            dot = entry.rfind(".")
+            suffix = entry[dot:] if 0 < dot < len(entry) - 1 else ""  # Path.suffix's rule
+            if suffix == ".dist-info":
+                name, _, version = entry[:dot].rpartition("-")
+            elif suffix == ".egg-info":
+                name, _, rest = entry[:dot].partition("-")
                 version = rest.split("-")[0]
             else:
                 continue
@@ -111,7 +115,7 @@ def pip_installed(prefix: Path) -> dict[str, str]:
 
 def normalise_dist_name(name: str) -> str:
     """PEP 503 name normalisation (``Foo_Bar.baz`` -> ``foo-bar-baz``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _DIST_NAME_SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from devkit import git, paths
 from devkit.conda import condarc, envrecords, envs, envspec, micromamba, network
+from devkit.doctor.places import Places
 from devkit.doctor.workflowindex import WorkflowIndex
 from devkit.errors import DevkitError, FileFormatError
 from devkit.facts import MachineFacts
@@ -33,6 +34,10 @@ class Context:
     drift_checked: bool = False
     # .env files every project reads (the root's) that failed: read once, not per project.
     _shared_env_errors: dict[Path, FileFormatError] = field(default_factory=dict, repr=False)
+    _locations: dict[Path, envs.EnvLocation | None] = field(default_factory=dict, repr=False)
+    _project_files: dict[tuple[Path, str], projectfiles.Parsed] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def limits(self) -> Thresholds:
@@ -99,10 +104,13 @@ class Context:
 
     def location(self, project: Project) -> envs.EnvLocation | None:
         """Where the project's env is, when its file parses."""
-        spec = self.spec(project)
-        if isinstance(spec, FileFormatError):
-            return None
-        return envs.locate(self.root_prefix, project, spec)
+        # Once per project (the runner asks for each spec check), keyed as ``spec`` is.
+        if project.env_file not in self._locations:
+            spec = self.spec(project)
+            bad = isinstance(spec, FileFormatError)
+            found = None if bad else envs.locate(self.root_prefix, project, spec)
+            self._locations[project.env_file] = found
+        return self._locations[project.env_file]
 
     def drift_report(self, project: Project) -> dict[str, Any] | DevkitError:
         """drift.platforms' report for a project, once per run (a cached solve, else a fresh
@@ -222,50 +230,36 @@ class Context:
 
     def project_file(self, project: Project, name: str) -> projectfiles.Parsed:
         """A project's Dockerfile, entrypoint.sh or cloudbuild.yaml, parsed once per run."""
-        return self._project_file(project.path / name)
+        # Keyed by folder and name: nine asks a project, no path built for the eight repeats.
+        key = (project.path, name)
+        if key not in self._project_files:
+            path = project.path / name
+            outside = self.outside(path)
+            self._project_files[key] = (
+                outside if outside is not None else projectfiles.read(path, cache=True)
+            )
+        return self._project_files[key]
 
-    @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _project_file(self, path: Path) -> projectfiles.Parsed:
+    @functools.cached_property
+    def places(self) -> Places:
+        """Which paths resolve outside the monorepo, and where they resolve, asked once each."""
         assert self.monorepo is not None
-        outside = self.outside(path)
-        if outside is not None:
-            return outside
-        return projectfiles.read(path, cache=True)  # every run reads them all
+        return Places(self.monorepo.root)
 
-    @functools.cache  # noqa: B019 - a Context lives for one doctor run
-    def _inside(self, folder: Path) -> bool:
-        assert self.monorepo is not None
-        root = self.monorepo.root
-        # A folder below the root that is not a symlink is where its parent is: one lstat
-        # each, the parents asked once per run (a resolve per project folder cost more than
-        # the checks reading it).
-        if folder == root:
-            return True
-        if folder.is_relative_to(root) and ".." not in folder.parts and not folder.is_symlink():
-            return self._inside(folder.parent)
-        return paths.escapes(folder, root) is None
+    def outside(self, path: Path, *, link: bool | None = None) -> FileFormatError | None:
+        """The error for a file that resolves outside the monorepo (``Places.outside``)."""
+        return self.places.outside(path, link=link)
 
-    def outside(self, path: Path) -> FileFormatError | None:
-        """The error for a file that resolves outside the monorepo (devkit never reads one,
-        so never quotes a file elsewhere on this machine); None for one inside."""
-        assert self.monorepo is not None
-        # Only a link leaves the clone: a plain file in a folder inside is inside (one lstat,
-        # not a resolve per file: placeholder looks at every file of every project).
-        if not path.is_symlink() and self._inside(path.parent):
-            return None
-        target = paths.escapes(path, self.monorepo.root)
-        if target is None:
-            return None
-        return FileFormatError(
-            path, f"resolves to {target}, outside the monorepo: devkit does not read it"
-        )
+    def resolved(self, path: Path) -> Path:
+        """``path.resolve()``, the folders of a run's paths resolved once (``Places``)."""
+        return self.places.resolved(path)
 
     @functools.cached_property
     def entrypoint_modes(self) -> dict[Path, str]:
         """The mode git records for every entrypoint.sh (one git call for every project)."""
         if self.monorepo is None:
             return {}
-        return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT)
+        return projectfiles.git_modes(self.monorepo.root, projectfiles.ENTRYPOINT, self.resolved)
 
     @functools.cached_property
     def env_name_claims(self) -> dict[str, list[str]]:

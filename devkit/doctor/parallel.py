@@ -35,6 +35,16 @@ def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     per_project = [c for c in checks if not isinstance(c, Check)]
     if len(projects) < MIN_PROJECTS or not per_project or fork.cores() < 2:
         return runner.run_checks(ctx, checks)
+    with runner.collector_paused():
+        return _run_shared(ctx, checks, projects, per_project)
+
+
+def _run_shared(
+    ctx: Context,
+    checks: Sequence[AnyCheck],
+    projects: Sequence[Project],
+    per_project: Sequence[AnyCheck],
+) -> Report:
     results: list[Result] = []
     for check in checks:
         if isinstance(check, Check):

@@ -8,6 +8,7 @@ next one. The verdicts take ``today`` so they are testable and age the way the f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -79,6 +80,8 @@ class Verdict:
     replacement: str
 
 
+# A monorepo's workflows use the same few actions and images over and over: decided once each.
+@functools.lru_cache(maxsize=4096)
 def action_verdict(uses: str, today: dt.date) -> Verdict | None:
     """A ``uses:`` reference (``owner/repo@ref``) that is deprecated on ``today``, else None."""
     name, _, ref = uses.strip().partition("@")
@@ -100,6 +103,7 @@ def action_verdict(uses: str, today: dt.date) -> Verdict | None:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def image_verdict(image: str, today: dt.date) -> Verdict | None:
     """A ``FROM`` image that is retired or past end of life on ``today``, else None."""
     repo, tag = split_image(image)

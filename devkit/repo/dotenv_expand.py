@@ -27,9 +27,10 @@ def resolve(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str | None]:
     env: ChainMap[str, str | None] = ChainMap(values, os.environ)  # type: ignore[arg-type]
     for key, value in pairs:
         # Set after resolving: `A=${A}` reads the A before this line, as python-dotenv does.
-        resolved = (
-            None if value is None else "".join(a.resolve(env) for a in parse_variables(value))
-        )
+        if value is None or "${" not in value:
+            resolved = value  # python-dotenv's one Literal: nothing to look up (most lines)
+        else:
+            resolved = "".join(a.resolve(env) for a in parse_variables(value))
         values[key] = resolved
     return values
 
@@ -61,8 +62,8 @@ def check_limits(path: Path, bindings: Sequence[Binding]) -> None:
         if binding.value is None:
             sizes[binding.key] = None
             continue
-        size = 0
-        for atom in parse_variables(binding.value):
+        size = 0 if "${" in binding.value else len(binding.value)  # most lines: one Literal
+        for atom in parse_variables(binding.value) if size == 0 else ():
             if not isinstance(atom, Variable):
                 size += len(atom.resolve({}))
             elif atom.name in sizes:

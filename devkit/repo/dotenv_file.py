@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import logging
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devkit import limits, paths, redaction
 from devkit.errors import FileFormatError
 from devkit.repo.dotenv_expand import check_limits, first_text_line, resolve
+
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
 
 # Names that hold credentials by convention; their values are masked wherever they came from.
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -68,12 +75,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     Every value read is registered as a secret, so it is masked in all of devkit's output.
     A malformed line is skipped and reported; with ``strict`` it is an error instead.
     """
-    from dotenv.parser import parse_stream
-
-    # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
-    # the same problem with file and line, once.
-    logging.getLogger("dotenv").addHandler(logging.NullHandler())
-    logging.getLogger("dotenv").propagate = False
+    _quiet_dotenv_logger()
 
     values: dict[str, str] = {}
     sources: dict[str, Path] = {}
@@ -84,9 +86,7 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
         if text is None:
             continue
         read.append(path)
-        import io
-
-        bindings = list(parse_stream(io.StringIO(text)))
+        bindings = _bindings(text)
         check_limits(path, bindings)
         lines = {b.key: first_text_line(b.original.line, b.original.string) for b in bindings}
         # What dotenv_values(stream, interpolate=True) does, from the bindings parsed above
@@ -123,14 +123,46 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     return LoadedEnv(values, sources, tuple(bad), tuple(read))
 
 
+@functools.cache  # once a process: a doctor run loads a thousand files
+def _bindings(text: str) -> list[Binding]:
+    """python-dotenv's own parse of a ``.env``: its statements, lines and errors."""
+    import io
+
+    from dotenv.parser import parse_stream
+
+    return list(parse_stream(io.StringIO(text)))
+
+
+def _quiet_dotenv_logger() -> None:
+    # python-dotenv logs its own "could not parse" warning with no file name; devkit reports
+    # the same problem with file and line, once. One handler, not one more per file loaded
+    # (each addHandler scans the handlers before it).
+    logger = logging.getLogger("dotenv")
+    if not any(type(h) is logging.NullHandler for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+# The errors Path.exists reads as "no such file" (a loop of links included).
+_NO_SUCH_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
 def _read(path: Path) -> str | None:
     """A file's text; None when there is no such file. A pipe (``--env-file <(…)``) is read
     once; a directory or a dangling symlink is an error, not silently "no file"."""
-    if path.is_symlink() and not path.exists():
-        raise FileFormatError(path, f"a symlink to {path.readlink()}, which does not exist")
-    if not path.exists():
+    # One stat, where is_symlink, exists, exists and is_dir took four (a .env and a
+    # .env.example for each of a thousand projects); the lstat only when there is no file.
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno not in _NO_SUCH_FILE:
+            raise  # as Path.exists raises it
+        if path.is_symlink():
+            raise FileFormatError(
+                path, f"a symlink to {path.readlink()}, which does not exist"
+            ) from None
         return None
-    if path.is_dir():
+    if stat.S_ISDIR(mode):
         raise FileFormatError(path, "is a directory, not a file of KEY=value lines")
     try:
         text = limits.read_capped(path, limits.DOTENV_MAX_BYTES).decode("utf-8")
@@ -157,14 +189,10 @@ def read_example(path: Path, *, inside: Path | None) -> Example:
     point its example at any file of this machine and have its names quoted). None: the
     caller has made sure it does not.
     """
-    import io
-
-    from dotenv.parser import parse_stream
-
     text = None if inside is not None and paths.escapes(path, inside) else _read(path)
     if text is None:
         return Example()
-    named = [b for b in parse_stream(io.StringIO(text)) if b.key and _SPEC_KEY.match(b.key)]
+    named = [b for b in _bindings(text) if b.key and _SPEC_KEY.match(b.key)]
     keys = tuple(b.key for b in named if b.key)
     values = {b.key: b.value or "" for b in named if b.key and not b.error}
     return Example(keys, values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,7 +52,7 @@ class Monorepo:
     # What the commands should tell the user about the configuration (they print, not this).
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
+    @functools.cached_property  # asked for every path a workflow names, of every project
     def projects_dir(self) -> Path:
         """The folder that holds one subfolder per project."""
         return self.root / self.config.projects_dir

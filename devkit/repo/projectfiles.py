@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,7 @@ class Dockerfile:
         found = []
         for ins in (i for i in self.instructions if i.keyword == "RUN"):
             for match in command.finditer(ins.args):
-                words = _split(match.group(1))
+                words = shell_words(match.group(1))
                 for index, word in enumerate(words):
                     key, eq, value = word.partition("=")
                     if key in flags and eq:
@@ -121,7 +122,15 @@ class Dockerfile:
         return found
 
 
-def _split(text: str) -> list[str]:
+# shlex's whitespace; a command without quotes or escapes is cut at it the way shlex cuts it.
+_SHELL_BLANKS = re.compile(r"[ \t\r\n]+")
+
+
+def shell_words(text: str) -> list[str]:
+    """A command's words as ``shlex.split`` reads them; its bare split when that fails."""
+    if not any(c in text for c in "'\"\\"):
+        # shlex reads a character at a time in Python: most of what the deploy checks cost.
+        return [word for word in _SHELL_BLANKS.split(text) if word]
     try:
         return shlex.split(text)
     except ValueError:
@@ -218,8 +227,11 @@ def read(path: Path, *, cache: bool = False) -> Parsed:
         return exc
 
 
-def git_modes(root: Path, name: str) -> dict[Path, str]:
-    """Modes git records for files called ``name`` (``100755`` is executable), one git call.
+def git_modes(
+    root: Path, name: str, resolve: Callable[[Path], Path] = Path.resolve
+) -> dict[Path, str]:
+    """Modes git records for files called ``name`` (``100755`` is executable), one git call,
+    keyed by where each is (``resolve``: how to find out).
 
     The image is built from a checkout, so git's mode is the one the container gets, whatever
     the working tree says.
@@ -238,14 +250,16 @@ def git_modes(root: Path, name: str) -> dict[Path, str]:
     modes = {}
     for line in done.stdout.splitlines():
         meta, _, relative = line.partition("\t")
-        modes[(base / relative).resolve()] = meta.split()[0]
+        modes[resolve(base / relative)] = meta.split()[0]
     return modes
 
 
 def placeholders(path: Path) -> list[tuple[int, str]]:
     """Template placeholders left in a text file: (line, placeholder)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes decoded, not read_text's newline translation: splitlines() numbers the lines
+        # the same either way, and placeholders reads every text file of every project.
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return []
     # One search of the whole text first: almost every file has none, and the line-by-line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shlex
@@ -192,6 +193,25 @@ def test_a_crashing_check_fails_alone(make_ctx: MakeCtx) -> None:
     assert crash.status is Status.FAIL and "RuntimeError: boom" in crash.message
     assert ok.status is Status.OK
     assert report.exit_code() == 1
+
+
+def test_the_collector_is_left_as_the_run_found_it(make_ctx: MakeCtx) -> None:
+    # Off while the checks run (they only build), then back to what the caller had.
+    seen: list[bool] = []
+
+    def look(ctx: Context, out: Outcome) -> Result:
+        seen.append(gc.isenabled())
+        return out.ok("looked")
+
+    checks = [Check("x.look", "Machine", "looks", look)]
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            run_checks(make_ctx(), checks)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert seen == [False, False]
 
 
 def test_every_check_has_a_doc_entry() -> None:

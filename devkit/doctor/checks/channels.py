@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 
@@ -58,6 +59,8 @@ def mixed_in_env(ctx: Context, out: SpecOutcome) -> Result:
 _SUBDIRS = {"noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "osx-64", "osx-arm64", "win-64"}
 
 
+# Envs hold hundreds of records from a channel or two: each channel's name worked out once.
+@functools.lru_cache(maxsize=1024)
 def _channel_name(channel: str | None) -> str:
     # Records say `conda-forge`, a channel URL, or a subdir URL (`…/conda-forge/linux-64`).
     if not channel:

@@ -37,7 +37,7 @@ def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
             hint=f"add mamba-org/setup-micromamba with `environment-file: {expected}`",
         )
     # The project's lock is its environment too (files.ci_lock says which one CI should use).
-    own = {project.env_file.resolve(), lockfile.lock_path(project.path).resolve()}
+    own = {ctx.resolved(project.env_file), ctx.resolved(lockfile.lock_path(project.path))}
     findings = Findings()
     installed = []
     for workflow, ref in refs:
@@ -47,7 +47,7 @@ def workflow_env_file(ctx: Context, out: ProjectOutcome) -> Result:
         at = where(ctx, workflow.path, ref.line)
         if not path.is_file():
             findings.fail(f"environment-file `{ref.value}` ({at}) does not exist")
-        elif path.resolve() not in own:
+        elif ctx.resolved(path) not in own:
             findings.fail(f"environment-file `{ref.value}` ({at}) is not this project's")
         else:
             installed.append(rel(ctx, path))

@@ -131,7 +131,7 @@ def entrypoint(ctx: Context, out: ProjectOutcome) -> Result:
     findings = Findings()
     if not script.executable:
         findings.fail(f"{rel(ctx, path)} is not executable: the container stops, permission denied")
-    mode = ctx.entrypoint_modes.get(path.resolve())
+    mode = ctx.entrypoint_modes.get(ctx.resolved(path))
     if mode is not None and mode != "100755":
         findings.fail(
             f"git records {rel(ctx, path)} as mode {mode}, not executable: images built from a "

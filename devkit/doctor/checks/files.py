@@ -10,6 +10,7 @@ entrypoint.sh, Cloud Build and the deploy in ``build``.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 from devkit.doctor.base import Outcome, ProjectOutcome, Result, Status
@@ -28,6 +29,14 @@ _TEXT_NAMES = {".pylintrc", ".env.example", ".dockerignore", ".gcloudignore"}
 def rel(ctx: Context, path: Path) -> str:
     """A path as the monorepo names it (``projects/api/Dockerfile``)."""
     assert ctx.monorepo is not None
+    # Paths are kept normalised, so a text prefix is relative_to's answer without parsing both
+    # into parts (36,000 calls a run at a thousand projects).
+    text, root = str(path), str(ctx.monorepo.root)
+    if text == root:
+        return "."
+    base = root if root.endswith("/") else root + "/"
+    if text.startswith(base):
+        return text[len(base) :]
     try:
         return path.relative_to(ctx.monorepo.root).as_posix()
     except ValueError:  # a path spelled through a symlink: compare the real locations
@@ -99,17 +108,26 @@ def _named_folder(ctx: Context, value: str) -> str | None:
     return queries.named_folder(value, rel(ctx, ctx.monorepo.projects_dir))
 
 
+def _is_text_name(name: str) -> bool:
+    # Path.suffix's rule: the last dot, not the first character, not the last.
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return suffix in _TEXT_SUFFIXES or name in _TEXT_NAMES or name.startswith("Dockerfile")
+
+
 def placeholder(ctx: Context, out: ProjectOutcome) -> Result:
     """No template placeholder (``<project-name>``, ``<GCLOUD-PROJECT-NAME>``…) is left."""
     project = out.project
-    files = [
-        p
-        for p in sorted(project.path.iterdir())
-        # The name first: no stat for the folders and other files it leaves out.
-        if (p.suffix in _TEXT_SUFFIXES or p.name in _TEXT_NAMES or p.name.startswith("Dockerfile"))
-        and p.is_file()
-        and ctx.outside(p) is None
-    ]
+    # One listing that knows each entry's type: no stat or lstat per file unless it is a link.
+    with os.scandir(project.path) as listing:
+        entries = sorted((e for e in listing if _is_text_name(e.name)), key=lambda e: e.name)
+    files = []
+    for entry in entries:
+        path = project.path / entry.name
+        link = entry.is_symlink()
+        # A link's target as Path.is_file sees it (a loop or a dangling link is not a file).
+        if (path.is_file() if link else entry.is_file()) and ctx.outside(path, link=link) is None:
+            files.append(path)
     files += [w.path for w in project_workflows(ctx, project)]
     hits = [(path, n, text) for path in files for n, text in projectfiles.placeholders(path)]
     if hits:

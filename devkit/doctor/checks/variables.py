@@ -139,7 +139,7 @@ def _project_code(ctx: Context, project: Project) -> str:
 def tracked(ctx: Context, out: ProjectOutcome) -> Result:
     """`.env` is not committed to git (it holds secrets)."""
     project = out.project
-    path = (project.path / ".env").resolve()
+    path = ctx.resolved(project.path / ".env")
     if ctx.which("git") is None:
         # Not "not tracked": without git nobody can say, and this is the secrets check.
         return out.warn(

@@ -8,13 +8,13 @@ line they are written on, so every finding can name file and line.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from devkit import yamlfile
 from devkit.repo.github.workflows import Workflow, dig
+from devkit.repo.projectfiles import shell_words
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def build_submits(workflow: Workflow) -> list[BuildSubmit]:
         lines = script.split("\n")
         joined = re.sub(r"\\\n", " ", script)
         for command in re.finditer(r"gcloud\s+builds\s+submit\b[^\n;&|]*", joined):
-            words = _words(command.group(0))
+            words = shell_words(command.group(0))
             start = next((n for n, t in enumerate(lines) if "builds submit" in t), 0)
             tag = _option(words, ("--tag", "-t"))
             config = _option(words, ("--config",))
@@ -236,13 +236,6 @@ def build_submits(workflow: Workflow) -> list[BuildSubmit]:
 
 def _line_with(lines: list[str], needle: str, start: int) -> int:
     return next((n for n, text in enumerate(lines[start:], start) if needle in text), start)
-
-
-def _words(command: str) -> list[str]:
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return command.split()
 
 
 def _option(words: list[str], names: tuple[str, ...]) -> str | None:
