@@ -122,14 +122,15 @@ def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
         console.print_json(render.to_json(report, root=root, strict=request.strict))
         return
     out = console.out()
-    lines = render.to_text(report, show_all=request.show_all, width=out.width)
+    lines = render.to_lines(report, show_all=request.show_all, width=out.width)
     if out.is_terminal:
         from rich.text import Text
 
-        out.print(Text("\n").join(lines))  # one print: rich lays the report out at once
+        # One print: rich lays the report out at once.
+        out.print(Text("\n").join(line.text() for line in lines))
     else:
         # Piped or redirected: no styles to render, so rich has nothing to add but its time.
-        console.print_plain("\n".join(line.plain for line in lines))
+        console.print_plain("\n".join(line.visible() for line in lines))
 
 
 def _apply_fixes(

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from rich.text import Span, Text
+from rich.text import Text
 
 from devkit import __version__
 from devkit.doctor.base import Result, Status
 from devkit.doctor.linewrap import wrap
 from devkit.doctor.registry import BY_ID
 from devkit.doctor.runner import Report
+from devkit.doctor.textline import Line, Prefix
 from devkit.redaction import redact
 
 SCHEMA_VERSION = 1
@@ -84,17 +85,22 @@ _RESULT = json.JSONEncoder(separators=(",\n      ", ": "))
 
 
 def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Text]:
+    """The report's lines as rich ``Text`` (see ``to_lines``)."""
+    return [line.text() for line in to_lines(report, show_all=show_all, width=width)]
+
+
+def to_lines(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Line]:
     """The report's lines, styled. By default what needs attention: a line for each section or
     project where all is well, every warning and failure with its fix (a project's blockers
     first), then a summary naming what failed where. ``show_all``: every result, in report
-    order. Built as rich ``Text`` rather than markup: nothing to escape or parse per line."""
+    order. Styles are spans, not markup: nothing to escape or parse per line."""
     layout = _Layout(min(width, MAX_WIDTH))
     sections = _sections(report.results)
     blocks = _everything(sections, layout) if show_all else _attention(sections, layout)
-    lines: list[Text] = []
+    lines: list[Line] = []
     for block in [*blocks, _summary(report, sections, layout)]:
         if lines:
-            lines.append(Text())
+            lines.append(_BLANK)
         lines.extend(block)
     return lines
 
@@ -114,16 +120,16 @@ def _section(result: Result) -> str:
     return check.section if check else "Other"
 
 
-def _everything(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Text]]:
+def _everything(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Line]]:
     return [
-        [Text(name, "bold"), *(line for r in results for line in _result_lines(r, layout))]
+        [Line(name, "bold"), *(line for r in results for line in _result_lines(r, layout))]
         for name, results in sections.items()
     ]
 
 
-def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Text]]:
-    blocks: list[list[Text]] = []
-    well: list[Text] = []  # consecutive one-line sections, printed as one block
+def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Line]]:
+    blocks: list[list[Line]] = []
+    well: list[Line] = []  # consecutive one-line sections, printed as one block
     healthy: list[tuple[str, list[Result]]] = []  # projects with nothing to report
     for name, results in sections.items():
         problems = [r for r in results if r.status in _PROBLEMS]
@@ -136,12 +142,12 @@ def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[
         if well:
             blocks.append(well)
             well = []
-        block = [Text(name, "bold")]
+        block = [Line(name, "bold")]
         for result in sorted(problems, key=_urgency):
             block.extend(_result_lines(result, layout))
         rest = [r for r in results if r.status not in _PROBLEMS]
         if rest:
-            block.append(Text(f"  and {_counts(rest)}", "dim"))
+            block.append(Line(f"  and {_counts(rest)}", "dim"))
         blocks.append(block)
     if len(healthy) <= HEALTHY_LINES:
         well += [_all_well(n, _counts(rs)) for n, rs in healthy]
@@ -154,8 +160,8 @@ def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[
     return blocks
 
 
-def _all_well(name: str, detail: str, joint: str = ": ") -> Text:
-    return Text.assemble(("✓", "green"), " ", (name, "bold"), joint, redact(detail))
+def _all_well(name: str, detail: str, joint: str = ": ") -> Line:
+    return Prefix(("✓", "green"), (" ", ""), (name, "bold"), (joint, "")).line(redact(detail))
 
 
 def _urgency(result: Result) -> int:
@@ -165,7 +171,7 @@ def _urgency(result: Result) -> int:
     return 1 if result.status is Status.FAIL else 2
 
 
-def _result_lines(result: Result, layout: _Layout) -> list[Text]:
+def _result_lines(result: Result, layout: _Layout) -> list[Line]:
     """The result's line (wrapped), its items one a line, and its fix."""
     if result.items:
         lines = [_head(result.status, result.check_id, "").line("")]
@@ -178,35 +184,16 @@ def _result_lines(result: Result, layout: _Layout) -> list[Text]:
     return lines
 
 
-class _Prefix:
-    """A line's styled start, laid out once: its text and where its styles go."""
-
-    def __init__(self, *parts: tuple[str, str]) -> None:
-        self.plain = "".join(part for part, _ in parts)
-        spans: list[Span] = []
-        offset = 0
-        for part, style in parts:
-            if part and style:  # as Text.append: no span for an unstyled or empty part
-                spans.append(Span(offset, offset + len(part), style))
-            offset += len(part)
-        self.spans = tuple(spans)
-
-    def line(self, rest: str) -> Text:
-        """The prefix and ``rest``: what ``Text.assemble(*parts, rest)`` makes, without
-        appending part by part (20,000 lines at 1000 projects). The same text, spans and tab
-        size: Text drops control codes one character at a time, so from the whole as from each
-        part, and only ``rest`` (last, unstyled) may hold any."""
-        return Text(self.plain + rest, spans=list(self.spans), tab_size=8)
-
-
-_ITEM = _Prefix(("      - ", ""))
-_FIX = _Prefix(("      ", ""), ("fix:", "cyan"), (" ", ""))
-_INDENT = _Prefix(("  ", ""))
+_BLANK = Line("")
+_SUMMARY = Prefix(("Summary:", "bold"))
+_ITEM = Prefix(("      - ", ""))
+_FIX = Prefix(("      ", ""), ("fix:", "cyan"), (" ", ""))
+_INDENT = Prefix(("  ", ""))
 
 
 @cache  # a few dozen checks, each heading a thousand projects' results
-def _head(status: Status, check_id: str, then: str) -> _Prefix:
-    return _Prefix(("  ", ""), (_MARK[status], _STYLE[status]), (f" {check_id}:", ""), (then, ""))
+def _head(status: Status, check_id: str, then: str) -> Prefix:
+    return Prefix(("  ", ""), (_MARK[status], _STYLE[status]), (f" {check_id}:", ""), (then, ""))
 
 
 class _Layout:
@@ -218,14 +205,14 @@ class _Layout:
         # (text, start, indent) -> the first line after its prefix, then the other lines
         self._done: dict[tuple[str, int, int], list[str]] = {}
 
-    def lines(self, prefix: _Prefix, text: str, indent: int) -> list[Text]:
+    def lines(self, prefix: Prefix, text: str, indent: int) -> list[Line]:
         """``text`` after a styled prefix, wrapped at spaces to the width."""
         start = len(prefix.plain)
         key = (text, start, indent)
         done = self._done.get(key)
         if done is None:
             done = self._done[key] = self._wrap(text, start, indent)
-        return [prefix.line(done[0]), *(Text(line) for line in done[1:])]
+        return [prefix.line(done[0]), *(Line(line) for line in done[1:])]
 
     def _wrap(self, text: str, start: int, indent: int) -> list[str]:
         # Secrets are masked again as the report is written, but a secret with a space in it
@@ -239,7 +226,7 @@ class _Layout:
         return [lines[0][start:], *lines[1:]]
 
 
-def _summary(report: Report, sections: dict[str, list[Result]], layout: _Layout) -> list[Text]:
+def _summary(report: Report, sections: dict[str, list[Result]], layout: _Layout) -> list[Line]:
     counts = ", ".join(
         f"{report.count(s)} {name}"
         for s, name in (
@@ -249,7 +236,7 @@ def _summary(report: Report, sections: dict[str, list[Result]], layout: _Layout)
             (Status.SKIP, "skipped"),
         )
     )
-    lines = [Text.assemble(("Summary:", "bold"), f" {counts}")]
+    lines = [_SUMMARY.line(f" {counts}")]
     for status, title in ((Status.FAIL, "Failed"), (Status.WARN, "Warnings")):
         # Where each check id failed (or warned); places with the same ids share a line.
         by_ids: dict[tuple[str, ...], list[str]] = {}
@@ -258,7 +245,7 @@ def _summary(report: Report, sections: dict[str, list[Result]], layout: _Layout)
             if ids:
                 by_ids.setdefault(ids, []).append(name.removeprefix("Project "))
         if by_ids:
-            lines.append(Text(f"{title}:", "bold"))
+            lines.append(Line(f"{title}:", "bold"))
             for ids, places in by_ids.items():
                 where = _some(places) + (f" ({len(places)} projects)" if len(places) > 1 else "")
                 lines += layout.lines(_INDENT, f"{where}: {', '.join(ids)}", 4)
