@@ -21,6 +21,7 @@ from devkit.console import LOG
 from devkit.doctor import runner
 from devkit.doctor.base import AnyCheck, Check, Result
 from devkit.doctor.context import Context
+from devkit.doctor.registry import NETWORK
 from devkit.doctor.runner import Report
 from devkit.proc import fork
 from devkit.repo.monorepo import Project
@@ -45,10 +46,12 @@ def _run_shared(
     projects: Sequence[Project],
     per_project: Sequence[AnyCheck],
 ) -> Report:
-    results: list[Result] = []
-    for check in checks:
-        if isinstance(check, Check):
-            results.extend(runner.run_one(ctx, check, None))
+    # The machine's, tools' and clone's checks run in this process while the copy starts on the
+    # projects; those that reach servers run first, as their failures (hosts this run found
+    # down) are shared with the projects' checks through the context.
+    whole = [c for c in checks if isinstance(c, Check)]
+    first = [c for c in whole if c.section == NETWORK]
+    by_check = {c.id: list(runner.run_one(ctx, c, None)) for c in first}
     size = max(CHUNK, -(-len(projects) // fork.Tickets.MOST))
     chunks = [projects[i : i + size] for i in range(0, len(projects), size)]
     with fork.Tickets(len(chunks)) as tickets:
@@ -65,6 +68,9 @@ def _run_shared(
             "two processes" if child is not None else "one process (this one has threads)",
         )
         try:
+            for check in whole:
+                if check.id not in by_check:
+                    by_check[check.id] = list(runner.run_one(ctx, check, None))
             by_project = _check_chunks(ctx, per_project, chunks, tickets)
             data = child.result() if child is not None else None
         except BaseException:
@@ -80,6 +86,7 @@ def _run_shared(
     # Chunks a child took but did not finish (it failed, or was killed): checked here.
     left = [p for p in projects if p.name not in by_project]
     by_project.update(_check_chunks(ctx, per_project, [left], range(1)))
+    results = [r for check in whole for r in by_check[check.id]]
     for project in projects:
         results.extend(by_project[project.name])
     return Report(tuple(results))
