@@ -28,14 +28,13 @@ import gc
 import hashlib
 import importlib.util
 import os
-import pickle
 import time
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from devkit import atomic, paths
+from devkit import paths
 from devkit.errors import DevkitError
 
 T = TypeVar("T")
@@ -180,6 +179,8 @@ class Shelf:
         # are made (50,000 YAML mappings and lists): it cost more than the unpickling.
         collecting = gc.isenabled()
         gc.disable()
+        import pickle  # here: `devkit run` imports this module and never reads a shelf
+
         try:
             with open(where, "rb") as stream:  # noqa: PTH123
                 stored = pickle.load(stream)  # noqa: S301 - devkit's own private file
@@ -239,6 +240,10 @@ class Shelf:
             reverse=True,
         )
         kept.update(others[:KEEP])
+        import pickle
+
+        from devkit import atomic
+
         data = pickle.dumps(
             {"code": self._code_key(), "entries": kept}, protocol=pickle.HIGHEST_PROTOCOL
         )
