@@ -30,6 +30,17 @@ class Parser:
         return Path(file).read_text().upper()
 
 
+def parsed_once(folder: Path) -> tuple[Path, Parser]:
+    """A file parsed by a shelf that was then saved, and the parser that did it."""
+    file = folder / "record.json"
+    file.write_text("one")
+    parser = Parser()
+    first = shelf()
+    first.by_stat([str(file)], parser)
+    first.save()
+    return file, parser
+
+
 def shelf(name: str = "test") -> parsecache.Shelf:
     """A fresh shelf, as the next devkit process would have it."""
     return parsecache.Shelf(name, code=[THIS])
@@ -84,12 +95,7 @@ def test_stat_results_are_reused_while_the_file_is_unchanged(tmp_path: Path, set
 
 @pytest.mark.parametrize("change", ["same size, times put back", "rename over it", "longer"])
 def test_a_changed_file_is_parsed_again(tmp_path: Path, settled: None, change: str) -> None:
-    file = tmp_path / "record.json"
-    file.write_text("one")
-    parser = Parser()
-    first = shelf()
-    first.by_stat([str(file)], parser)
-    first.save()
+    file, parser = parsed_once(tmp_path)
     before = file.stat()
     if change == "same size, times put back":
         file.write_text("two")  # a garbled write of the same length
@@ -106,12 +112,7 @@ def test_a_changed_file_is_parsed_again(tmp_path: Path, settled: None, change: s
 
 def test_a_file_changed_within_the_racy_window_is_not_kept(tmp_path: Path) -> None:
     # A filesystem with one-second timestamps could hide a second write in the same second.
-    file = tmp_path / "record.json"
-    file.write_text("one")
-    parser = Parser()
-    first = shelf()
-    first.by_stat([str(file)], parser)
-    first.save()
+    file, parser = parsed_once(tmp_path)
     shelf().by_stat([str(file)], parser)
     assert len(parser.calls) == 2
 
