@@ -85,9 +85,12 @@ def installed(package: str) -> tuple[object, ...]:
 class Shelf:
     """One parser's results, loaded on first use and written back by ``save``."""
 
-    def __init__(self, name: str, code: Iterable[ModuleType]) -> None:
+    def __init__(self, name: str, code: Iterable[ModuleType], packages: Iterable[str] = ()) -> None:
         self.name = name
         self._code = tuple(code)
+        # Installed packages whose results the shelf keeps (py-rattler's reading of a record):
+        # another version of one is another parser.
+        self._packages = tuple(packages)
         self._entries: dict[Hashable, tuple[float, Any]] | None = None
         self._loaded_from: Path | None = None
         self._token: tuple[str | None, ...] = ()
@@ -205,6 +208,7 @@ class Shelf:
                 continue
             info = os.stat(file)  # noqa: PTH116 - 80,000 records: a Path each costs more
             stamps.append((module.__name__, info.st_size, info.st_mtime_ns))
+        stamps += [installed(package) for package in self._packages]
         return tuple(stamps)
 
     def new_entries(self) -> dict[Hashable, tuple[float, Any]]:

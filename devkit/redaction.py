@@ -149,6 +149,12 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
+def registered() -> frozenset[str]:
+    """Every value registered so far (a forked child hands its parent those it read)."""
+    with _lock:
+        return frozenset(_secrets)
+
+
 def forget_all() -> None:
     """Drop every registered secret (tests start from a clean slate)."""
     global _finder

@@ -40,7 +40,7 @@ def installed_records(prefix: Path) -> list[PrefixRecord]:
     return records
 
 
-RECORDS = Shelf("records", code=[sys.modules[__name__]])
+RECORDS = Shelf("records", code=[sys.modules[__name__]], packages=["rattler"])
 
 
 class InstalledRecord(NamedTuple):

@@ -1,14 +1,16 @@
 """A large monorepo's projects checked by two processes: this one and a forked copy of it.
 
 At a thousand projects the per-project checks are nearly all of doctor's time, and each
-project's results depend on nothing another project's checks do. A forked copy of the process
-already has the run's context, so it starts checking at once (a new interpreter would import
-devkit and read the monorepo again first). Projects are dealt out in small chunks, alternately,
-so envs and workflows (the costly parts) spread evenly over both.
+project's results depend on nothing another project's checks do (``drift.*`` aside: what one
+solve learns of a channel is what the next are told, so a run with them stays in one process).
+A forked copy already has the run's context, so it starts checking at once (a new interpreter
+would import devkit and read the monorepo again first). Projects are taken in chunks, each
+process drawing the next one when it is free, so both finish together whatever the chunks cost.
 
-The report is what one process would have made: the same results in the same order. Where
-forking is not possible or not worth it (one core, a small monorepo, a process with threads,
-no ``fork``), or the child does not finish, this process checks every project itself.
+The report is what one process would have made: the same results in the same order, the
+secrets the copy read masked here too. Where forking is not possible or not worth it (one core,
+a small monorepo, a process with threads, not Linux: see ``proc.fork``), or the child does not
+finish, this process checks every project itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable, Sequence
 
-from devkit import parsecache
+from devkit import parsecache, redaction
 from devkit.console import LOG
 from devkit.doctor import runner
 from devkit.doctor.base import AnyCheck, Check, Result
@@ -34,7 +36,10 @@ def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
     """``runner.run_checks``, with the projects shared by two processes when that pays."""
     projects = list(ctx.projects)
     per_project = [c for c in checks if not isinstance(c, Check)]
-    if len(projects) < MIN_PROJECTS or not per_project or fork.cores() < 2:
+    # drift.* solve against the channels, and what one project's solve finds of a channel (down,
+    # refusing) is what the next ones are told: one process, so the report is the same each run.
+    solving = any(c.id.startswith("drift.") for c in per_project)
+    if len(projects) < MIN_PROJECTS or not per_project or solving or fork.cores() < 2:
         return runner.run_checks(ctx, checks)
     with runner.collector_paused():
         return _run_shared(ctx, checks, projects, per_project)
@@ -55,11 +60,15 @@ def _run_shared(
     size = max(CHUNK, -(-len(projects) // fork.Tickets.MOST))
     chunks = [projects[i : i + size] for i in range(0, len(projects), size)]
     with fork.Tickets(len(chunks)) as tickets:
+        known = redaction.registered()
 
         def child_work() -> bytes:
             done = _check_chunks(ctx, per_project, chunks, tickets)
-            # What the child parsed is saved by this process, with its own (one writer).
-            return pickle.dumps((done, parsecache.added()), protocol=pickle.HIGHEST_PROTOCOL)
+            # What the child parsed is saved by this process, with its own (one writer); the
+            # secrets it read (its projects' .env values) are masked in this one's output too.
+            found = redaction.registered() - known
+            handed = (done, parsecache.added(), found)
+            return pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
 
         child = fork.start(child_work)
         LOG.debug(
@@ -80,7 +89,8 @@ def _run_shared(
     if data is None and child is not None:
         LOG.debug("the forked child did not finish: its projects are checked here")
     if data is not None:
-        done, parsed = pickle.loads(data)  # noqa: S301 - our own child, through our own pipe
+        done, parsed, found = pickle.loads(data)  # noqa: S301 - our own child, our own pipe
+        redaction.register(*found)
         by_project.update(done)
         parsecache.absorb(parsed)
     # Chunks a child took but did not finish (it failed, or was killed): checked here.

@@ -4,7 +4,9 @@ doctor checks a thousand projects with two cores: a copy of the process made by 
 the run's context (config, the monorepo, the workflows already parsed) without importing or
 reading anything again, and checks half of them. ``fork`` is only used where it is safe: a
 single-threaded process (a fork copies one thread; a lock another one held would never be
-released in the copy), on a system that has it. Anything the child cannot do is the parent's
+released in the copy), on Linux: macOS's system frameworks are not safe to use in a child
+forked without exec (Python itself starts processes there by spawning), and the threads
+they start are not counted without /proc. Anything the child cannot do is the parent's
 to do: a child that fails, is killed or cannot start hands back nothing, never a partial result.
 """
 
@@ -73,14 +75,14 @@ class Child:
             self._fd = None
 
     def _reap(self) -> int:
-        self._done = True
         _, status = os.waitpid(self._pid, 0)
+        self._done = True  # after the wait: a Ctrl-C during it leaves stop() to reap
         return os.waitstatus_to_exitcode(status)
 
 
 def start(work: Callable[[], bytes]) -> Child | None:
     """Fork a child that runs ``work`` and hands back its bytes; None where a fork is not safe."""
-    if not hasattr(os, "fork") or not single_threaded():
+    if sys.platform != "linux" or not single_threaded():
         return None
     read_fd, write_fd = os.pipe()
     # Whatever the parent has buffered would be written twice, once by each process.
@@ -121,7 +123,7 @@ class Tickets:
     """
 
     _SIZE = 4  # bytes a ticket
-    MOST = 4096  # 16 KiB: less than any system's pipe buffer, so the writes never block
+    MOST = 1024  # 4 KiB, a page: what even a user's smallest pipe (past its pipe quota) holds
 
     def __init__(self, count: int) -> None:
         if count > self.MOST:

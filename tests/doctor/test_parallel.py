@@ -161,3 +161,87 @@ def test_a_process_with_threads_does_not_fork() -> None:
 
     assert not fork.single_threaded()
     assert fork.start(lambda: b"") is None
+
+
+SECRETS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from devkit import redaction
+    from devkit.commands.doctor import build_context
+    from devkit.doctor import parallel
+    from devkit.doctor.base import ProjectCheck
+    from devkit.proc import fork
+    from devkit.repo import dotenv_file
+
+    def quoting(ctx, out):
+        # A check that (wrongly) quotes a value it read: the report must still mask it.
+        loaded = dotenv_file.load([out.project.path / ".env"])
+        return out.ok("token " + loaded.values.get("TOKEN", "none"))
+
+    assert fork.single_threaded()
+    ctx = build_context(Path(sys.argv[1]), ())
+    check = ProjectCheck("test.quote", "Test", "quotes", run=quoting)
+    report = parallel.run_checks(ctx, [check])
+    print(json.dumps([redaction.redact(r.message) for r in report.results]))
+    """
+)
+
+
+def test_secrets_the_copy_read_are_masked_in_the_report(sample_monorepo: Monorepo) -> None:
+    for i in range(PROJECTS):
+        add_project(sample_monorepo, f"svc-{i:03}", files={".env": f"TOKEN=tok-{i:03}-s3cr3t\n"})
+    result = subprocess.run(
+        [sys.executable, "-c", SECRETS_SCRIPT, str(sample_monorepo.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    messages = json.loads(result.stdout)
+    assert len(messages) == PROJECTS + 2
+    assert "s3cr3t" not in result.stdout
+    assert messages.count("token ****") == PROJECTS  # each project's, whichever process read it
+
+
+PIDS_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from pathlib import Path
+    from devkit.commands.doctor import build_context
+    from devkit.doctor import parallel
+    from devkit.doctor.base import ProjectCheck
+
+    def pid(ctx, out):
+        time.sleep(0.01)  # as a real check takes a while: the copy gets its share
+        return out.ok(str(os.getpid()))
+
+    ctx = build_context(Path(sys.argv[1]), ())
+    pids = {}
+    for check_id in ("files.pid", "drift.pid"):
+        check = ProjectCheck(check_id, "Test", "pid", run=pid)
+        report = parallel.run_checks(ctx, [check])
+        pids[check_id] = sorted({int(r.message) for r in report.results})
+    print(json.dumps({"me": os.getpid(), **pids}))
+    """
+)
+
+
+def test_drift_checks_run_in_one_process(sample_monorepo: Monorepo) -> None:
+    # What one project's solve learns of a channel is what the next ones are told.
+    for i in range(PROJECTS):
+        add_project(sample_monorepo, f"svc-{i:03}")
+    result = subprocess.run(
+        [sys.executable, "-c", PIDS_SCRIPT, str(sample_monorepo.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    pids = json.loads(result.stdout)
+    assert pids["drift.pid"] == [pids["me"]]
+    assert len(pids["files.pid"]) == 2 and pids["me"] in pids["files.pid"]
