@@ -80,9 +80,14 @@ def print_json(text: str) -> None:
     sys.stdout.flush()
 
 
-def print_plain(text: str) -> None:
+def print_plain(text: str, *, masked: bool = False) -> None:
     """Write unstyled text to stdout as it is (secrets masked), without rich: for long reports
-    going to a pipe or a file, where rich would only spend time."""
+    going to a pipe or a file, where rich would only spend time. ``masked``: the caller masked
+    every piece of it as it was made (doctor's report), so it is written as it is."""
+    if masked:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
     print_json(text)
 
 

@@ -51,7 +51,9 @@ _secrets: set[str] = set()
 # against at most one branch per distinct character, and the secrets behind each prefix,
 # longest first, to confirm a match. Searching for each secret in turn made doctor's output on a
 # thousand projects cost lines × secrets. Built on the first redact after the set changes.
-_Finder = tuple[re.Pattern[str], dict[str, tuple[str, ...]]]
+# The third pattern finds a secret's start or any token marker: text with neither (most of it)
+# is left after one search, not two.
+_Finder = tuple[re.Pattern[str], dict[str, tuple[str, ...]], re.Pattern[str]]
 _finder: _Finder | None = None
 
 
@@ -69,7 +71,10 @@ def redact(text: str) -> str:
     """Replace every registered secret in ``text`` with a mask."""
     finder = _current_finder()
     if finder is not None:
-        text = _mask(text, _secret_spans(text, *finder))
+        pattern, candidates, anything = finder
+        if anything.search(text) is None:
+            return text
+        text = _mask(text, _secret_spans(text, pattern, candidates))
     if _ANY_MARKER.search(text) is None:
         return text
     folded = None
@@ -93,8 +98,9 @@ def _current_finder() -> _Finder | None:
             by_prefix: dict[str, list[str]] = {}
             for value in sorted(_secrets, key=len, reverse=True):
                 by_prefix.setdefault(value[:_MIN_SECRET_LENGTH], []).append(value)
-            pattern = re.compile(_trie_pattern(by_prefix))
-            _finder = (pattern, {k: tuple(v) for k, v in by_prefix.items()})
+            trie = _trie_pattern(by_prefix)
+            anything = re.compile(f"{trie}|{_ANY_MARKER.pattern}")
+            _finder = (re.compile(trie), {k: tuple(v) for k, v in by_prefix.items()}, anything)
         return _finder
 
 

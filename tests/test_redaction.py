@@ -61,7 +61,7 @@ def _every_pattern(text: str) -> str:
     """redact without its cheap tests: the secrets, then every token pattern, in order."""
     finder = redaction._current_finder()
     if finder is not None:
-        text = redaction._mask(text, redaction._secret_spans(text, *finder))
+        text = redaction._mask(text, redaction._secret_spans(text, *finder[:2]))
     for _, pattern in redaction._TOKEN_PATTERNS:
         text = re.sub(pattern, MASK, text)
     return text

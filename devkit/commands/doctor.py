@@ -130,7 +130,7 @@ def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
         out.print(Text("\n").join(line.text() for line in lines))
     else:
         # Piped or redirected: no styles to render, so rich has nothing to add but its time.
-        console.print_plain("\n".join(line.visible() for line in lines))
+        console.print_plain("\n".join(line.visible() for line in lines), masked=True)
 
 
 def _apply_fixes(

@@ -200,3 +200,20 @@ def test_wrap_of_words_between_single_spaces_is_textwraps_wrap() -> None:
             break_on_hyphens=False,
         )
         assert wrap(text, width, start, indent) == want, (text, width, start, indent)
+
+
+@pytest.mark.parametrize("show_all", [False, True])
+def test_every_piece_of_the_report_is_masked_as_it_is_laid_out(show_all: bool) -> None:
+    # The piped report is written as to_lines made it, not masked again as a whole: a secret
+    # (a .env value that is also a project's name, say) is masked in headings too.
+    redaction.register("acme-prod", "tok en-with-space")
+    results = [
+        *healthy("acme-prod"),
+        *healthy("other"),
+        Result("vars.missing", Status.FAIL, "tok en-with-space " * 12, "set acme-prod", "other"),
+        Result("files.images", Status.WARN, "x", project="acme-prod", items=("acme-prod/a", "b")),
+    ]
+    lines = render.to_lines(Report(tuple(results)), show_all=show_all, width=40)
+    text = "\n".join(line.visible() for line in lines)
+    assert "acme-prod" not in text and "tok en" not in text and "with-space" not in text
+    assert "Project ****" in text
