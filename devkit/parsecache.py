@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import importlib.util
 import os
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -74,6 +73,8 @@ def installed(package: str) -> tuple[object, ...]:
     """An installed package's stamp (its ``__init__``'s path, size and modification time), for
     a variant whose results that package shapes (PyYAML, py-rattler): found, not imported, so a
     run that finds everything on the shelf does not pay for the import."""
+    import importlib.util  # here: `devkit run` imports this module and asks no stamp
+
     spec = importlib.util.find_spec(package)
     origin = spec.origin if spec is not None else None
     if origin is None:
