@@ -44,6 +44,20 @@ def many_projects(sample: Monorepo, count: int) -> None:
     )
 
 
+def run_script(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a Python process of its own (one thread: devkit may fork there)."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def doctor_json(root: Path, *prefix: str) -> tuple[dict, str]:
     result = subprocess.run(
         [*prefix, str(DEVKIT), "--verbose", "--root", str(root), "doctor", "--json", *QUICK],
@@ -143,15 +157,7 @@ FORK_SCRIPT = textwrap.dedent(
 
 
 def test_fork_hands_back_results_and_tickets_once() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", FORK_SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_script(FORK_SCRIPT)
     assert result.stdout.strip() == "ok"
 
 
@@ -191,15 +197,7 @@ SECRETS_SCRIPT = textwrap.dedent(
 def test_secrets_the_copy_read_are_masked_in_the_report(sample_monorepo: Monorepo) -> None:
     for i in range(PROJECTS):
         add_project(sample_monorepo, f"svc-{i:03}", files={".env": f"TOKEN=tok-{i:03}-s3cr3t\n"})
-    result = subprocess.run(
-        [sys.executable, "-c", SECRETS_SCRIPT, str(sample_monorepo.root)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_script(SECRETS_SCRIPT, str(sample_monorepo.root))
     messages = json.loads(result.stdout)
     assert len(messages) == PROJECTS + 2
     assert "s3cr3t" not in result.stdout
@@ -233,15 +231,7 @@ def test_drift_checks_run_in_one_process(sample_monorepo: Monorepo) -> None:
     # What one project's solve learns of a channel is what the next ones are told.
     for i in range(PROJECTS):
         add_project(sample_monorepo, f"svc-{i:03}")
-    result = subprocess.run(
-        [sys.executable, "-c", PIDS_SCRIPT, str(sample_monorepo.root)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_script(PIDS_SCRIPT, str(sample_monorepo.root))
     pids = json.loads(result.stdout)
     assert pids["drift.pid"] == [pids["me"]]
     assert len(pids["files.pid"]) == 2 and pids["me"] in pids["files.pid"]

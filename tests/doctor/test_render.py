@@ -154,7 +154,6 @@ def test_wrap_is_textwraps_wrap() -> None:
     """linewrap.wrap stands in for textwrap.wrap with the report's options: the same lines for
     any text (spaces, tabs, newlines, other whitespace, words wider than the line)."""
     import random
-    import textwrap
 
     from devkit.doctor.linewrap import wrap
 
@@ -164,24 +163,30 @@ def test_wrap_is_textwraps_wrap() -> None:
     for _ in range(3000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
         width, start, indent = rnd.randint(1, 60), rnd.randint(0, 12), rnd.randint(0, 12)
-        want = textwrap.wrap(
-            text,
-            width=width,
-            initial_indent=" " * start,
-            subsequent_indent=" " * indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
+        want = _textwrap(text, width, start, indent)
         assert wrap(text, width, start, indent) == want, (text, width, start, indent)
     with pytest.raises(ValueError, match="invalid width"):
         wrap("", 0, 0, 0)  # as TextWrapper refuses it
+
+
+def _textwrap(text: str, width: int, start: int, indent: int) -> list[str]:
+    """The reference linewrap.wrap follows: textwrap, breaking at whitespace only."""
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=" " * start,
+        subsequent_indent=" " * indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def test_wrap_of_words_between_single_spaces_is_textwraps_wrap() -> None:
     """Such texts take a shorter way through linewrap.wrap: the same lines, at any width and
     indent, words wider than the line and words of other whitespace included."""
     import random
-    import textwrap
 
     from devkit.doctor.linewrap import wrap
 
@@ -191,14 +196,7 @@ def test_wrap_of_words_between_single_spaces_is_textwraps_wrap() -> None:
     for _ in range(4000):
         text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 30)))
         width, start, indent = rnd.randint(1, 60), rnd.randint(0, 30), rnd.randint(0, 30)
-        want = textwrap.wrap(
-            text,
-            width=width,
-            initial_indent=" " * start,
-            subsequent_indent=" " * indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
+        want = _textwrap(text, width, start, indent)
         assert wrap(text, width, start, indent) == want, (text, width, start, indent)
 
 
