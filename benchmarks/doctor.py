@@ -49,11 +49,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from harness import (
     devkit_exe,
     int_list,
@@ -67,15 +66,21 @@ from harness import (
 )
 from rich.console import Console
 from rich.table import Table
+from seed import (
+    EXAMPLES,
+    SAMPLE,
+    Example,
+    load_examples,
+    project_names,
+    write_config,
+    write_project,
+)
 
 from devkit import parsecache
 from tests.support.channel import base_interpreter
 from tests.support.world import World, build_world
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = REPO_ROOT / "examples" / "monorepo"
-EXAMPLES = ("address-api", "ingest")  # project i copies EXAMPLES[(i - 1) % 2]
-WORKFLOWS = ("checks.yml", "deploy.yml")
 DEFAULT_SIZES = (10, 100, 1000)
 LARGE_SIZE = 1000  # sizes from here on take --large-runs and --large-warmups
 DEFAULT_RUNS = 3
@@ -329,71 +334,6 @@ def write_fingerprint(prefix: Path, env_file: Path) -> None:
 # The monorepo: examples/monorepo's projects and workflows, once per generated project.
 
 
-@dataclass(frozen=True)
-class Example:
-    """One project of examples/monorepo: its files and workflows, ready to be renamed."""
-
-    name: str
-    files: tuple[tuple[str, str, bool], ...]  # relative path, text, executable
-    workflows: tuple[tuple[str, str], ...]  # "checks.yml"/"deploy.yml", text
-    environment: dict[str, object]
-    run: str | None  # the run command examples/monorepo/devkit.yaml gives it
-
-    def rename(self, text: str, project: str) -> str:
-        """The example's name replaced by `project` wherever it stands as a name."""
-        return re.sub(rf"(?<![\w.-]){re.escape(self.name)}(?![\w-])", project, text)
-
-
-def load_example(name: str, config: dict[str, object]) -> Example:
-    folder = SAMPLE / "projects" / name
-    files = tuple(
-        (
-            path.relative_to(folder).as_posix(),
-            path.read_text(encoding="utf-8"),
-            os.access(path, os.X_OK),
-        )
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    )
-    workflows = tuple(
-        (kind, (SAMPLE / ".github" / "workflows" / f"{name}-{kind}").read_text(encoding="utf-8"))
-        for kind in WORKFLOWS
-    )
-    environment = yaml.safe_load((folder / "environment.yml").read_text(encoding="utf-8"))
-    projects = config.get("projects") or {}
-    entry = projects.get(name) if isinstance(projects, dict) else None
-    run = entry.get("run") if isinstance(entry, dict) else None
-    return Example(name, files, workflows, environment, run)
-
-
-def load_examples() -> list[Example]:
-    config = yaml.safe_load((SAMPLE / "devkit.yaml").read_text(encoding="utf-8")) or {}
-    return [load_example(name, config) for name in EXAMPLES]
-
-
-def dotenv_text(example: Example, example_text: str, project: str) -> str:
-    """A filled-in .env from .env.example: each `changeme` becomes the value the deploy
-    workflow gives the variable (PROJECT_ID=acme-data), else a token of this project's own."""
-    deployed: dict[str, str] = {}
-    for kind, text in example.workflows:
-        if kind == "deploy.yml":
-            deployed = dict(re.findall(r"(?:^|[\s,])([A-Z_][A-Z0-9_]*)=([\w.-]+)(?=[,\s])", text))
-    lines = []
-    for line in example_text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not line.lstrip().startswith("#") and value.strip() == "changeme":
-            fallback = f"{key.lower().replace('_', '-')}-{project}-0123456789"
-            line = f"{key}={deployed.get(key, fallback)}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def project_names(count: int, examples: Sequence[Example]) -> Iterator[tuple[str, Example]]:
-    for index in range(1, count + 1):
-        example = examples[(index - 1) % len(examples)]
-        yield f"{example.name}-{index:04d}", example
-
-
 def has_env(index: int, share: float) -> bool:
     """Whether project `index` (from 1) has an env: about share × N of them, spread evenly
     over pairs of projects, so each example gets its share."""
@@ -415,28 +355,15 @@ def generate_monorepo(
     env: dict[str, str],
 ) -> list[Path]:
     """Write and push the monorepo of `count` projects; return the prefixes of its envs."""
-    projects = dest / "projects"
-    workflows = dest / ".github" / "workflows"
-    projects.mkdir(parents=True)
-    workflows.mkdir(parents=True)
+    dest.mkdir(parents=True)
     shutil.copyfile(SAMPLE / ".gitignore", dest / ".gitignore")
     (dest / "README.md").write_text(f"# Monorepo\n\n{count} services live in `projects/`.\n")
-    config: dict[str, object] = {"projects_dir": "projects", "projects": {}}
+    runs: dict[str, str] = {}
     prefixes: list[Path] = []
     for index, (name, example) in enumerate(project_names(count, examples), start=1):
-        folder = projects / name
-        for relative, text, executable in example.files:
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text if relative.endswith(".py") else example.rename(text, name))
-            if executable:
-                target.chmod(0o755)
-        env_example = (folder / ".env.example").read_text()
-        (folder / ".env").write_text(dotenv_text(example, env_example, name))
-        for kind, text in example.workflows:
-            (workflows / f"{name}-{kind}").write_text(example.rename(text, name))
+        folder = write_project(dest, name, example)
         if example.run:
-            config["projects"][name] = {"run": example.run}  # type: ignore[index]
+            runs[name] = example.run
         if has_env(index, share):
             prefix = root_prefix / "envs" / name
             if not prefix.exists():
@@ -444,10 +371,7 @@ def generate_monorepo(
             # Envs are shared across sizes; the fingerprint names this monorepo's file.
             write_fingerprint(prefix, folder / "environment.yml")
             prefixes.append(prefix)
-    (dest / "devkit.yaml").write_text(
-        "# devkit.yaml — optional; every key has a default\n"
-        + yaml.safe_dump(config, sort_keys=False)
-    )
+    write_config(dest, runs)
     origin = dest.parent / f"{dest.name}-origin.git"
     git(dest.parent, env, "init", "-q", "--bare", "-b", "main", str(origin))
     for args in (

@@ -1,17 +1,22 @@
 """`devkit run api` against `micromamba run`: time to the first HTTP 200, and to stop on Ctrl-C.
 
 Builds the test world (local channels, the micromamba stand-in) and the sample monorepo in a temp
-dir, creates the `api` env once, then starts the service round by round in four ways: directly
-with `micromamba run`; with the plain `devkit run api` (the fast path, PORT from the shell); with
-`devkit run api --port N` (the fast path too: it reads run's simple options); and with the same
-plus `--env-file projects/api/.env` (the full typer CLI, to which the fast path leaves
---env-file; the file is the project's own .env again, so the service gets the same variables).
+dir, laid out as the team's: `api` (a FastAPI service) gets address-api's checks and deploy
+workflows, its run command in devkit.yaml, and the variables that deploy sets in its .env;
+--projects other projects of the team's layout (`benchmarks/seed.py`: every file, both
+workflows, a devkit.yaml entry each) stand beside it, and the user config is the one `devkit
+setup` writes, so devkit reads what it reads on a developer's machine. It creates the `api` env
+once, then starts the service round by round in four ways: directly with `micromamba run`; with
+the plain `devkit run api` (the fast path, PORT from the shell); with `devkit run api --port N`
+(the fast path too: it reads run's simple options); and with the same plus `--env-file
+projects/api/.env` (the full typer CLI, to which the fast path leaves --env-file; the file is
+the project's own .env again, so the service gets the same variables).
 Each round starts each once, in a rotating order, polls `/health` every 10 ms, then sends SIGINT
 the way a terminal's Ctrl-C does and times until every process of the service is gone. devkit's
 cost is given per round, against the direct start of the same round (paired), as the median of
 those differences and ratios. Prints figures, asserts nothing:
 
-    .venv/bin/python benchmarks/run.py --runs 7
+    .venv/bin/python benchmarks/run.py --runs 7 --projects 1000
 """
 
 from __future__ import annotations
@@ -47,12 +52,23 @@ from harness import (
 )
 from rich.console import Console
 from rich.table import Table
+from seed import (
+    SAMPLE,
+    dotenv_text,
+    load_examples,
+    project_names,
+    write_config,
+    write_project,
+    write_workflows,
+)
 
+from devkit.userconfig import UserConfig, save_user_config
 from tests.support.monorepo import build_sample_monorepo
 from tests.support.world import build_world
 
 DEFAULT_RUNS = 7
 DEFAULT_WARMUPS = 1
+DEFAULT_PROJECTS = 100
 POLL_INTERVAL_S = 0.01
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -321,6 +337,41 @@ def to_json(results: Sequence[Paired], runs: int, warmups: int, load: tuple[floa
     )
 
 
+def seed_layout(root: Path, others: int) -> None:
+    """Lay the sample monorepo out as the team's (see the module docstring)."""
+    examples = load_examples()
+    address_api = next(e for e in examples if e.name == "address-api")
+    # api stands in for address-api: its workflows, its run command (the direct start's), and
+    # the variables its deploy sets, in .env.example as placeholders and in .env filled in.
+    api = root / "projects" / "api"
+    placeholders = address_api.rename(
+        (SAMPLE / "projects" / "address-api" / ".env.example").read_text(), "api"
+    )
+    with (api / ".env.example").open("a") as stream:
+        stream.write(placeholders)
+    with (api / ".env").open("a") as stream:
+        stream.write(dotenv_text(address_api, placeholders, "api"))
+    write_workflows(root, "api", address_api)
+    runs = {"api": address_api.run or ""}
+    for name, example in project_names(others, examples):
+        write_project(root, name, example)
+        if example.run:
+            runs[name] = example.run
+    write_config(root, runs)
+
+
+def write_setup_config(env: dict[str, str], clone: Path, micromamba: Path) -> None:
+    """The user config `devkit setup` leaves on every developer's machine, which `devkit run`
+    reads on each start."""
+    config = UserConfig(
+        clone=clone,
+        repo_url="https://github.com/acme/monorepo.git",
+        root_prefix=Path(env["MAMBA_ROOT_PREFIX"]),
+        micromamba=micromamba,
+    )
+    save_user_config(config, Path(env["DEVKIT_HOME"]) / "config.yaml")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="timed rounds")
@@ -328,6 +379,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--warmups", type=non_negative_int, default=DEFAULT_WARMUPS, help="untimed rounds first"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--projects",
+        type=non_negative_int,
+        default=DEFAULT_PROJECTS,
+        help="projects of the team's layout beside api (default: %(default)s)",
+    )
     parser.add_argument(
         "--baseline",
         type=baseline_devkit,
@@ -349,6 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.baseline is not None:
                 precompile_devkit(env, args.baseline.parent / "python")
             repo = build_sample_monorepo(base / "monorepo")
+            seed_layout(repo.root, args.projects)
+            write_setup_config(env, repo.root, world.micromamba)
             prefix = Path(env["MAMBA_ROOT_PREFIX"]) / "envs" / "api"
             create_env(world, env, repo.env_file("api"), prefix)
         dotenv = {k: v for k, v in dotenv_values(repo.api / ".env").items() if v is not None}
