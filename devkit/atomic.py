@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -60,6 +59,8 @@ def _write(path: Path, data: bytes, private: bool) -> Path:
 
 
 def _create_beside(path: Path, new_mode: int) -> tuple[Path, int]:
+    import secrets  # here: every YAML reader imports this module, few of them write
+
     while True:
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         try:

@@ -12,8 +12,8 @@ import contextlib
 import os
 import stat
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from devkit.errors import FileFormatError
 
@@ -21,8 +21,7 @@ KIB = 1024
 MIB = 1024 * KIB
 
 
-@dataclass(frozen=True)
-class YamlLimits:
+class YamlLimits(NamedTuple):
     """What one YAML file may hold."""
 
     max_bytes: int

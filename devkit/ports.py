@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devkit.errors import PreflightError
 
@@ -12,8 +12,7 @@ DEFAULT_PORT = 8080  # what entrypoint.sh and Cloud Run use
 DEFAULT_HOST = "127.0.0.1"  # a laptop should not serve on every interface unless asked
 
 
-@dataclass(frozen=True)
-class PortHolder:
+class PortHolder(NamedTuple):
     """A process listening on a port (as far as the OS lets devkit see)."""
 
     pid: int | None

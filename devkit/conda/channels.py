@@ -12,8 +12,8 @@ local ``file://`` channel) answers instead; without one, the first of the rc's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from devkit.conda.condarc import Condarc
 from devkit.conda.platforms import PLATFORM
@@ -22,8 +22,7 @@ from devkit.conda.platforms import PLATFORM
 CHANNEL_PRIORITIES = ("strict", "flexible", "disabled")
 
 
-@dataclass(frozen=True)
-class Channel:
+class Channel(NamedTuple):
     """A resolved channel: the name it was written as, its URL, and where it is fetched from."""
 
     name: str

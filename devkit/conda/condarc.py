@@ -28,9 +28,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devkit import yamlfile
 from devkit.errors import FileFormatError
@@ -56,13 +55,12 @@ UNHONOURED = {
 _VAR = re.compile(r"\$(?:\$|\{([^}'\"\s]+)\})")
 
 
-@dataclass(frozen=True)
-class Condarc:
+class Condarc(NamedTuple):
     """Merged conda configuration, with the files it came from."""
 
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = {}
     files: tuple[Path, ...] = ()  # read, lowest precedence first
-    origins: Mapping[str, Path] = field(default_factory=dict)  # key -> the highest file setting it
+    origins: Mapping[str, Path] = {}  # key -> the highest file setting it
     problems: tuple[str, ...] = ()  # files skipped (unreadable, ignored names), as sentences
 
     @property

@@ -6,9 +6,8 @@ import enum
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from devkit.conda.envspec import EnvSpec
 
@@ -35,8 +34,7 @@ class EnvState(enum.Enum):
     PRESENT = "present"
 
 
-@dataclass(frozen=True)
-class EnvLocation:
+class EnvLocation(NamedTuple):
     """A project's env: its name (for ``micromamba activate``) and its prefix."""
 
     name: str
@@ -62,8 +60,7 @@ def locate(root_prefix: Path, project: Project, spec: EnvSpec) -> EnvLocation:
     return EnvLocation(name=name, prefix=root_prefix / "envs" / name)
 
 
-@dataclass(frozen=True)
-class EnvStatus:
+class EnvStatus(NamedTuple):
     """An env's state and, when it is not usable, why."""
 
     state: EnvState
@@ -118,8 +115,7 @@ def normalise_dist_name(name: str) -> str:
     return _DIST_NAME_SEPARATORS.sub("-", name).lower()
 
 
-@dataclass(frozen=True)
-class PipCheck:
+class PipCheck(NamedTuple):
     """The ``pip:`` requirements not installed as pinned, and how many devkit cannot check."""
 
     problems: tuple[str, ...]

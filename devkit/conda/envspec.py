@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from devkit import limits, parsecache, paths, yamlfile
 from devkit.conda import envspec_rules, platforms
@@ -24,8 +24,7 @@ SHELF = parsecache.Shelf(
 )
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """One conda dependency line."""
 
     text: str
@@ -43,16 +42,14 @@ class Dependency:
         return MatchSpec(self.text, strict=self.lenient_note is None)
 
 
-@dataclass(frozen=True)
-class PipRequirement:
+class PipRequirement(NamedTuple):
     """One line of the ``pip:`` section, as pip will read it."""
 
     text: str
     line: int
 
 
-@dataclass(frozen=True)
-class EnvSpec:
+class EnvSpec(NamedTuple):
     """A parsed environment file."""
 
     path: Path
@@ -60,7 +57,7 @@ class EnvSpec:
     channels: tuple[str, ...]
     dependencies: tuple[Dependency, ...]
     pip: tuple[PipRequirement, ...]
-    variables: dict[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str] = {}
     platforms: tuple[str, ...] = ()
     fingerprint: str = ""
     warnings: tuple[SpecWarning, ...] = ()

@@ -3,12 +3,10 @@ make and activate, how many specs, and selectors micromamba would silently ignor
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from devkit import limits, paths, yamlfile
 from devkit.conda.platforms import PLATFORM
@@ -50,8 +48,7 @@ class _Dependency(Protocol):
     def selector(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class SpecWarning:
+class SpecWarning(NamedTuple):
     """Something in the file that works, but not as its author probably meant."""
 
     path: Path
@@ -68,6 +65,8 @@ def check_keys(path: Path, data: yamlfile.YamlMap) -> None:
     # `dependecies:` gives an empty env, so it is an error here.
     for key in data:
         if key not in _KNOWN_KEYS:
+            import difflib  # only for a key that is wrong
+
             close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise FileFormatError(

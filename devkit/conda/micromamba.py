@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from devkit import paths, proc
 from devkit.errors import DevkitError, DownloadError, ToolNotFoundError
@@ -23,8 +21,7 @@ MIN_VERSION = (1, 4, 0)
 INSTALL_HINT = "run `devkit setup` to install micromamba, or put it on PATH"
 
 
-@dataclass(frozen=True)
-class Micromamba:
+class Micromamba(NamedTuple):
     """A micromamba executable and the root prefix devkit drives it with."""
 
     exe: Path
@@ -61,6 +58,8 @@ def _platform(exe: Path, root_prefix: Path) -> str:
     mm = Micromamba(exe, root_prefix)
     argv = mm.command("info", "--json", "--log-level", "error")
     result = proc.run(argv, hint=INSTALL_HINT, timeout=60)
+    import json  # here: `devkit run` never asks the platform
+
     try:
         platform = json.loads(result.stdout).get("platform")
     except (ValueError, AttributeError):

@@ -8,7 +8,7 @@ baselines (``devkit.yaml``'s ``virtual_packages:`` overrides them; see drift/tar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # conda subdirs: `linux-64`, `osx-arm64`, `win-64`, ...
 # The conda platforms devkit solves for; one rule for devkit.yaml and --platforms alike.
@@ -16,8 +16,7 @@ PLATFORM = re.compile(r"^(linux|osx|win)-(64|32|aarch64|arm64|ppc64le|s390x|armv
 _ARCHSPEC = {"64": "x86_64", "arm64": "arm64", "aarch64": "aarch64", "ppc64le": "ppc64le"}
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One platform to solve for and the virtual packages it provides (``__glibc=2.17=0``)."""
 
     platform: str

@@ -8,9 +8,8 @@ import logging
 import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from devkit import limits, paths, redaction
 from devkit.errors import FileFormatError
@@ -47,8 +46,7 @@ def is_secret(name: str, value: str, *, dotenv: bool) -> bool:
     return dotenv and len(value) >= _MIN_SECRET_VALUE and not value.isdigit()
 
 
-@dataclass(frozen=True)
-class BadLine:
+class BadLine(NamedTuple):
     """A line python-dotenv could not parse."""
 
     path: Path
@@ -59,12 +57,11 @@ class BadLine:
         return f"{self.path}:{self.line}: {self.reason} (skipped)"
 
 
-@dataclass(frozen=True)
-class LoadedEnv:
+class LoadedEnv(NamedTuple):
     """Variables from one or more ``.env`` files, later files winning."""
 
-    values: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, Path] = field(default_factory=dict)
+    values: Mapping[str, str] = {}
+    sources: Mapping[str, Path] = {}
     bad_lines: tuple[BadLine, ...] = ()
     files: tuple[Path, ...] = ()
 
@@ -77,8 +74,8 @@ def load(paths: Sequence[Path], *, strict: bool = False) -> LoadedEnv:
     """
     _quiet_dotenv_logger()
 
-    values: dict[str, str] = {}
-    sources: dict[str, Path] = {}
+    values: Mapping[str, str] = {}
+    sources: Mapping[str, Path] = {}
     bad: list[BadLine] = []
     read: list[Path] = []
     for path in paths:
@@ -174,12 +171,11 @@ def _read(path: Path) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     """A ``.env.example`` parsed once: its names, and its values as written."""
 
     keys: tuple[str, ...] = ()  # every declared name, bad lines' excepted
-    values: Mapping[str, str] = field(default_factory=dict)  # no ${VAR} expansion; bare: ""
+    values: Mapping[str, str] = {}  # no ${VAR} expansion; bare: ""
 
 
 def read_example(path: Path, *, inside: Path | None) -> Example:
