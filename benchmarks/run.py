@@ -7,10 +7,10 @@ workflows, its run command in devkit.yaml, and the variables that deploy sets in
 workflows, a devkit.yaml entry each) stand beside it, and the user config is the one `devkit
 setup` writes, so devkit reads what it reads on a developer's machine. It creates the `api` env
 once, then starts the service round by round in four ways: directly with `micromamba run`; with
-the plain `devkit run api` (the fast path, PORT from the shell); with `devkit run api --port N`
-(the fast path too: it reads run's simple options); and with the same plus `--env-file
-projects/api/.env` (the full typer CLI, to which the fast path leaves --env-file; the file is
-the project's own .env again, so the service gets the same variables).
+the plain `devkit run api` (the fast path, PORT from the shell); with `devkit run api --port N
+--env-file projects/api/.env` (the fast path too: it reads run's options; the file is the
+project's own .env again, so the service gets the same variables); and with `devkit run api
+-pN` (a form the fast path leaves to the full typer CLI).
 Each round starts each once, in a rotating order, polls `/health` every 10 ms, then sends SIGINT
 the way a terminal's Ctrl-C does and times until every process of the service is gone. devkit's
 cost is given per round, against the direct start of the same round (paired), as the median of
@@ -425,15 +425,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
             Launch("devkit run api", devkit, base, env, stop_group=False),
             Launch(
-                "devkit run api -p N",
-                (*devkit, "--port", "{port}"),
+                "devkit run api -p N --env-file",
+                (*devkit, "--port", "{port}", "--env-file", str(repo.api / ".env")),
                 base,
                 env,
                 stop_group=False,
             ),
             Launch(
-                "… --env-file (typer)",
-                (*devkit, "--port", "{port}", "--env-file", str(repo.api / ".env")),
+                "devkit run api -pN (typer)",
+                (*devkit, "-p{port}"),
                 base,
                 env,
                 stop_group=False,
@@ -464,8 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             "200 ms: from the start to the first 200; stop: ms from SIGINT until every process "
             "of the service is gone; +ms and ×: against the direct start of the same round",
-            "`devkit run api` and `-p N` take the fast path (typer is not imported); "
-            "`--env-file` goes through the full CLI",
+            "`devkit run api` and `-p N --env-file` take the fast path (typer is not "
+            "imported); `-pN` goes through the full CLI",
             *([f"baseline: {args.baseline}"] if args.baseline is not None else []),
             load_note(*load),
         ],

@@ -11,9 +11,9 @@ import sys
 PlainRun = tuple[str | None, str, tuple[str, ...], tuple[tuple[str, str], ...]]
 
 # run's options the fast path reads, by every name typer knows them by: those whose values typer
-# takes as they are written (a port is checked below as typer checks it). --env-file is not among
-# them: click's Path checks that a file it names is readable, and typer says so its way.
-_RUN_VALUES = {"--port": "--port", "-p": "--port", "--host": "--host"}
+# takes as they are written (a port is checked below as typer checks it; --env-file is a plain
+# Path to typer, which devkit's run checks, either way in).
+_RUN_VALUES = {"--port": "--port", "-p": "--port", "--host": "--host", "--env-file": "--env-file"}
 _RUN_FLAGS = ("--override", "--strict", "--print-env")
 _PORTS = range(1, 65536)  # run's --port: typer's min=1, max=65535
 
@@ -23,11 +23,11 @@ def plain_run(argv: list[str]) -> PlainRun | None:
     else None.
 
     Only shapes typer reads one way are matched: run's options after the project, as
-    ``--port N``, ``--port=N``, ``-p N``, ``--host H``, ``--host=H``, ``--override``,
-    ``--strict``, ``--print-env``. Anything else (``--env-file``, ``--verbose``, ``--help``,
-    ``-p9000``, a port typer would refuse, a value that looks like an option, an option before
-    the project, arguments after the project without ``--``, a shell completion request) goes
-    to typer.
+    ``--port N``, ``--port=N``, ``-p N``, ``--host H``, ``--host=H``, ``--env-file F``,
+    ``--env-file=F``, ``--override``, ``--strict``, ``--print-env``. Anything else
+    (``--verbose``, ``--help``, ``-p9000``, a port typer would refuse, a value that looks like
+    an option, an option before the project, arguments after the project without ``--``, a
+    shell completion request) goes to typer.
     """
     if "_DEVKIT_COMPLETE" in os.environ:  # typer's shell completion: typer answers it
         return None

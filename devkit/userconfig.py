@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devkit import paths, yamlfile
 from devkit.errors import FileFormatError
 
 
-@dataclass(frozen=True)
-class Thresholds:
+# NamedTuples, not frozen dataclasses: `devkit run` reads the config on its way to the service,
+# and defining a dataclass compiles its methods (about a millisecond a class on 3.11).
+class Thresholds(NamedTuple):
     """Limits below which doctor's machine checks warn or fail (``thresholds:`` in the config)."""
 
     disk_warn_gb: float = 20.0
@@ -22,19 +22,18 @@ class Thresholds:
 _PATH_KEYS = ("clone", "root_prefix", "micromamba")
 
 
-@dataclass(frozen=True)
-class UserConfig:
+class UserConfig(NamedTuple):
     """What devkit remembers about this machine (written by ``devkit setup``)."""
 
     clone: Path | None = None
     repo_url: str | None = None
     root_prefix: Path | None = None
     micromamba: Path | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = Thresholds()
 
     def with_updates(self, **changes: Any) -> UserConfig:
         """A copy with some fields changed."""
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
 def load_user_config(path: Path | None = None) -> UserConfig:
@@ -47,7 +46,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         return UserConfig()
     if not isinstance(data, yamlfile.YamlMap):
         raise FileFormatError(path, "expected a mapping of settings", line=1)
-    known = {f.name for f in fields(UserConfig)}
+    known = set(UserConfig._fields)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
@@ -69,7 +68,7 @@ def _thresholds(path: Path, data: yamlfile.YamlMap, value: Any) -> Thresholds:
         raise FileFormatError(
             path, "`thresholds` must be a mapping", line=data.line_of("thresholds")
         )
-    known = {f.name for f in fields(Thresholds)}
+    known = set(Thresholds._fields)
     numbers: dict[str, float] = {}
     for key, number in value.items():
         if key not in known:
@@ -95,7 +94,7 @@ def _unknown_keys(path: Path) -> dict[str, Any]:
         return {}  # nothing of an unreadable file can be kept: the save replaces it
     if not isinstance(data, dict):
         return {}
-    known = {f.name for f in fields(UserConfig)}
+    known = set(UserConfig._fields)
     return {str(k): _plain(v) for k, v in data.items() if str(k) not in known}
 
 
@@ -114,15 +113,13 @@ def save_user_config(config: UserConfig, path: Path | None = None) -> Path:
     data = _unknown_keys(path)  # a newer devkit's settings survive an older one's save
     data.update(
         {
-            f.name: str(getattr(config, f.name))
-            for f in fields(UserConfig)
-            if f.name != "thresholds" and getattr(config, f.name) is not None
+            name: str(getattr(config, name))
+            for name in UserConfig._fields
+            if name != "thresholds" and getattr(config, name) is not None
         }
     )
     if config.thresholds != Thresholds():
-        data["thresholds"] = {
-            f.name: getattr(config.thresholds, f.name) for f in fields(Thresholds)
-        }
+        data["thresholds"] = {name: getattr(config.thresholds, name) for name in Thresholds._fields}
     # Only the user may read it: `repo_url` can carry an https token.
     yamlfile.dump_atomic(path, data, private=True)
     return path

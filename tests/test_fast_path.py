@@ -44,6 +44,10 @@ THROUGH_TYPER = "import sys; from devkit.cli import main; main(sys.argv[1:])"
             (None, "api", ("x",), (("--host", "localhost"), ("--strict", ""), ("--override", ""))),
         ),
         (
+            ["run", "api", "--env-file", ".env.local", "--env-file=../shared.env"],
+            (None, "api", (), (("--env-file", ".env.local"), ("--env-file", "../shared.env"))),
+        ),
+        (
             ["run", "api", "-p", "1", "--host=::1", "--port", "2", "--", "-p", "3"],
             (None, "api", ("-p", "3"), (("--port", "1"), ("--host", "::1"), ("--port", "2"))),
         ),
@@ -87,8 +91,9 @@ def test_plain_runs_take_the_fast_path(argv: list[str], expected: PlainRun) -> N
         ["run", "api", "--host", ""],
         ["run", "api", "--host", "-x"],
         ["run", "api", "--print-env=1"],
-        ["run", "api", "--env-file", ".env.local"],  # click's Path checks it: typer's
-        ["run", "api", "--env-file=.env.local"],
+        ["run", "api", "--env-file", ""],
+        ["run", "api", "--env-file", "-"],
+        ["run", "api", "--env-file"],
         ["doctor", "api"],
         ["shell", "api"],
     ],
@@ -253,6 +258,26 @@ def test_run_options_are_read_alike(api: Monorepo) -> None:
     )
 
 
+@pytest.mark.slow
+def test_env_files_are_read_alike(api: Monorepo, tmp_path: Path) -> None:
+    root = str(api.root)
+    first, second = tmp_path / "first.env", tmp_path / "second.env"
+    first.write_text("LOG_LEVEL=first\nEXTRA=one\n")
+    second.write_text("LOG_LEVEL=second\n")
+    code = "import os; print(os.environ['LOG_LEVEL'], os.environ['EXTRA'])"
+    # Repeatable, later files winning, each after the project's own .env.
+    fast, typer = both_ways(
+        *("--root", root, "run", "api", "--env-file", str(first), f"--env-file={second}"),
+        *("--", "python", "-c", code),
+    )
+    assert_same(fast, typer)
+    assert fast.returncode == 0 and fast.stdout == "second one\n"
+    for missing in (tmp_path / "nowhere.env", tmp_path):
+        fast, typer = both_ways("--root", root, "run", "api", "--env-file", str(missing))
+        assert_same(fast, typer)
+        assert fast.returncode == 2 and f"--env-file {missing}:" in fast.stderr
+
+
 def imported_modules(*args: str) -> set[str]:
     """The modules ``devkit ARGS`` imported, from ``python -X importtime``."""
     result = subprocess.run(
@@ -294,9 +319,8 @@ def test_the_plain_run_imports_neither_typer_nor_rich(api: Monorepo) -> None:
         *("--", "python", "-c", "pass"),
     )
     assert not {m for m in with_options if m.split(".")[0] in ("typer", "rich", "psutil")}
-    # The same run with an option the fast path leaves to typer: the checks above can tell.
+    # The same run in a form the fast path leaves to typer: the checks above can tell.
     with_option = imported_modules(
-        *("--root", str(api.root), "run", "api", "--env-file", str(api.api / ".env")),
-        *("--", "python", "-c", "pass"),
+        *("--root", str(api.root), "run", "api", "-p9000"), *("--", "python", "-c", "pass")
     )
     assert "typer" in with_option

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 
 from devkit import console
@@ -142,6 +143,8 @@ def run_plain(
             port = int(value)
         elif name == "--host":
             host = value
+    # Paths as typer makes them of --env-file's values, in the order given (it is repeatable).
+    env_files = [Path(value) for name, value in options if name == "--env-file"]
     flags = {name for name, _ in options}
     state = global_state(root_option(root), verbose=False)
     _exit(
@@ -152,6 +155,7 @@ def run_plain(
                 command,
                 port=port,
                 host=host,
+                env_files=env_files,
                 override="--override" in flags,
                 strict="--strict" in flags,
                 print_env="--print-env" in flags,
