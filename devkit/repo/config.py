@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import paths, yamlfile
+from devkit import paths, shellsplit, yamlfile
 from devkit.conda.channels import CHANNEL_PRIORITIES
 from devkit.conda.platforms import PLATFORM, virtual_package_problem
 from devkit.errors import FileFormatError
@@ -208,7 +206,7 @@ def _parse_command(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, .
     line = data.line_of(key)
     if isinstance(value, str):
         try:
-            argv = shlex.split(value)
+            argv = shellsplit.split(value)
         except ValueError as exc:
             raise FileFormatError(path, f"`{key}`: {exc}", line=line) from exc
     elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
@@ -227,6 +225,8 @@ def _reject_unknown(
 ) -> None:
     for key in data:
         if key not in known:
+            import difflib  # here: only an unknown key asks what was meant
+
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise FileFormatError(
