@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import paths, shellsplit, yamlfile
+from devkit import parsecache, paths, shellsplit, yamlfile
 from devkit.conda.channels import CHANNEL_PRIORITIES
 from devkit.conda.platforms import PLATFORM, virtual_package_problem
 from devkit.errors import FileFormatError
 
 REPO_CONFIG_NAME = "devkit.yaml"
+# devkit.yaml's parse, kept between runs (parsecache): every command reads it, `devkit run` too,
+# and at 500 projects its parse costs more than the rest of run's own work. A shelf of its own
+# and small: yamlfile's holds every workflow doctor read, more than a run may load.
+SHELF = parsecache.Shelf("devkit-yaml", code=yamlfile.CODE, keep=4)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,10 @@ def load_repo_config(root: Path) -> RepoConfig:
         )
     # Every value here is text by meaning (a folder, project names, platforms, URLs, a command):
     # `projects_dir: 2024` and a project called `yes` or `0755` keep the text written.
-    data = yamlfile.load(path, text=True)
+    data = yamlfile.load(path, text=True, cache=True, shelf=SHELF)
+    # Written back at once: `devkit run` ends in the service, with no later moment to save.
+    # Only a parse not found there is written (the file changed); a hit writes nothing.
+    SHELF.save()
     if data is None:
         return RepoConfig(path=path)
     if not isinstance(data, yamlfile.YamlMap):
