@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import atomic, limits, parsecache
+from devkit import limits, parsecache
 from devkit.errors import FileFormatError
 from devkit.yamlfile import lines as yamllines
 from devkit.yamlfile import loaders as yamlloaders
@@ -170,6 +170,8 @@ def _parse(raw: bytes, path: Path, text: bool, bounds: limits.YamlLimits, fast: 
 def dump_atomic(path: Path, data: Any, *, private: bool = False) -> None:
     """Write YAML so a crash mid-write never leaves a half file behind."""
     import yaml
+
+    from devkit import atomic  # here: `devkit run` reads YAML and writes none (atomic: secrets)
 
     atomic.write_text(path, yaml.safe_dump(data, sort_keys=False), private=private)
 
