@@ -151,21 +151,23 @@ def _env_file_of(folder: str) -> tuple[str, bool] | None:
     """``_env_file_in`` for a folder's path as a string: the file's name, and whether it is a
     symlink; one lstat for a plain file (is_file and is_symlink would take two)."""
     for candidate in ENV_FILE_NAMES:
-        path = os.path.join(folder, candidate)  # noqa: PTH118 - a Path each costs more
+        path = f"{folder}{os.sep}{candidate}"  # a listed entry's path: no trailing separator
         mode = _mode(path, follow=False)
-        if mode is not None and stat.S_ISLNK(mode):
+        if mode is None:
+            continue
+        if stat.S_ISREG(mode):
+            return candidate, False
+        if stat.S_ISLNK(mode):
             target = _mode(path, follow=True)
             if target is not None and stat.S_ISREG(target):
                 return candidate, True
-        elif mode is not None and stat.S_ISREG(mode):
-            return candidate, False
     return None
 
 
 def _mode(path: str, *, follow: bool) -> int | None:
     # None where Path.is_file() and is_symlink() say False rather than raise.
     try:
-        return os.stat(path, follow_symlinks=follow).st_mode  # noqa: PTH116 - as above
+        return os.stat(path, follow_symlinks=follow).st_mode  # noqa: PTH116 - a Path costs more
     except OSError as exc:
         if exc.errno in _NOT_THERE:
             return None
