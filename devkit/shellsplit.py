@@ -21,4 +21,8 @@ def split(text: str) -> list[str]:
         import shlex  # here: `devkit run` splits plain commands only
 
         return shlex.split(text)
+    if text.isprintable():
+        # Every blank str.split() cuts at but the space is unprintable (a control, a separator):
+        # a printable text has only the one blank shlex also cuts at.
+        return text.split()
     return [word for word in _BLANKS.split(text) if word]

@@ -62,3 +62,8 @@ def test_what_shlex_refuses_is_refused_alike(text: str) -> None:
         shlex.split(text)
     with pytest.raises(ValueError, match=re.escape(str(refused.value))):
         shellsplit.split(text)
+
+
+def test_a_printable_text_has_no_blank_but_the_space() -> None:
+    # What the fast path's str.split() rests on, for every character there is.
+    assert [c for c in _UNICODE_BLANKS if c.isprintable()] == [" "]
