@@ -16,9 +16,9 @@ Every shelf is also keyed on the code that made its results (the size and modifi
 the parser's modules), so a new devkit never reads an older one's results. A shelf that cannot
 be read (missing, damaged, from another Python) is empty; one that cannot be written is left
 as it was: the cache is never a reason for a command to fail. Only what a run used (plus the
-most recently used of the rest, up to ``KEEP``) is written back, so a shelf holds about one
-monorepo's working set. Shelves are private (0600) in devkit's cache folder; nothing read from
-a ``.env`` is ever put on one.
+most recently used of the rest, up to ``KEEP`` or the shelf's own ``keep``) is written back,
+so a shelf holds about one monorepo's working set. Shelves are private (0600) in devkit's
+cache folder; nothing read from a ``.env`` is ever put on one.
 """
 
 from __future__ import annotations
@@ -86,8 +86,18 @@ def installed(package: str) -> tuple[object, ...]:
 class Shelf:
     """One parser's results, loaded on first use and written back by ``save``."""
 
-    def __init__(self, name: str, code: Iterable[ModuleType], packages: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        code: Iterable[ModuleType],
+        packages: Iterable[str] = (),
+        *,
+        keep: int | None = None,
+    ) -> None:
         self.name = name
+        # Entries kept beyond what a run used (None: KEEP): a shelf of one file (devkit.yaml)
+        # needs a few, so that a command reading it loads a few, not what doctor left of its own.
+        self._keep = keep
         self._code = tuple(code)
         # Installed packages whose results the shelf keeps (py-rattler's reading of a record):
         # another version of one is another parser.
@@ -234,9 +244,10 @@ class Shelf:
             return
         if tuple(os.environ.get(name) for name in _CACHE_VARIABLES) != self._token:
             return  # loaded for another cache folder (a process running several commands)
-        # Unused entries alone are rewritten only past KEEP: a forked child's hits are not in
+        # Unused entries alone are rewritten only past ``keep``: a forked child's hits are not in
         # ``_used``, and a shelf rewritten every run would cost what it saves.
-        if not self._new and len(entries) - len(self._used) <= KEEP:
+        keep = KEEP if self._keep is None else self._keep
+        if not self._new and len(entries) - len(self._used) <= keep:
             return
         kept = {key: (self._now, entries[key][1]) for key in self._used}
         others = sorted(
@@ -244,7 +255,7 @@ class Shelf:
             key=lambda item: item[1][0],
             reverse=True,
         )
-        kept.update(others[:KEEP])
+        kept.update(others[:keep])
         import pickle
 
         from devkit import atomic

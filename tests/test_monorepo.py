@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,72 @@ def test_a_devkit_yaml_outside_the_monorepo_is_not_read(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError) as info:
         config.load_repo_config(root)
     assert "outside the monorepo" in info.value.message and "root:$6$" not in info.value.message
+
+
+def _iterdir_scan(repo: monorepo.Monorepo) -> list[monorepo.Project | monorepo.Outside]:
+    """The scan as it was before it listed the folder with scandir: the reference."""
+    found: list[monorepo.Project | monorepo.Outside] = []
+    for entry in sorted(repo.projects_dir.iterdir()):
+        env_file = monorepo._env_file_in(entry) if entry.is_dir() else None
+        if env_file is not None:
+            found.append(repo._project(entry.name, entry, env_file))
+    return found
+
+
+def _every_kind_of_entry(root: Path, elsewhere: Path) -> None:
+    make_repo(root, "api", "B-upper", "a.b", "a-b", "é", devkit_yaml="projects:\n  gone: {}\n")
+    projects = root / "projects"
+    (projects / "notes").mkdir()  # no environment file
+    (projects / "file").write_text("a file, not a folder\n")
+    (projects / "yaml-only").mkdir()
+    (projects / "yaml-only" / "environment.yaml").write_text("name: y\n")
+    (projects / "env-is-a-folder").mkdir()
+    (projects / "env-is-a-folder" / "environment.yml").mkdir()
+    (projects / "env-is-a-folder" / "environment.yaml").write_text("name: f\n")
+    (projects / "env-is-a-pipe").mkdir()
+    os.mkfifo(projects / "env-is-a-pipe" / "environment.yml")
+    (projects / "broken-env").mkdir()
+    (projects / "broken-env" / "environment.yml").symlink_to("gone.yml")
+    (projects / "broken-env" / "environment.yaml").write_text("name: b\n")
+    (projects / "env-to-folder").mkdir()
+    (projects / "env-to-folder" / "environment.yml").symlink_to(projects / "notes")
+    (projects / "env-inside").mkdir()
+    (projects / "env-inside" / "environment.yml").symlink_to(projects / "api" / "environment.yml")
+    (elsewhere / "secret").write_text("root:$6$hash:19000\n")
+    (elsewhere / "linked").mkdir()
+    (elsewhere / "linked" / "environment.yml").write_text("name: linked\n")
+    (projects / "env-outside").mkdir()
+    (projects / "env-outside" / "environment.yml").symlink_to(elsewhere / "secret")
+    (projects / "folder-outside").symlink_to(elsewhere / "linked")
+    (projects / "folder-inside").symlink_to(projects / "api")
+    (projects / "folder-broken").symlink_to(projects / "nothing")
+    (projects / "folder-to-file").symlink_to(projects / "file")
+    (projects / "loop").symlink_to(projects / "loop")
+
+
+def test_the_scan_finds_what_the_iterdir_scan_found(tmp_path: Path) -> None:
+    # Every kind of entry a projects folder may hold, each told apart by the folder listing
+    # and lstat: the same projects, the same refusals and warnings as the Path-based scan.
+    (tmp_path / "elsewhere").mkdir()
+    _every_kind_of_entry(tmp_path / "repo", tmp_path / "elsewhere")
+    repo = monorepo.load(tmp_path / "repo")
+    assert repo._scan() == _iterdir_scan(repo)
+    assert [p.name for p in repo.projects()] == [
+        "B-upper", "a-b", "a.b", "api", "broken-env", "env-inside", "env-is-a-folder",
+        "folder-inside", "yaml-only", "é",
+    ]  # fmt: skip
+    assert {o.name for o in repo.outside_projects()} == {"env-outside", "folder-outside"}
+    assert len(repo.warnings) == 3 and "settings for `gone`" in repo.warnings[-1]
+    assert all("root:$6$" not in w for w in repo.warnings)
+
+
+def test_a_projects_folder_outside_makes_every_project_outside(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    _every_kind_of_entry(tmp_path / "elsewhere" / "repo", tmp_path / "elsewhere")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "projects").symlink_to(tmp_path / "elsewhere" / "repo" / "projects")
+    repo = monorepo.load(root)
+    assert repo._scan() == _iterdir_scan(repo)
+    assert repo.projects() == [] and len(repo.outside_projects()) == 12
+    assert len(repo.warnings) == 12

@@ -6,6 +6,10 @@ import random
 import shlex
 from pathlib import Path
 
+import pytest
+
+from devkit import limits, paths, yamlfile
+from devkit.errors import FileFormatError
 from devkit.repo import projectfiles
 from devkit.repo.github import queries, workflows
 
@@ -192,3 +196,104 @@ def test_command_words_are_shlex_words() -> None:
         except ValueError:
             expected = command.split()
         assert projectfiles.shell_words(command) == expected, repr(command)
+
+
+def _glob_load_all(root: Path, mentioning: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """load_all as it was before it listed the folder with scandir: the reference."""
+    folder = root / ".github" / "workflows"
+    seen: list[tuple[object, ...]] = []
+    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        target = paths.escapes(path, root)
+        if target is not None:
+            message = f"resolves to {target}, outside the monorepo: devkit does not read it"
+            seen.append(_said(FileFormatError(path, message)))
+            continue
+        if mentioning:
+            try:
+                data = limits.read_capped(path, limits.YAML.max_bytes)
+            except (OSError, FileFormatError):
+                data = None
+            if data is not None and not any(n.encode() in data for n in mentioning):
+                continue
+        try:
+            parsed = yamlfile.load(path, text=True)
+        except FileFormatError as exc:
+            seen.append(_said(exc))
+            continue
+        if isinstance(parsed, yamlfile.YamlMap):
+            seen.append(("workflow", path))
+        else:
+            seen.append(_said(FileFormatError(path, "expected a mapping at the top level", line=1)))
+    return seen
+
+
+def _said(error: FileFormatError) -> tuple[object, ...]:
+    return ("error", error.path, error.message, error.line, error.hint)
+
+
+def _seen(root: Path, mentioning: tuple[str, ...]) -> list[tuple[object, ...]]:
+    found, errors = workflows.load_all(root, mentioning=mentioning)
+    return [("workflow", w.path) for w in found] + [_said(e) for e in errors]
+
+
+def _reference(root: Path, mentioning: tuple[str, ...]) -> list[tuple[object, ...]]:
+    # load_all gives the workflows, then the errors, each in the order of the folder's names.
+    seen = _glob_load_all(root, mentioning)
+    return [s for s in seen if s[0] == "workflow"] + [s for s in seen if s[0] == "error"]
+
+
+def _odd_workflows(root: Path, elsewhere: Path) -> None:
+    write_workflow(root, "a.yml", DEPLOY)
+    write_workflow(root, "B.yaml", DEPLOY.replace("projects/api", "projects/etl"))
+    write_workflow(root, "a-b.yml", "on: push\njobs: {x: {run: projects/api}}\n")
+    write_workflow(root, "a.yaml", "jobs:\n  a: 'projects/api unterminated\n")
+    write_workflow(root, "c.yml", "jobs:\n  a: 'unterminated, names no project\n")
+    write_workflow(root, ".yml", "# projects/api\n")
+    write_workflow(root, "notes.txt", "projects/api: [\n")
+    write_workflow(root, "a.yml.bak", "projects/api: [\n")
+    cap = limits.YAML.max_bytes
+    write_workflow(root, "big.yml", "#" * (cap + 1))
+    write_workflow(root, "big-api.yml", "# projects/api\n" + "#" * cap)
+    write_workflow(root, "at-cap.yml", "# projects/api\n" + "#" * (cap - 16) + "\n")
+    write_workflow(root, "at-cap-other.yml", "# projects/etl\n" + "#" * (cap - 16) + "\n")
+    for size in (64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1):  # around load_all's first read
+        write_workflow(root, f"tail-{size}.yml", "#" * (size - 15) + "\n# projects/api")
+    folder = root / ".github" / "workflows"
+    (folder / "folder.yml").mkdir()
+    (folder / "inside-link.yml").symlink_to("a.yml")
+    (folder / "broken-link.yml").symlink_to("gone.yml")
+    (elsewhere / "secret.yml").write_text("AWS_SECRET: hunter2-not-yaml: [\n")
+    (folder / "outside-link.yml").symlink_to(elsewhere / "secret.yml")
+
+
+NEEDLES = [(), ("projects/api",), ("projects/etl",), ("projects/api", "projects/etl"), ("zz",)]
+
+
+@pytest.mark.parametrize("mentioning", NEEDLES)
+def test_the_mention_filter_reads_as_the_glob_did(
+    tmp_path: Path, mentioning: tuple[str, ...]
+) -> None:
+    # Every kind of entry the folder may hold, each tested in plain system calls or by its
+    # path: the same workflows and the same errors, in the same order, as the glob gave.
+    root = tmp_path / "repo"
+    (tmp_path / "elsewhere").mkdir()
+    _odd_workflows(root, tmp_path / "elsewhere")
+    assert _seen(root, mentioning) == _reference(root, mentioning)
+    _, errors = workflows.load_all(root, mentioning=mentioning)
+    assert any("outside the monorepo" in e.message for e in errors)
+    assert all("hunter2" not in e.message for e in errors)
+
+
+@pytest.mark.parametrize("mentioning", NEEDLES)
+def test_a_workflows_folder_outside_refuses_every_file(
+    tmp_path: Path, mentioning: tuple[str, ...]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    _odd_workflows(elsewhere, tmp_path)
+    root = tmp_path / "repo"
+    (root / ".github").mkdir(parents=True)
+    (root / ".github" / "workflows").symlink_to(elsewhere / ".github" / "workflows")
+    found, errors = workflows.load_all(root, mentioning=mentioning)
+    assert found == []
+    assert _seen(root, mentioning) == _reference(root, mentioning)
+    assert len(errors) == 17 and all("outside the monorepo" in e.message for e in errors)

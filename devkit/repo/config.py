@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devkit import paths, yamlfile
+from devkit import parsecache, paths, shellsplit, yamlfile
 from devkit.conda.channels import CHANNEL_PRIORITIES
 from devkit.conda.platforms import PLATFORM, virtual_package_problem
 from devkit.errors import FileFormatError
 
 REPO_CONFIG_NAME = "devkit.yaml"
+# devkit.yaml's parse, kept between runs (parsecache): every command reads it, `devkit run` too,
+# and at 500 projects its parse costs more than the rest of run's own work. A shelf of its own
+# and small: yamlfile's holds every workflow doctor read, more than a run may load. Every entry
+# is unpickled each run (half a millisecond at 500 projects): the file as it is and as it was
+# before (a switch between two branches) are enough.
+SHELF = parsecache.Shelf("devkit-yaml", code=yamlfile.CODE, keep=1)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,10 @@ def load_repo_config(root: Path) -> RepoConfig:
         )
     # Every value here is text by meaning (a folder, project names, platforms, URLs, a command):
     # `projects_dir: 2024` and a project called `yes` or `0755` keep the text written.
-    data = yamlfile.load(path, text=True)
+    data = yamlfile.load(path, text=True, cache=True, shelf=SHELF)
+    # Written back at once: `devkit run` ends in the service, with no later moment to save.
+    # Only a parse not found there is written (the file changed); a hit writes nothing.
+    SHELF.save()
     if data is None:
         return RepoConfig(path=path)
     if not isinstance(data, yamlfile.YamlMap):
@@ -208,7 +215,7 @@ def _parse_command(path: Path, data: yamlfile.YamlMap, key: str) -> tuple[str, .
     line = data.line_of(key)
     if isinstance(value, str):
         try:
-            argv = shlex.split(value)
+            argv = shellsplit.split(value)
         except ValueError as exc:
             raise FileFormatError(path, f"`{key}`: {exc}", line=line) from exc
     elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
@@ -227,6 +234,8 @@ def _reject_unknown(
 ) -> None:
     for key in data:
         if key not in known:
+            import difflib  # here: only an unknown key asks what was meant
+
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise FileFormatError(

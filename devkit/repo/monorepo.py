@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,24 +68,39 @@ class Monorepo:
         return [p for p in self._scan() if isinstance(p, Outside)]
 
     def _scan(self) -> list[Project | Outside]:
+        found: list[Project | Outside] = []
+        for name, env_name, plain in self._listing():
+            folder = self.projects_dir / name
+            env_file = folder / env_name
+            if plain:
+                found.append(Project(name, folder, env_file, self.config.settings_for(name)))
+            else:
+                found.append(self._project(name, folder, env_file))
+        return found
+
+    def _listing(self) -> list[tuple[str, str, bool]]:
+        """Each project folder's name and environment file's, sorted by name, and whether
+        neither is a symlink (then, in a projects folder inside, it is inside too)."""
+        # Strings and DirEntry, not a Path each: `devkit run` scans the whole folder for its
+        # warnings, and at a thousand projects Paths cost it more than the system calls.
         try:
-            entries = sorted(self.projects_dir.iterdir())
+            with os.scandir(self.projects_dir) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except FileNotFoundError:
             return []
         # Whether the projects folder itself is inside, resolved once: below it, a folder or
         # file that is not a symlink is where its parent is (one lstat, not a resolve each).
         base_inside = paths.escapes(self.projects_dir, self.root) is None
-        found: list[Project | Outside] = []
+        found: list[tuple[str, str, bool]] = []
         for entry in entries:
-            env_file = _env_file_in(entry) if entry.is_dir() else None
-            if env_file is None:
+            linked = entry.is_symlink()
+            # A symlink is followed as Path.is_dir follows it (a loop is no folder); any other
+            # entry is what the folder listing says it is.
+            if not (Path(entry.path).is_dir() if linked else entry.is_dir(follow_symlinks=False)):
                 continue
-            if base_inside and not entry.is_symlink() and not env_file.is_symlink():
-                found.append(
-                    Project(entry.name, entry, env_file, self.config.settings_for(entry.name))
-                )
-            else:
-                found.append(self._project(entry.name, entry, env_file))
+            env = _env_file_of(entry.path)
+            if env is not None:
+                found.append((entry.name, env[0], base_inside and not linked and not env[1]))
         return found
 
     def project(self, name: str) -> Project:
@@ -128,6 +145,37 @@ class Monorepo:
             if target is not None:
                 return Outside(name, path, target)
         return Project(name, folder, env_file, self.config.settings_for(name))
+
+
+def _env_file_of(folder: str) -> tuple[str, bool] | None:
+    """``_env_file_in`` for a folder's path as a string: the file's name, and whether it is a
+    symlink; one lstat for a plain file (is_file and is_symlink would take two)."""
+    for candidate in ENV_FILE_NAMES:
+        path = f"{folder}{os.sep}{candidate}"  # a listed entry's path: no trailing separator
+        mode = _mode(path, follow=False)
+        if mode is None:
+            continue
+        if stat.S_ISREG(mode):
+            return candidate, False
+        if stat.S_ISLNK(mode):
+            target = _mode(path, follow=True)
+            if target is not None and stat.S_ISREG(target):
+                return candidate, True
+    return None
+
+
+def _mode(path: str, *, follow: bool) -> int | None:
+    # None where Path.is_file() and is_symlink() say False rather than raise.
+    try:
+        return os.stat(path, follow_symlinks=follow).st_mode  # noqa: PTH116 - a Path costs more
+    except OSError as exc:
+        if exc.errno in _NOT_THERE:
+            return None
+        raise
+
+
+# The errors pathlib's is_file(), is_dir() and is_symlink() take for "no".
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
 def _env_file_in(folder: Path) -> Path | None:
@@ -226,9 +274,15 @@ def load(root: Path) -> Monorepo:
             hint="`projects_dir` in devkit.yaml names the folder that holds one subfolder per "
             "project (default: projects)",
         )
-    scanned = monorepo._scan()  # once for both warnings
-    outside = [o for o in scanned if isinstance(o, Outside)]
-    names = [p.name for p in scanned if isinstance(p, Project)]
+    # Once for both warnings, as names: only a project that may be outside becomes a Path.
+    outside: list[Outside] = []
+    names: list[str] = []
+    for name, env_name, plain in monorepo._listing():
+        found = None if plain else monorepo._project(name, folder / name, folder / name / env_name)
+        if isinstance(found, Outside):
+            outside.append(found)
+        else:
+            names.append(name)
     unknown = _unknown_settings(monorepo, names, {o.name for o in outside})
     return replace(monorepo, warnings=(*[str(o) for o in outside], *unknown))
 
@@ -238,16 +292,13 @@ def _unknown_settings(monorepo: Monorepo, names: list[str], outside: set[str]) -
     # do nothing; a warning, not an error, so removing a project never breaks every command.
     # `outside` projects are said already, in their own words.
     configured = monorepo.config.projects
-    if not configured:
-        return []
-    import difflib
-
-    found = []
+    found: list[str] = []
+    known = set(names)  # 500 settings against 1000 projects: not a list scan each
     for name in configured:
-        if name in outside:
+        if name in outside or name in known:
             continue
-        if name in names:
-            continue
+        import difflib  # here: only a setting that names no project asks what was meant
+
         line = monorepo.config.project_lines.get(name)
         where = f"{monorepo.config.path}:{line}" if line else str(monorepo.config.path)
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)

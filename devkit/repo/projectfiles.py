@@ -8,13 +8,12 @@ them runs Docker, bash or gcloud.
 from __future__ import annotations
 
 import re
-import shlex
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import proc
+from devkit import proc, shellsplit
 from devkit.errors import DevkitError, FileFormatError
 from devkit.repo.cloudbuild import CloudBuild, read_cloudbuild
 
@@ -122,17 +121,10 @@ class Dockerfile:
         return found
 
 
-# shlex's whitespace; a command without quotes or escapes is cut at it the way shlex cuts it.
-_SHELL_BLANKS = re.compile(r"[ \t\r\n]+")
-
-
 def shell_words(text: str) -> list[str]:
     """A command's words as ``shlex.split`` reads them; its bare split when that fails."""
-    if not any(c in text for c in "'\"\\"):
-        # shlex reads a character at a time in Python: most of what the deploy checks cost.
-        return [word for word in _SHELL_BLANKS.split(text) if word]
     try:
-        return shlex.split(text)
+        return shellsplit.split(text)
     except ValueError:
         return text.split()
 

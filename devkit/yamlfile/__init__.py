@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devkit import atomic, limits, parsecache
+from devkit import limits, parsecache
 from devkit.errors import FileFormatError
 from devkit.yamlfile import lines as yamllines
 from devkit.yamlfile import loaders as yamlloaders
@@ -57,6 +57,7 @@ def load(
     bounds: limits.YamlLimits = limits.YAML,
     transform: Callable[[str], str] | None = None,
     cache: bool = False,
+    shelf: parsecache.Shelf | None = None,
 ) -> Any:
     """Parse a YAML file; a syntax error or a limit becomes a ``FileFormatError`` with its line.
 
@@ -65,6 +66,7 @@ def load(
 
     ``text``: plain scalars are strings as written (see the module docstring). ``cache``: see
     the module docstring; not with ``transform``, whose text may hold the environment's values.
+    ``shelf``: where ``cache`` keeps the parse (default: ``SHELF``).
     """
     if cache and transform is not None:
         raise ValueError("a transformed YAML text may hold the environment's values: not cached")
@@ -79,7 +81,7 @@ def load(
             raw = transform(raw.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileFormatError(path, "not UTF-8 text") from exc
-    return parse(raw, path, text=text, bounds=bounds, cache=cache)
+    return parse(raw, path, text=text, bounds=bounds, cache=cache, shelf=shelf)
 
 
 def parse(
@@ -90,13 +92,15 @@ def parse(
     bounds: limits.YamlLimits = limits.YAML,
     fast: bool = True,
     cache: bool = False,
+    shelf: parsecache.Shelf | None = None,
 ) -> Any:
     """Parse YAML already read from ``path`` (which names it in errors).
 
     ``fast``: through libyaml's C parser where PyYAML has it, else (and for what that path
     leaves to it) the pure-Python loader, the reference both readings are tested against.
     ``cache``: an earlier run's parse of the same bytes read the same way (module docstring);
-    an error is never kept, so a bad file names its file and line every run.
+    an error is never kept, so a bad file names its file and line every run. ``shelf``: where
+    (default: ``SHELF``; a shelf's code must include ``CODE``).
     """
     if not cache:
         return _parse(raw, path, text, bounds, fast)
@@ -105,7 +109,7 @@ def parse(
     # limits as a tuple: a plain key survives a change of their class.
     pyyaml = parsecache.installed("yaml")
     variant = (text, bounds.max_bytes, bounds.max_depth, bounds.max_nodes, fast, pyyaml)
-    return SHELF.by_content(raw, variant, lambda: _parse(raw, path, text, bounds, fast))
+    return (shelf or SHELF).by_content(raw, variant, lambda: _parse(raw, path, text, bounds, fast))
 
 
 def _parse(raw: bytes, path: Path, text: bool, bounds: limits.YamlLimits, fast: bool) -> Any:
@@ -166,6 +170,8 @@ def _parse(raw: bytes, path: Path, text: bool, bounds: limits.YamlLimits, fast: 
 def dump_atomic(path: Path, data: Any, *, private: bool = False) -> None:
     """Write YAML so a crash mid-write never leaves a half file behind."""
     import yaml
+
+    from devkit import atomic  # here: `devkit run` reads YAML and writes none (atomic: secrets)
 
     atomic.write_text(path, yaml.safe_dump(data, sort_keys=False), private=private)
 
