@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from devkit import parsecache, paths, shellsplit, yamlfile
 from devkit.conda.channels import CHANNEL_PRIORITIES
@@ -19,8 +20,7 @@ REPO_CONFIG_NAME = "devkit.yaml"
 SHELF = parsecache.Shelf("devkit-yaml", code=yamlfile.CODE, keep=1)
 
 
-@dataclass(frozen=True)
-class ProjectSettings:
+class ProjectSettings(NamedTuple):
     """Per-project overrides from ``devkit.yaml``."""
 
     run: tuple[str, ...] | None = None

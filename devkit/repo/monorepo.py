@@ -8,6 +8,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from devkit import paths
 from devkit.errors import DevkitError, MonorepoNotFoundError, ProjectNotFoundError, UsageError
@@ -16,8 +17,7 @@ from devkit.repo.config import REPO_CONFIG_NAME, ProjectSettings, RepoConfig, lo
 ENV_FILE_NAMES = ("environment.yml", "environment.yaml")
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """One service: a folder under the projects folder holding an environment file."""
 
     name: str
@@ -26,8 +26,7 @@ class Project:
     settings: ProjectSettings
 
 
-@dataclass(frozen=True)
-class Outside:
+class Outside(NamedTuple):
     """A project whose folder or environment file is a symlink out of the monorepo.
 
     devkit never reads (or prints) anything there: a clone could otherwise make it quote

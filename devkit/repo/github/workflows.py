@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devkit import limits, paths, yamlfile
 from devkit.errors import FileFormatError
@@ -18,8 +17,7 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _FIRST_READ = 64 * 1024  # < limits.YAML.max_bytes
 
 
-@dataclass(frozen=True)
-class Workflow:
+class Workflow(NamedTuple):
     """One workflow file and the parts devkit reads."""
 
     path: Path
@@ -72,8 +70,7 @@ def parse_env_vars(value: str) -> list[str]:
     return list(dict.fromkeys(p.key for p in env_var_pieces(value, 1) if p.key))
 
 
-@dataclass(frozen=True)
-class EnvVar:
+class EnvVar(NamedTuple):
     """One piece of a Cloud Run ``env_vars`` input: ``KEY=value`` (``key`` None if malformed)."""
 
     text: str
