@@ -425,14 +425,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
             Launch("devkit run api", devkit, base, env, stop_group=False),
             Launch(
-                "devkit run api -p N --env-file",
+                "… -p N --env-file F",
                 (*devkit, "--port", "{port}", "--env-file", str(repo.api / ".env")),
                 base,
                 env,
                 stop_group=False,
             ),
             Launch(
-                "devkit run api -pN (typer)",
+                "… -pN (typer)",
                 (*devkit, "-p{port}"),
                 base,
                 env,
@@ -464,8 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             "200 ms: from the start to the first 200; stop: ms from SIGINT until every process "
             "of the service is gone; +ms and ×: against the direct start of the same round",
-            "`devkit run api` and `-p N --env-file` take the fast path (typer is not "
-            "imported); `-pN` goes through the full CLI",
+            "`devkit run api` and `… -p N --env-file F` take the fast path (typer is not "
+            "imported); `… -pN` goes through the full CLI",
             *([f"baseline: {args.baseline}"] if args.baseline is not None else []),
             load_note(*load),
         ],

@@ -296,6 +296,22 @@ def imported_modules(*args: str) -> set[str]:
     }
 
 
+# Each costs `devkit run` start-up time and is needed only off its path to the service: the
+# records on it are NamedTuples (a dataclass compiles its methods as it is defined, and
+# `dataclasses` imports `inspect`), the rest is imported where it is used. (ctypes is not
+# here: it is imported once the service runs, to adopt its orphans.)
+OFF_THE_RUN_PATH = {
+    "dataclasses", "inspect", "difflib", "shlex", "json", "secrets", "ssl",
+    "urllib.request", "rattler", "psutil", "typer", "click", "rich", "questionary",
+}  # fmt: skip
+
+
+def test_the_plain_run_imports_only_what_starting_needs(api: Monorepo) -> None:
+    plain = imported_modules("--root", str(api.root), "run", "api", "--", "python", "-c", "pass")
+    assert "devkit.commands.run" in plain and "dotenv" in plain
+    assert sorted(plain & OFF_THE_RUN_PATH) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
 def test_the_help_is_printed_alike(argv: list[str]) -> None:

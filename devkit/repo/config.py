@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,20 +28,19 @@ class ProjectSettings(NamedTuple):
     platforms: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RepoConfig:
+class RepoConfig(NamedTuple):
     """The monorepo's optional ``devkit.yaml``."""
 
     path: Path | None = None
     projects_dir: str = "projects"
-    projects: dict[str, ProjectSettings] = field(default_factory=dict)
+    projects: Mapping[str, ProjectSettings] = {}
     # Solving for other platforms (`devkit drift`, `devkit lock`; see docs/drift.md).
     platforms: tuple[str, ...] = ()
     channel_priority: str | None = None
-    virtual_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    mirrors: dict[str, str] = field(default_factory=dict)
+    virtual_packages: Mapping[str, tuple[str, ...]] = {}
+    mirrors: Mapping[str, str] = {}
     # The line of each `projects:` entry, to point at one that names no project.
-    project_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    project_lines: Mapping[str, int] = {}
 
     def settings_for(self, project: str) -> ProjectSettings:
         """The settings of one project (defaults when it has none)."""

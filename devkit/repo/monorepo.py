@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import stat
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,19 +42,21 @@ class Outside(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
-class Monorepo:
-    """A monorepo root and its configuration."""
+class Monorepo(NamedTuple):
+    """A monorepo root and its configuration (``at`` makes one)."""
 
     root: Path
     config: RepoConfig
+    # The folder that holds one subfolder per project: asked for every path a workflow names,
+    # of every project, so joined once.
+    projects_dir: Path
     # What the commands should tell the user about the configuration (they print, not this).
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = ()
 
-    @functools.cached_property  # asked for every path a workflow names, of every project
-    def projects_dir(self) -> Path:
-        """The folder that holds one subfolder per project."""
-        return self.root / self.config.projects_dir
+    @classmethod
+    def at(cls, root: Path, config: RepoConfig) -> Monorepo:
+        """The monorepo at ``root`` configured by ``config``."""
+        return cls(root, config, root / config.projects_dir)
 
     def projects(self) -> list[Project]:
         """Every project, sorted by name (not those outside the monorepo: see ``outside``)."""
@@ -265,7 +265,7 @@ def find_root(explicit: Path | None, cwd: Path, recorded: Path | None) -> Path:
 
 def load(root: Path) -> Monorepo:
     """Read a monorepo's configuration."""
-    monorepo = Monorepo(root=root, config=load_repo_config(root))
+    monorepo = Monorepo.at(root, load_repo_config(root))
     folder = monorepo.projects_dir
     if folder.exists() and not folder.is_dir():
         raise DevkitError(
@@ -283,7 +283,7 @@ def load(root: Path) -> Monorepo:
         else:
             names.append(name)
     unknown = _unknown_settings(monorepo, names, {o.name for o in outside})
-    return replace(monorepo, warnings=(*[str(o) for o in outside], *unknown))
+    return monorepo._replace(warnings=(*[str(o) for o in outside], *unknown))
 
 
 def _unknown_settings(monorepo: Monorepo, names: list[str], outside: set[str]) -> list[str]:
