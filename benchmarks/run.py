@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -441,13 +442,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         if args.baseline is not None:
             baseline = (str(args.baseline), *devkit[1:])
-            launches.append(Launch("baseline run api", baseline, base, env, stop_group=False))
+            # Its own copy of the config and its own cache: devkits of different code empty
+            # each other's shelves of parses, and each would then parse again every round.
+            home = Path(env["DEVKIT_HOME"])
+            other = {**env, "DEVKIT_HOME": str(base / "baseline-home")}
+            shutil.copytree(home, other["DEVKIT_HOME"], ignore=shutil.ignore_patterns("cache"))
+            launches.append(Launch("baseline run api", baseline, base, other, stop_group=False))
             launches.append(
                 Launch(
                     "baseline run api -p N",
                     (*baseline, "--port", "{port}"),
                     base,
-                    env,
+                    other,
                     stop_group=False,
                 )
             )

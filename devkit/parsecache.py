@@ -115,14 +115,22 @@ class Shelf:
         """The shelf's file."""
         return paths.cache_dir() / "parsed" / f"{self.name}.pickle"
 
-    def by_content(self, raw: bytes, variant: Hashable, parse: Callable[[], T]) -> T:
+    def by_content(
+        self,
+        raw: bytes,
+        variant: Hashable,
+        parse: Callable[[], T],
+        *,
+        keeps: Callable[[T], bool] | None = None,
+    ) -> T:
         """``parse()``'s result for these bytes (and ``variant``: how they are parsed).
 
         What ``parse`` raises is raised and not kept: an error is reported from the file each
-        time.
+        time. ``keeps``: whether a result may be put on the shelf (the user config's is not
+        when it holds a credential); one that may not is parsed again each time.
         """
         key = (hashlib.blake2b(raw, digest_size=20).digest(), variant)
-        return self._get(self._load(), key, parse, keep=True)
+        return self._get(self._load(), key, parse, keeps=keeps)
 
     def by_stat(self, files: Iterable[str], parse: Callable[[str], T]) -> list[T]:
         """``parse(file)`` for each file, kept while its stat is unchanged (see the module).
@@ -160,7 +168,7 @@ class Shelf:
         key: Hashable,
         parse: Callable[[], T],
         *,
-        keep: bool,
+        keeps: Callable[[T], bool] | None,
     ) -> T:
         found = entries.get(key)
         if found is not None:
@@ -168,7 +176,7 @@ class Shelf:
             value: T = found[1]
             return value
         value = parse()
-        if keep:
+        if keeps is None or keeps(value):
             entries[key] = (self._now, value)
             self._used.add(key)
             self._new.add(key)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from devkit import paths, yamlfile
+from devkit import limits, parsecache, paths, yamlfile
 from devkit.errors import FileFormatError
 
 
@@ -36,12 +38,40 @@ class UserConfig(NamedTuple):
         return self._replace(**changes)
 
 
+# What the config was read as, kept between runs unless it holds a credential (``_keepable``):
+# `devkit run` reads it on every start, and importing PyYAML is most of reading it.
+SHELF = parsecache.Shelf("user-config", code=(sys.modules[__name__], *yamlfile.CODE), keep=1)
+
+
 def load_user_config(path: Path | None = None) -> UserConfig:
     """Read the user config; a missing file is an empty config."""
     path = path or paths.config_file()
-    if not path.exists():
+    try:
+        raw = limits.read_capped(path, limits.YAML.max_bytes)
+    except FileNotFoundError:
         return UserConfig()
-    data = yamlfile.load(path)
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    # `~` in a path is expanded with this HOME; PyYAML's version shapes the reading too.
+    variant = (os.path.expanduser("~"), parsecache.installed("yaml"))  # noqa: PTH111
+    config = SHELF.by_content(raw, variant, lambda: _read(path, raw), keeps=_keepable)
+    SHELF.save()  # a hit writes nothing; `devkit run` has no later moment to save
+    return config
+
+
+def _keepable(config: UserConfig) -> bool:
+    """Whether the config may go on a shelf: not when its repo URL names a user or token
+    (``https://user:token@host/…``, ``https://ghp_…@github.com/…``). An scp-like
+    ``git@host:path`` names an SSH login, no secret."""
+    url = config.repo_url
+    if url is None or "://" not in url:
+        return True
+    authority = url.split("://", 1)[1].split("/", 1)[0]
+    return "@" not in authority
+
+
+def _read(path: Path, raw: bytes) -> UserConfig:
+    data = yamlfile.parse(raw, path)
     if data is None:
         return UserConfig()
     if not isinstance(data, yamlfile.YamlMap):

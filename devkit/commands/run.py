@@ -65,8 +65,12 @@ def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
     """Variables production sets for the project, each with where that is written."""
     # Only the workflows that name the project are parsed: the others cannot concern it.
     found, errors = workflows.load_all(
-        monorepo.root, mentioning=(_relative(monorepo, project.path),)
+        monorepo.root,
+        mentioning=(_relative(monorepo, project.path),),
+        cache=True,
+        shelf=workflows.START_SHELF,
     )
+    workflows.START_SHELF.save()  # now: run ends in the service, with no later moment to save
     for error in errors:
         console.warn(f"skipping a workflow devkit cannot read: {error.message}")
     return workflows.production_variables(monorepo.root, project.path, found)
@@ -184,7 +188,7 @@ def print_env(resolved: Resolved) -> None:
 def run(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Preflight, then run the project's command attached to this terminal."""
     project = monorepo.project(request.project)
-    spec = envspec.parse(project.env_file, dependencies=False)
+    spec = envspec.parse_for_start(project.env_file)
     # The shell's own secret-looking values are masked like .env's (load() registers those).
     dotenv_file.register_secret_values(os.environ.items())
     resolved = resolve(monorepo, project, spec, request, os.environ)

@@ -38,7 +38,7 @@ def activated_environment(
 def shell(monorepo: Monorepo, config: UserConfig, request: RunRequest) -> int:
     """Replace devkit with the user's shell, activated; ``exit`` returns to the old shell."""
     project = monorepo.project(request.project)
-    spec = envspec.parse(project.env_file, dependencies=False)
+    spec = envspec.parse_for_start(project.env_file)
     # The shell's own secret-looking values are masked like .env's (load() registers those).
     dotenv_file.register_secret_values(os.environ.items())
     resolved = resolve(monorepo, project, spec, request, os.environ)

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 
 _SELECTOR = re.compile(r"^sel\((?P<selector>[^)]*)\)\s*:\s*(?P<spec>.+)$")
 # What an EnvSpec is made by: a change to any of them empties the shelf.
-SHELF = parsecache.Shelf(
-    "envspec", code=[sys.modules[__name__], envspec_rules, platforms, paths, *yamlfile.CODE]
-)
+_CODE = (sys.modules[__name__], envspec_rules, platforms, paths, *yamlfile.CODE)
+SHELF = parsecache.Shelf("envspec", code=_CODE)
+# `devkit run` and `shell` read one project's file on their way to a process: their readings
+# on a small shelf of their own, so that a start does not load doctor's thousand.
+START_SHELF = parsecache.Shelf("envspec-start", code=_CODE, keep=16)
 
 
 class Dependency(NamedTuple):
@@ -67,7 +69,13 @@ class EnvSpec(NamedTuple):
         return next((d for d in self.dependencies if d.name == name), None)
 
 
-def parse(path: Path, *, dependencies: bool = True, cache: bool = False) -> EnvSpec:
+def parse(
+    path: Path,
+    *,
+    dependencies: bool = True,
+    cache: bool = False,
+    shelf: parsecache.Shelf | None = None,
+) -> EnvSpec:
     """Read and validate an environment file; any problem names the file and line.
 
     ``dependencies=False`` reads only the name, channels and variables (the dependency lists
@@ -78,7 +86,7 @@ def parse(path: Path, *, dependencies: bool = True, cache: bool = False) -> EnvS
 
     ``cache``: an unchanged file as an earlier run parsed it (``parsecache``), for a caller
     that reads every project's (doctor): parsing a thousand, their specs through py-rattler,
-    cost 0.6 s a run. An error is never kept.
+    cost 0.6 s a run. An error is never kept. ``shelf``: where (default: ``SHELF``).
     """
     try:
         raw = limits.read_capped(path, limits.YAML.max_bytes)
@@ -92,7 +100,16 @@ def parse(path: Path, *, dependencies: bool = True, cache: bool = False) -> EnvS
     # the longest env name its filesystem takes, and the py-rattler that read the specs.
     rattler = parsecache.installed("rattler") if dependencies else None
     variant = (str(path), dependencies, paths.name_max(path.parent), rattler)
-    return SHELF.by_content(raw, variant, lambda: _parse(path, raw, dependencies))
+    return (shelf or SHELF).by_content(raw, variant, lambda: _parse(path, raw, dependencies))
+
+
+def parse_for_start(path: Path) -> EnvSpec:
+    """The name, channels and variables of an environment file (``dependencies=False``), for
+    a command on its way to a process (``run``, ``shell``): kept on ``START_SHELF``, which is
+    written at once, as the command ends in the process with no later moment to save."""
+    spec = parse(path, dependencies=False, cache=True, shelf=START_SHELF)
+    START_SHELF.save()
+    return spec
 
 
 def _parse(path: Path, raw: bytes, dependencies: bool) -> EnvSpec:

@@ -19,7 +19,8 @@ placed exactly as before. The loaders are in ``loaders`` and ``lines`` beside th
 ``cache=True`` keeps a parse on disk for the next run (``parsecache``), keyed on the bytes parsed
 and how they are read: for the monorepo's own files (workflows, environment files,
 cloudbuild.yaml), which doctor reads by the thousand and which rarely change between runs. Never
-for the user config, a condarc or anything else that may hold a credential.
+for a condarc or anything else that may hold a credential (the user config keeps what it read
+on a shelf of its own, and only when that holds none: ``userconfig``).
 """
 
 from __future__ import annotations

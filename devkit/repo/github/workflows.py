@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from devkit import limits, paths, yamlfile
+from devkit import limits, parsecache, paths, yamlfile
 from devkit.errors import FileFormatError
 from devkit.repo import dotenv_file
 
@@ -139,8 +139,17 @@ def production_variables(
     return required
 
 
+# The workflows `devkit run` reads on its way to the service (those naming its project): kept
+# on a small shelf of their own, so that a start does not load doctor's thousands.
+START_SHELF = parsecache.Shelf("workflows-start", code=yamlfile.CODE, keep=32)
+
+
 def load_all(
-    root: Path, *, mentioning: Sequence[str] = (), cache: bool = False
+    root: Path,
+    *,
+    mentioning: Sequence[str] = (),
+    cache: bool = False,
+    shelf: parsecache.Shelf | None = None,
 ) -> tuple[list[Workflow], list[FileFormatError]]:
     """Every workflow under ``.github/workflows``; unreadable ones are returned as errors.
 
@@ -150,7 +159,7 @@ def load_all(
     found before parsing: in a monorepo of many projects most workflows are another's.
     ``cache``: unchanged files as an earlier run parsed them (``yamlfile``'s shelf), for a
     caller that reads every workflow of a big monorepo (doctor). The values are shared: read,
-    never change them.
+    never change them. ``shelf``: where (default: ``yamlfile``'s).
     """
     if isinstance(mentioning, str):  # one folder: not a sequence of one-letter needles
         mentioning = (mentioning,)
@@ -194,7 +203,7 @@ def load_all(
         if needles and not regular and not _mentions(path, needles):
             continue
         try:
-            data = yamlfile.load(path, text=True, cache=cache)
+            data = yamlfile.load(path, text=True, cache=cache, shelf=shelf)
         except FileFormatError as exc:
             errors.append(exc)
             continue
