@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import stat
-import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 from devkit import parsecache
 from devkit.repo import config
+from tests.support.yamlcount import read_counting
 
 DEVKIT_YAML = """\
 projects:
@@ -23,35 +22,20 @@ projects:
 """
 
 # A devkit run as far as devkit.yaml: how many YAML texts it parsed, and what it read.
-_RUN = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from devkit import yamlfile
-    from devkit.errors import FileFormatError
-    from devkit.repo import config
+_RUN = """
+from devkit.repo import config
 
-    calls = []
-    original = yamlfile._parse
-    def counted(*args):
-        calls.append(args[1])
-        return original(*args)
-    yamlfile._parse = counted
-    try:
-        read = config.load_repo_config(Path(sys.argv[1]))
-    except FileFormatError as exc:
-        print(len(calls), "error", exc.message)
-    else:
-        print(len(calls), read.projects_dir, read.projects["api"].run)
-    """
-)
+try:
+    read = config.load_repo_config(Path(sys.argv[1]))
+except FileFormatError as exc:
+    print(len(calls), "error", exc.message)
+else:
+    print(len(calls), read.projects_dir, read.projects["api"].run)
+"""
 
 
 def run(root: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN, str(root)], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+    return read_counting(_RUN, str(root))
 
 
 def repo(tmp_path: Path, text: str = DEVKIT_YAML) -> Path:

@@ -4,38 +4,25 @@ credential: `devkit run` reads the config on every start, and PyYAML's import wa
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from devkit import userconfig
 from devkit.userconfig import UserConfig
+from tests.support.yamlcount import read_counting
 
 # A devkit command as far as the user config: how many YAML texts it parsed, and what it read.
-_READ = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from devkit import userconfig, yamlfile
-    from devkit.errors import FileFormatError
+_READ = """
+from devkit import userconfig
 
-    calls = []
-    original = yamlfile._parse
-    def counted(*args):
-        calls.append(args[1])
-        return original(*args)
-    yamlfile._parse = counted
-    try:
-        read = userconfig.load_user_config(Path(sys.argv[1]))
-    except FileFormatError as exc:
-        print(len(calls), "error", exc.line, exc.message)
-    else:
-        print(len(calls), read.clone, read.repo_url, read.thresholds.disk_warn_gb)
-    """
-)
+try:
+    read = userconfig.load_user_config(Path(sys.argv[1]))
+except FileFormatError as exc:
+    print(len(calls), "error", exc.line, exc.message)
+else:
+    print(len(calls), read.clone, read.repo_url, read.thresholds.disk_warn_gb)
+"""
 
 CONFIG = """\
 clone: ~/monorepo
@@ -46,14 +33,7 @@ thresholds:
 
 
 def read(path: Path, **env: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", _READ, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **env},
-    )
-    return done.stdout.strip()
+    return read_counting(_READ, str(path), **env)
 
 
 def config_file(tmp_path: Path, text: str = CONFIG) -> Path:
