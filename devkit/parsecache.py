@@ -93,8 +93,13 @@ class Shelf:
         packages: Iterable[str] = (),
         *,
         keep: int | None = None,
+        at_once: bool = False,
     ) -> None:
         self.name = name
+        # Written back by each lookup that changed it (a hit writes nothing): for what a
+        # command that ends in another process reads on its way (`devkit run` ends in the
+        # service), which has no later moment to save.
+        self._at_once = at_once
         # Entries kept beyond what a run used (None: KEEP): a shelf of one file (devkit.yaml)
         # needs a few, so that a command reading it loads a few, not what doctor left of its own.
         self._keep = keep
@@ -130,7 +135,10 @@ class Shelf:
         when it holds a credential); one that may not is parsed again each time.
         """
         key = (hashlib.blake2b(raw, digest_size=20).digest(), variant)
-        return self._get(self._load(), key, parse, keeps=keeps)
+        value = self._get(self._load(), key, parse, keeps=keeps)
+        if self._at_once:
+            self.save()
+        return value
 
     def by_stat(self, files: Iterable[str], parse: Callable[[str], T]) -> list[T]:
         """``parse(file)`` for each file, kept while its stat is unchanged (see the module).

@@ -40,7 +40,9 @@ class UserConfig(NamedTuple):
 
 # What the config was read as, kept between runs unless it holds a credential (``_keepable``):
 # `devkit run` reads it on every start, and importing PyYAML is most of reading it.
-SHELF = parsecache.Shelf("user-config", code=(sys.modules[__name__], *yamlfile.CODE), keep=1)
+SHELF = parsecache.Shelf(
+    "user-config", code=(sys.modules[__name__], *yamlfile.CODE), keep=1, at_once=True
+)
 
 
 def load_user_config(path: Path | None = None) -> UserConfig:
@@ -54,9 +56,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
     # `~` in a path is expanded with this HOME; PyYAML's version shapes the reading too.
     variant = (os.path.expanduser("~"), parsecache.installed("yaml"))  # noqa: PTH111
-    config = SHELF.by_content(raw, variant, lambda: _read(path, raw), keeps=_keepable)
-    SHELF.save()  # a hit writes nothing; `devkit run` has no later moment to save
-    return config
+    return SHELF.by_content(raw, variant, lambda: _read(path, raw), keeps=_keepable)
 
 
 def _keepable(config: UserConfig) -> bool:

@@ -70,7 +70,6 @@ def required_variables(monorepo: Monorepo, project: Project) -> dict[str, str]:
         cache=True,
         shelf=workflows.START_SHELF,
     )
-    workflows.START_SHELF.save()  # now: run ends in the service, with no later moment to save
     for error in errors:
         console.warn(f"skipping a workflow devkit cannot read: {error.message}")
     return workflows.production_variables(monorepo.root, project.path, found)

@@ -23,7 +23,7 @@ _CODE = (sys.modules[__name__], envspec_rules, platforms, paths, *yamlfile.CODE)
 SHELF = parsecache.Shelf("envspec", code=_CODE)
 # `devkit run` and `shell` read one project's file on their way to a process: their readings
 # on a small shelf of their own, so that a start does not load doctor's thousand.
-START_SHELF = parsecache.Shelf("envspec-start", code=_CODE, keep=16)
+START_SHELF = parsecache.Shelf("envspec-start", code=_CODE, keep=16, at_once=True)
 
 
 class Dependency(NamedTuple):
@@ -105,11 +105,8 @@ def parse(
 
 def parse_for_start(path: Path) -> EnvSpec:
     """The name, channels and variables of an environment file (``dependencies=False``), for
-    a command on its way to a process (``run``, ``shell``): kept on ``START_SHELF``, which is
-    written at once, as the command ends in the process with no later moment to save."""
-    spec = parse(path, dependencies=False, cache=True, shelf=START_SHELF)
-    START_SHELF.save()
-    return spec
+    a command on its way to a process (``run``, ``shell``): kept on ``START_SHELF``."""
+    return parse(path, dependencies=False, cache=True, shelf=START_SHELF)
 
 
 def _parse(path: Path, raw: bytes, dependencies: bool) -> EnvSpec:

@@ -17,7 +17,7 @@ REPO_CONFIG_NAME = "devkit.yaml"
 # and small: yamlfile's holds every workflow doctor read, more than a run may load. Every entry
 # is unpickled each run (half a millisecond at 500 projects): the file as it is and as it was
 # before (a switch between two branches) are enough.
-SHELF = parsecache.Shelf("devkit-yaml", code=yamlfile.CODE, keep=1)
+SHELF = parsecache.Shelf("devkit-yaml", code=yamlfile.CODE, keep=1, at_once=True)
 
 
 class ProjectSettings(NamedTuple):
@@ -74,9 +74,6 @@ def load_repo_config(root: Path) -> RepoConfig:
     # Every value here is text by meaning (a folder, project names, platforms, URLs, a command):
     # `projects_dir: 2024` and a project called `yes` or `0755` keep the text written.
     data = yamlfile.load(path, text=True, cache=True, shelf=SHELF)
-    # Written back at once: `devkit run` ends in the service, with no later moment to save.
-    # Only a parse not found there is written (the file changed); a hit writes nothing.
-    SHELF.save()
     if data is None:
         return RepoConfig(path=path)
     if not isinstance(data, yamlfile.YamlMap):

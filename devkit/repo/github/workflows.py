@@ -141,7 +141,7 @@ def production_variables(
 
 # The workflows `devkit run` reads on its way to the service (those naming its project): kept
 # on a small shelf of their own, so that a start does not load doctor's thousands.
-START_SHELF = parsecache.Shelf("workflows-start", code=yamlfile.CODE, keep=32)
+START_SHELF = parsecache.Shelf("workflows-start", code=yamlfile.CODE, keep=32, at_once=True)
 
 
 def load_all(
