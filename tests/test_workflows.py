@@ -152,6 +152,22 @@ def test_an_unquoted_3_10_is_still_read_as_github_reads_it(tmp_path: Path) -> No
     ]
 
 
+def test_lines_are_quoted_from_the_text_parsed(tmp_path: Path) -> None:
+    # A workflow edited after the run read it: its lines are still the ones its marks count
+    # (the run reads each file once), not the new file's.
+    path = write_workflow(
+        tmp_path,
+        "x.yml",
+        "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        python-version: [3.10]\n",
+    )
+    (workflow,), _ = workflows.load_all(tmp_path)
+    path.write_text("# moved down\n" + path.read_text().replace("[3.10]", "['3.10']"))
+    assert workflow.lines()[5] == "        python-version: [3.10]"
+    assert [(r.value, r.written) for r in queries.python_versions(workflow)] == [("3.1", "3.10")]
+    # One made without its text (lockstep's copies) reads the file.
+    assert workflows.Workflow(path, workflow.data).lines()[0] == "# moved down"
+
+
 def test_a_deeply_nested_workflow_is_an_error(tmp_path: Path) -> None:
     path = write_workflow(tmp_path, "deep.yml", "jobs: " + "[" * 5000 + "]" * 5000 + "\n")
     found, errors = workflows.load_all(tmp_path)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import proc, shellsplit
+from devkit import parsecache, proc, shellsplit
 from devkit.errors import DevkitError, FileFormatError
 from devkit.repo.cloudbuild import CloudBuild, read_cloudbuild
 
@@ -34,6 +35,12 @@ _PORT_DEFAULTS = (
 )
 # The seed's placeholders; its cloudbuild.yaml even has `<GCLOUD-PROJECT-NAME/` without `>`.
 PLACEHOLDER = re.compile(r"<(project-name|gcloud-project-name|service-name|company)\b>?", re.I)
+# What this module read of unchanged files in earlier runs, by their stat (doctor reads every
+# project's text files each run): where placeholders are, Dockerfiles' instructions and what
+# entrypoint.sh does with PORT.
+PLACEHOLDERS = parsecache.Shelf("placeholders", code=[sys.modules[__name__]])
+DOCKERFILES = parsecache.Shelf("dockerfiles", code=[sys.modules[__name__]])
+ENTRYPOINTS = parsecache.Shelf("entrypoints", code=[sys.modules[__name__]])
 
 
 @dataclass(frozen=True)
@@ -208,15 +215,42 @@ _READERS = {DOCKERFILE: parse_dockerfile, ENTRYPOINT: read_entrypoint, CLOUDBUIL
 
 def read(path: Path, *, cache: bool = False) -> Parsed:
     """A build file by its name: the record, the error that stopped reading it, or None.
-    ``cache``: a cloudbuild.yaml's YAML as an earlier run parsed it, when unchanged."""
+    ``cache``: as an earlier run read it, when unchanged: a cloudbuild.yaml's YAML by its
+    bytes, a Dockerfile or entrypoint.sh by its stat (see ``_read_kept``)."""
     if not path.is_file():
         return None
     try:
         if path.name == CLOUDBUILD:
             return read_cloudbuild(path, cache=cache)
+        if cache and path.name in (DOCKERFILE, ENTRYPOINT):
+            return _read_kept(path)
         return _READERS[path.name](path)
     except FileFormatError as exc:
         return exc
+
+
+def _read_kept(path: Path) -> Dockerfile | Entrypoint:
+    """A Dockerfile or entrypoint.sh as read before while its stat is unchanged (parsecache's
+    ``by_stat``; a chmod changes the change time, so ``executable`` is never stale). Kept
+    without its path, which a hard link shares: the record is made for the path asked."""
+    name = path.name
+    try:
+        if name == DOCKERFILE:
+            [instructions] = DOCKERFILES.by_stat([str(path)], _instructions)
+            return Dockerfile(path, instructions)
+        [fields] = ENTRYPOINTS.by_stat([str(path)], _entrypoint_fields)
+    except OSError:  # gone since is_file, or cannot be stat'ed: read it as the reader words it
+        return _READERS[name](path)
+    return Entrypoint(path, *fields)
+
+
+def _instructions(file: str) -> tuple[Instruction, ...]:
+    return parse_dockerfile(Path(file)).instructions
+
+
+def _entrypoint_fields(file: str) -> tuple[bool, int | None, bool, tuple[tuple[int, int], ...]]:
+    found = read_entrypoint(Path(file))
+    return found.executable, found.crlf_line, found.reads_port, found.default_ports
 
 
 def git_modes(
@@ -254,6 +288,11 @@ def placeholders(path: Path) -> list[tuple[int, str]]:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return []
+    return placeholders_in(text)
+
+
+def placeholders_in(text: str) -> list[tuple[int, str]]:
+    """``placeholders`` of a text already read."""
     # One search of the whole text first: almost every file has none, and the line-by-line
     # pass (for the line numbers) cost a regex call per line of every file of every project.
     if PLACEHOLDER.search(text) is None:
@@ -263,6 +302,22 @@ def placeholders(path: Path) -> list[tuple[int, str]]:
         for number, line in enumerate(text.splitlines(), 1)
         for match in PLACEHOLDER.finditer(line)
     ]
+
+
+def placeholders_of(files: Sequence[Path]) -> list[list[tuple[int, str]]]:
+    """``placeholders`` of each file, kept while its stat is unchanged (``parsecache``'s
+    ``by_stat``): doctor looks at every text file of every project each run (7,000 at a
+    thousand projects), and almost none has changed since the last. What is kept is only where
+    a placeholder is and which of the few words it is: nothing else of a file's text.
+    The values are shared: read, never change them."""
+    try:
+        return PLACEHOLDERS.by_stat([str(f) for f in files], _placeholders_at)
+    except OSError:  # one went away, or cannot be stat'ed: read each as placeholders does
+        return [placeholders(f) for f in files]
+
+
+def _placeholders_at(file: str) -> list[tuple[int, str]]:
+    return placeholders(Path(file))
 
 
 def _read(path: Path, *, keep_newlines: bool = False) -> str:

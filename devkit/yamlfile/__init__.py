@@ -43,7 +43,7 @@ from devkit.yamlfile.lines import OverLimit, YamlList, YamlMap
 # on every devkit start that reads YAML.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
-__all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "parse"]
+__all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "load_with_source", "parse"]
 
 # Every module that shapes a parse: a change to any of them empties the shelves of parses (this
 # one, and those of what is made of them).
@@ -71,18 +71,38 @@ def load(
     """
     if cache and transform is not None:
         raise ValueError("a transformed YAML text may hold the environment's values: not cached")
-    try:
-        raw = limits.read_capped(path, bounds.max_bytes)
-    except FileNotFoundError as exc:
-        raise FileFormatError(path, "file not found") from exc
-    except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    raw = _read(path, bounds)
     if transform is not None:
         try:
             raw = transform(raw.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileFormatError(path, "not UTF-8 text") from exc
     return parse(raw, path, text=text, bounds=bounds, cache=cache, shelf=shelf)
+
+
+def load_with_source(
+    path: Path,
+    *,
+    text: bool = False,
+    bounds: limits.YamlLimits = limits.YAML,
+    cache: bool = False,
+    shelf: parsecache.Shelf | None = None,
+) -> tuple[Any, str]:
+    """``load``, and the text it parsed: what a caller quotes lines of (the lines its parse's
+    marks count), without reading the file again."""
+    raw = _read(path, bounds)
+    data = parse(raw, path, text=text, bounds=bounds, cache=cache, shelf=shelf)
+    # Parsed (now or by the run that kept it), so UTF-8.
+    return data, raw.decode("utf-8")
+
+
+def _read(path: Path, bounds: limits.YamlLimits) -> bytes:
+    try:
+        return limits.read_capped(path, bounds.max_bytes)
+    except FileNotFoundError as exc:
+        raise FileFormatError(path, "file not found") from exc
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
 
 
 def parse(

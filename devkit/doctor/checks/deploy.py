@@ -100,7 +100,7 @@ def deploy_env_vars(ctx: Context, out: ProjectOutcome) -> Result:
     findings = Findings()
     keys: list[str] = []
     for workflow in deploys:
-        raw = workflow.path.read_text(encoding="utf-8").splitlines()
+        raw = workflow.lines()
         for step in queries.steps_using(workflow, "google-github-actions/deploy-cloudrun"):
             ref = queries.step_input(step, "env_vars")
             if ref is None:

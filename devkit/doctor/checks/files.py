@@ -128,8 +128,17 @@ def placeholder(ctx: Context, out: ProjectOutcome) -> Result:
         # A link's target as Path.is_file sees it (a loop or a dangling link is not a file).
         if (path.is_file() if link else entry.is_file()) and ctx.outside(path, link=link) is None:
             files.append(path)
-    files += [w.path for w in project_workflows(ctx, project)]
-    hits = [(path, n, text) for path in files for n, text in projectfiles.placeholders(path)]
+    found = projectfiles.placeholders_of(files)
+    # The project's workflows as the run parsed them: no second read of each.
+    for workflow in project_workflows(ctx, project):
+        files.append(workflow.path)
+        text = workflow.text
+        found.append(
+            projectfiles.placeholders(workflow.path)
+            if text is None
+            else projectfiles.placeholders_in(text)
+        )
+    hits = [(path, n, text) for path, at in zip(files, found, strict=True) for n, text in at]
     if hits:
         listed = ", ".join(f"{text} at {where(ctx, path, n)}" for path, n, text in hits[:8])
         more = f" and {len(hits) - 8} more" if len(hits) > 8 else ""

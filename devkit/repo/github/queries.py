@@ -147,7 +147,7 @@ def environment_files(workflow: Workflow) -> list[Ref]:
 
 def python_versions(workflow: Workflow) -> list[Ref]:
     """Every ``python-version``: matrix entries and setup-python inputs (expressions skipped)."""
-    raw = workflow.path.read_text(encoding="utf-8").splitlines()
+    raw = workflow.lines()
     found: list[Ref] = []
     for _, job in jobs(workflow):
         matrix = dig(job, "strategy", "matrix")

@@ -22,6 +22,13 @@ class Workflow(NamedTuple):
 
     path: Path
     data: yamlfile.YamlMap
+    # The text parsed, when the reader kept it (``load_all`` does): checks quote its lines.
+    text: str | None = None
+
+    def lines(self) -> list[str]:
+        """The file's lines, as parsed (read now for a workflow made without its text)."""
+        text = self.text if self.text is not None else self.path.read_text(encoding="utf-8")
+        return text.splitlines()
 
     def triggers(self) -> dict[str, Any]:
         """The ``on:`` mapping (events without settings, ``on: push``, give none)."""
@@ -203,12 +210,12 @@ def load_all(
         if needles and not regular and not _mentions(path, needles):
             continue
         try:
-            data = yamlfile.load(path, text=True, cache=cache, shelf=shelf)
+            data, source = yamlfile.load_with_source(path, text=True, cache=cache, shelf=shelf)
         except FileFormatError as exc:
             errors.append(exc)
             continue
         if isinstance(data, yamlfile.YamlMap):
-            workflows.append(Workflow(path, data))
+            workflows.append(Workflow(path, data, source))
         else:
             errors.append(FileFormatError(path, "expected a mapping at the top level", line=1))
     return workflows, errors
