@@ -3,6 +3,7 @@ checks: every record parsed, so a truncated or garbled one is an error naming it
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -201,9 +202,33 @@ def unmet_specs(
             continue
         # The channel a spec names is a URL that mirrors rewrite; compare versions and builds.
         text = dep.text.split("::", 1)[-1]
-        if not MatchSpec(text, strict=dep.lenient_note is None).matches(_matchable(record, text)):
+        strict = dep.lenient_note is None
+        if isinstance(record, InstalledRecord) and "[" not in text:
+            met = _meets(text, strict, *record[1:6])  # name to subdir
+        else:
+            met = MatchSpec(text, strict=strict).matches(_matchable(record, text))
+        if not met:
             unmet.append(UnmetSpec(dep.text, f"{record.version} {record.build}"))
     return unmet
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _meets(
+    spec_text: str,
+    strict: bool,
+    name: str,
+    version: str,
+    build: str,
+    build_number: int,
+    subdir: str | None,
+) -> bool:
+    """Whether a spec without brackets matches a package by its index fields, decided once a
+    process: the monorepo's envs hold the same pinned packages (a thousand projects ask about
+    the same pandas), and parsing the spec and building the record cost more than the match."""
+    from rattler import MatchSpec
+
+    record = InstalledRecord("", name, version, build, build_number, subdir, None)
+    return MatchSpec(spec_text, strict=strict).matches(record.package_record())
 
 
 def _record_name(record: PrefixRecord | InstalledRecord) -> str:
