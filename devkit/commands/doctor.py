@@ -14,6 +14,7 @@ from devkit.doctor.context import Context
 from devkit.doctor.parallel import run_checks
 from devkit.doctor.runner import Report
 from devkit.errors import DevkitError, UsageError
+from devkit.proc import fork
 from devkit.repo import monorepo
 
 
@@ -122,15 +123,17 @@ def _show(ctx: Context, report: Report, request: DoctorRequest) -> None:
         console.print_json(render.to_json(report, root=root, strict=request.strict))
         return
     out = console.out()
-    lines = render.to_lines(report, show_all=request.show_all, width=out.width)
     if out.is_terminal:
         from rich.text import Text
 
+        lines = render.to_lines(report, show_all=request.show_all, width=out.width)
         # One print: rich lays the report out at once.
         out.print(Text("\n").join(line.text() for line in lines))
-    else:
-        # Piped or redirected: no styles to render, so rich has nothing to add but its time.
-        console.print_plain("\n".join(line.visible() for line in lines), masked=True)
+        return
+    # Piped or redirected: no styles to render, so rich has nothing to add but its time; a
+    # large report is laid out by two processes (its text is the same).
+    lines = render.to_lines(report, show_all=request.show_all, width=out.width, share=fork.halves)
+    console.print_plain("\n".join(line.visible() for line in lines), masked=True)
 
 
 def _apply_fixes(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
 from rich.text import Text
 
-from devkit import __version__
+from devkit import __version__, redaction
 from devkit.doctor.base import Result, Status
 from devkit.doctor.linewrap import wrap
 from devkit.doctor.registry import BY_ID
@@ -89,16 +89,31 @@ def to_text(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -
     return [line.text() for line in to_lines(report, show_all=show_all, width=width)]
 
 
-def to_lines(report: Report, *, show_all: bool = False, width: int = MAX_WIDTH) -> list[Line]:
+def to_lines(
+    report: Report,
+    *,
+    show_all: bool = False,
+    width: int = MAX_WIDTH,
+    share: Share | None = None,
+) -> list[Line]:
     """The report's lines, styled, every piece masked (``redact``) as it is laid out, so the
     whole need not be masked again (3 MB at a thousand projects). By default what needs
     attention: a line for each section or project where all is well, every warning and
     failure with its fix (a project's blockers first), then a summary naming what failed
     where. ``show_all``: every result, in report order. Styles are spans, not markup: nothing
-    to escape or parse per line."""
+    to escape or parse per line.
+
+    ``share``: how the sections' blocks are laid out in parts (``fork.halves``: half of them
+    by a forked copy), for a report printed without styles. Each such block comes back as
+    its visible text, one ``Line`` holding its lines, without styles.
+    """
     layout = _Layout(min(width, MAX_WIDTH))
     sections = _sections(report.results)
-    blocks = _everything(sections, layout) if show_all else _attention(sections, layout)
+    if share is not None:
+        redaction.prepare()  # once, here, not in each process
+    blocks = (
+        _everything(sections, layout, share) if show_all else _attention(sections, layout, share)
+    )
     lines: list[Line] = []
     for block in [*blocks, _summary(report, sections, layout)]:
         if lines:
@@ -122,19 +137,33 @@ def _section(result: Result) -> str:
     return check.section if check else "Other"
 
 
-def _everything(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Line]]:
-    return [
-        [Line(redact(name), "bold"), *(line for r in results for line in _result_lines(r, layout))]
-        for name, results in sections.items()
-    ]
+Section = tuple[str, list[Result]]
+# Lays out blocks in parts (``fork.halves``): a function from some sections to their blocks'
+# texts, and all the sections, to all the texts in order.
+Share = Callable[[Callable[[Sequence[Section]], list[str]], Sequence[Section]], list[str]]
 
 
-def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[Line]]:
+def _everything(
+    sections: dict[str, list[Result]], layout: _Layout, share: Share | None
+) -> list[list[Line]]:
+    def block(name: str, results: list[Result]) -> list[Line]:
+        lines = (line for r in results for line in _result_lines(r, layout))
+        return [Line(redact(name), "bold"), *lines]
+
+    return _laid_out(list(sections.items()), block, share)
+
+
+def _attention(
+    sections: dict[str, list[Result]], layout: _Layout, share: Share | None
+) -> list[list[Line]]:
+    # The sections with something to report, laid out first (in parts, with ``share``).
+    troubled = [(n, rs) for n, rs in sections.items() if any(r.status in _PROBLEMS for r in rs)]
+    laid_out = iter(_laid_out(troubled, lambda n, rs: _problem_block(n, rs, layout), share))
     blocks: list[list[Line]] = []
     well: list[Line] = []  # consecutive one-line sections, printed as one block
     healthy: list[tuple[str, list[Result]]] = []  # projects with nothing to report
     for name, results in sections.items():
-        problems = [r for r in results if r.status in _PROBLEMS]
+        problems = any(r.status in _PROBLEMS for r in results)
         if not problems and results[0].project is not None:
             healthy.append((name, results))
             continue
@@ -144,13 +173,7 @@ def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[
         if well:
             blocks.append(well)
             well = []
-        block = [Line(redact(name), "bold")]
-        for result in sorted(problems, key=_urgency):
-            block.extend(_result_lines(result, layout))
-        rest = [r for r in results if r.status not in _PROBLEMS]
-        if rest:
-            block.append(Line(f"  and {_counts(rest)}", "dim"))
-        blocks.append(block)
+        blocks.append(next(laid_out))
     if len(healthy) <= HEALTHY_LINES:
         well += [_all_well(n, _counts(rs)) for n, rs in healthy]
     else:
@@ -160,6 +183,37 @@ def _attention(sections: dict[str, list[Result]], layout: _Layout) -> list[list[
     if well:
         blocks.append(well)
     return blocks
+
+
+def _problem_block(name: str, results: list[Result], layout: _Layout) -> list[Line]:
+    """A section's warnings and failures (its blockers first), then a count of the rest."""
+    block = [Line(redact(name), "bold")]
+    for result in sorted((r for r in results if r.status in _PROBLEMS), key=_urgency):
+        block.extend(_result_lines(result, layout))
+    rest = [r for r in results if r.status not in _PROBLEMS]
+    if rest:
+        block.append(Line(f"  and {_counts(rest)}", "dim"))
+    return block
+
+
+def _laid_out(
+    sections: list[Section],
+    block: Callable[[str, list[Result]], list[Line]],
+    share: Share | None,
+) -> list[list[Line]]:
+    """Each section's block; with ``share``, laid out in parts, each block as one line of its
+    visible text."""
+
+    def lay_out(part: Sequence[Section]) -> list[list[Line]]:
+        return [block(name, results) for name, results in part]
+
+    if share is None:
+        return lay_out(sections)
+
+    def texts(part: Sequence[Section]) -> list[str]:
+        return ["\n".join(line.visible() for line in lines) for lines in lay_out(part)]
+
+    return [[Line(text)] for text in share(texts, sections)]
 
 
 def _all_well(name: str, detail: str, joint: str = ": ") -> Line:

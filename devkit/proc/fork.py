@@ -17,8 +17,11 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def cores() -> int:
@@ -113,6 +116,32 @@ def _child(work: Callable[[], bytes], fd: int) -> None:
         finally:
             # No atexit handlers, no buffers of the parent's flushed again: only the result.
             os._exit(code)
+
+
+def halves(
+    work: Callable[[Sequence[T]], list[str]], items: Sequence[T], *, least: int = 64
+) -> list[str]:
+    """``work(items)``, the second half of the items worked on by a forked child at the same
+    time, when there are at least ``least`` and two cores to share (else all here). Texts
+    come back: strings cross the pipe for a fraction of what pickling richer objects costs."""
+    if len(items) < least or cores() < 2:
+        return work(items)
+    import pickle  # here: most commands never fork
+
+    middle = len(items) // 2
+    child = start(lambda: pickle.dumps(work(items[middle:]), protocol=pickle.HIGHEST_PROTOCOL))
+    if child is None:
+        return work(items)
+    try:
+        mine = work(items[:middle])
+        data = child.result()
+    except BaseException:
+        child.stop()
+        raise
+    theirs: list[str] = (
+        work(items[middle:]) if data is None else pickle.loads(data)  # noqa: S301 - our child
+    )
+    return mine + theirs
 
 
 class Tickets:

@@ -141,6 +141,21 @@ FORK_SCRIPT = textwrap.dedent(
         theirs = [int(t) for t in child.result().decode().split(",") if t]
     assert sorted(mine + theirs) == list(range(500)), (len(mine), len(theirs))
 
+    # halves: the second half worked on by a copy, the texts back in order.
+    me = os.getpid()
+    done = fork.halves(lambda part: [f"{x}:{os.getpid()}" for x in part], range(100))
+    assert [d.split(":")[0] for d in done] == [str(x) for x in range(100)]
+    pids = [int(d.split(":")[1]) for d in done]
+    assert set(pids[:50]) == {me} and me not in pids[50:], pids
+    # Too few to share, or a copy that fails: all done here, none lost.
+    assert {d.split(":")[1] for d in fork.halves(lambda p: [f"{x}:{os.getpid()}" for x in p],
+                                                range(10))} == {str(me)}
+    def here_only(part):
+        if os.getpid() != me:
+            raise RuntimeError("the copy fails")
+        return [str(x) for x in part]
+    assert fork.halves(here_only, range(100)) == [str(x) for x in range(100)]
+
     # stop() ends a child that would run for ever, and reaps it.
     child = fork.start(lambda: time.sleep(3600) or b"")
     pid = child._pid
@@ -202,6 +217,47 @@ def test_secrets_the_copy_read_are_masked_in_the_report(sample_monorepo: Monorep
     assert len(messages) == PROJECTS + 2
     assert "s3cr3t" not in result.stdout
     assert messages.count("token ****") == PROJECTS  # each project's, whichever process read it
+
+
+RENDER_SCRIPT = textwrap.dedent(
+    """
+    import json
+    from devkit import redaction
+    from devkit.doctor import render
+    from devkit.doctor.base import Result, Status
+    from devkit.doctor.runner import Report
+    from devkit.proc import fork
+
+    assert fork.single_threaded()
+    results = [Result("git.installed", Status.OK, "git 2.43")]
+    for n in range(150):
+        project = f"svc-{n:03}"
+        if n % 3:
+            results.append(Result("vars.missing", Status.FAIL, f"{project} lacks TOKEN-{n}",
+                                  "set it in .env " * 12, project))
+            results.append(Result("files.images", Status.WARN, "", "name one image",
+                                  project, items=(f"a-{n}", "b " * 60)))
+        results.append(Result("env.exists", Status.OK, f"env {project} tok-{n:03}-s3cr3t",
+                              project=project))
+    redaction.register(*(f"tok-{n:03}-s3cr3t" for n in range(150)))
+    report = Report(tuple(results))
+    texts = {}
+    for show_all in (False, True):
+        alone = render.to_lines(report, show_all=show_all, width=80)
+        shared = render.to_lines(report, show_all=show_all, width=80, share=fork.halves)
+        texts[show_all] = ["\\n".join(l.visible() for l in lines) for lines in (alone, shared)]
+    print(json.dumps(texts))
+    """
+)
+
+
+def test_a_report_laid_out_by_two_processes_reads_as_one_laid_out_alone() -> None:
+    texts = json.loads(run_script(RENDER_SCRIPT).stdout)
+    for show_all, (alone, shared) in texts.items():
+        assert shared == alone, show_all
+        assert "s3cr3t" not in shared
+    assert "Project svc-149" in texts["false"][0] and "tok-149-****" not in texts["false"][0]
+    assert "env svc-149 ****" in texts["true"][0]
 
 
 PIDS_SCRIPT = textwrap.dedent(
