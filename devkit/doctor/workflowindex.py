@@ -4,14 +4,34 @@ the project folders it names, so a thousand projects do not each scan every work
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from devkit import parsecache, yamlfile
 from devkit.errors import FileFormatError
 from devkit.repo import dotenv_file
 from devkit.repo.github import queries, workflows
 from devkit.repo.monorepo import Monorepo, Project
+
+# What the index reads of each workflow (its folders, whether it deploys), by the workflow's
+# text: at a thousand projects, walking 2,000 workflows' jobs and steps for them cost more
+# than reading the files, in each of doctor's two processes.
+FACTS = parsecache.Shelf(
+    "workflow-facts",
+    code=[*yamlfile.CODE, workflows, queries, sys.modules[__name__]],
+    packages=["yaml"],
+)
+
+
+class Facts(NamedTuple):
+    """What the index needs of one workflow."""
+
+    concerned: frozenset[str]  # every folder it runs for (Workflow.concerned_dirs)
+    folders: frozenset[str]  # the project folders it names (queries.folders_named)
+    deploys: bool  # queries.is_deploy
 
 
 @dataclass(eq=False)  # identity hashing: the per-run caches below key on self
@@ -59,10 +79,37 @@ class WorkflowIndex:
     def _concerning(self) -> dict[str, list[workflows.Workflow]]:
         # Folder -> the workflows that run for it (Workflow.concerns), in file order.
         index: dict[str, list[workflows.Workflow]] = {}
+        facts = self._facts
         for workflow in self.workflows:
-            for folder in workflow.concerned_dirs():
+            for folder in facts[workflow.path].concerned:
                 index.setdefault(folder, []).append(workflow)
         return index
+
+    @functools.cached_property
+    def _facts(self) -> dict[Path, Facts]:
+        # Kept by each workflow's text (as parsed) and the projects folder its paths are read
+        # against; a workflow made without its text is looked at each run.
+        base = self._projects_base
+        found: dict[Path, Facts] = {}
+        for workflow in self.workflows:
+            if workflow.text is None:
+                found[workflow.path] = _facts_of(workflow, base)
+                continue
+            raw = workflow.text.encode("utf-8")
+            found[workflow.path] = FACTS.by_content(
+                raw, base, functools.partial(_facts_of, workflow, base)
+            )
+        return found
+
+    @functools.cached_property
+    def _projects_base(self) -> str | None:
+        # The projects folder, relative to the root (None: outside it, or no monorepo).
+        if self.monorepo is None:
+            return None
+        try:
+            return self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
+        except ValueError:
+            return None
 
     def of_project(self, project: Project) -> list[workflows.Workflow]:
         """The workflows that are the project's, in file order (see ``_by_project``)."""
@@ -92,15 +139,16 @@ class WorkflowIndex:
 
     @functools.cached_property
     def _deploys(self) -> dict[Path, bool]:
-        return {w.path: queries.is_deploy(w) for w in self.workflows}
+        return {path: facts.deploys for path, facts in self._facts.items()}
 
     @functools.cached_property
     def folders(self) -> dict[Path, frozenset[str]]:
         """For each workflow, the project folders its paths and working-directory name."""
-        if self.monorepo is None:
+        if self._projects_base is None:
             return {}
-        try:
-            base = self.monorepo.projects_dir.relative_to(self.monorepo.root).as_posix()
-        except ValueError:
-            return {}
-        return {w.path: frozenset(queries.folders_named(w, base)) for w in self.workflows}
+        return {path: facts.folders for path, facts in self._facts.items()}
+
+
+def _facts_of(workflow: workflows.Workflow, base: str | None) -> Facts:
+    folders = frozenset() if base is None else frozenset(queries.folders_named(workflow, base))
+    return Facts(frozenset(workflow.concerned_dirs()), folders, queries.is_deploy(workflow))

@@ -1,0 +1,108 @@
+"""The run's workflow index: what it keeps of each workflow between runs is never stale.
+
+Each run is a process of its own, as doctor's runs are: what one keeps, the next finds on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+RUN = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from devkit import parsecache
+    from devkit.doctor import workflowindex
+    from devkit.repo import monorepo as repo
+
+    looked = []
+    real = workflowindex._facts_of
+    def counting(workflow, base):
+        looked.append(workflow.path.name)
+        return real(workflow, base)
+    workflowindex._facts_of = counting
+
+    monorepo = repo.load(Path(sys.argv[1]))
+    index = workflowindex.WorkflowIndex(monorepo, frozenset(["api", "web"]))
+    print(json.dumps({
+        "by_project": {p.name: [w.path.name for w in index.of_project(p)]
+                       for p in monorepo.projects()},
+        "deploys": {w.path.name: index.is_deploy(w) for w in index.workflows},
+        # The folder index production's variables are read through.
+        "api_workflows": [w.path.name for w in index._concerning.get("projects/api", [])],
+        "parsed": sorted(looked),
+    }))
+    parsecache.save_all()
+    """
+)
+
+CHECKS = """\
+on:
+  push:
+    paths: ["projects/api/**"]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pytest
+"""
+DEPLOY = """\
+on: push
+defaults:
+  run:
+    working-directory: projects/api
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: gcloud run deploy api --source .
+"""
+
+
+def run(root: Path, home: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(root)],
+        env={**os.environ, "DEVKIT_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_kept_facts_follow_the_workflows_text(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name in ("api", "web"):
+        (root / "projects" / name).mkdir(parents=True)
+        (root / "projects" / name / "environment.yml").write_text(f"name: {name}\n")
+    folder = root / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "checks.yml").write_text(CHECKS)
+    (folder / "deploy.yml").write_text(DEPLOY)
+
+    first = run(root, tmp_path / "home")
+    assert first["parsed"] == ["checks.yml", "deploy.yml"]
+    assert first["by_project"] == {"api": ["checks.yml", "deploy.yml"], "web": []}
+    assert first["deploys"] == {"checks.yml": False, "deploy.yml": True}
+    assert first["api_workflows"] == ["checks.yml", "deploy.yml"]
+
+    second = run(root, tmp_path / "home")
+    assert second["parsed"] == []  # nothing walked again: kept by their text
+    assert {k: v for k, v in second.items() if k != "parsed"} == {
+        k: v for k, v in first.items() if k != "parsed"
+    }
+
+    # The checks now watch web, and the deploy only echoes: both looked at again.
+    (folder / "checks.yml").write_text(CHECKS.replace("projects/api", "projects/web"))
+    (folder / "deploy.yml").write_text(DEPLOY.replace("gcloud run deploy api", "echo"))
+    third = run(root, tmp_path / "home")
+    assert third["parsed"] == ["checks.yml", "deploy.yml"]
+    assert third["by_project"] == {"api": ["deploy.yml"], "web": ["checks.yml"]}
+    assert third["deploys"] == {"checks.yml": False, "deploy.yml": False}
