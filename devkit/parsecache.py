@@ -42,8 +42,13 @@ RACY_S = 2.0  # a file changed this recently may change again within its timesta
 KEEP = 250_000  # entries a shelf keeps beyond what the run used
 _FORMAT = 1  # the layout of a shelf's file
 _SHELVES: list[Shelf] = []
-# What paths.cache_dir() is made of, on every platform platformdirs knows.
-_CACHE_VARIABLES = ("DEVKIT_HOME", "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA")
+
+
+def _cache_token() -> tuple[str | None, ...]:
+    # What paths.cache_dir() is made of, on every platform platformdirs knows. Asked at every
+    # lookup (10,000 in a doctor run): the variables named one by one, no loop.
+    get = os.environ.get
+    return (get("DEVKIT_HOME"), get("XDG_CACHE_HOME"), get("HOME"), get("LOCALAPPDATA"))
 
 
 def save_all() -> None:
@@ -193,7 +198,7 @@ class Shelf:
     def _load(self) -> dict[Hashable, tuple[float, Any]]:
         # A process that runs several commands (the tests) may change its cache folder; what
         # names it is compared first, as a path for each of 80,000 records costs more.
-        token = tuple(os.environ.get(name) for name in _CACHE_VARIABLES)
+        token = _cache_token()
         if self._entries is None or token != self._token:
             where = self.path
             self._entries = self._read(where)
@@ -258,7 +263,7 @@ class Shelf:
         entries = self._entries
         if entries is None or self._loaded_from is None:
             return
-        if tuple(os.environ.get(name) for name in _CACHE_VARIABLES) != self._token:
+        if _cache_token() != self._token:
             return  # loaded for another cache folder (a process running several commands)
         # Unused entries alone are rewritten only past ``keep``: a forked child's hits are not in
         # ``_used``, and a shelf rewritten every run would cost what it saves.
