@@ -7,6 +7,7 @@ the way Python keeps bytecode beside a module:
 
 - ``by_content``: keyed on a digest of the bytes parsed (the file is still read every run, so
   nothing about its stat can fool it);
+- ``by_key``: keyed on plain values the caller names (a decision made of them, not a file);
 - ``by_stat``: keyed on the file's identity and stat (device, inode, size, modification and
   change times, in nanoseconds), for files too large to read every run. A change that keeps
   all of these is what git's index also misses; a file changed in the last ``RACY_S`` seconds
@@ -141,6 +142,17 @@ class Shelf:
         """
         key = (hashlib.blake2b(raw, digest_size=20).digest(), variant)
         value = self._get(self._load(), key, parse, keeps=keeps)
+        if self._at_once:
+            self.save()
+        return value
+
+    def by_key(self, key: tuple[str | int | bool | None, ...], parse: Callable[[], T]) -> T:
+        """``parse()``'s result for a key made of everything that shapes it, in plain values
+        (for a decision rather than a file: whether a spec matches a package).
+
+        What ``parse`` raises is raised and not kept.
+        """
+        value = self._get(self._load(), ("key", key), parse, keeps=None)
         if self._at_once:
             self.save()
         return value

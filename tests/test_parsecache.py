@@ -73,6 +73,27 @@ def test_content_results_are_reused_across_processes(tmp_path: Path) -> None:
     assert len(calls) == 2
 
 
+def test_key_results_are_reused_across_processes(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def decide(answer: bool) -> bool:
+        calls.append("decided")
+        return answer
+
+    first = shelf()
+    assert first.by_key(("pandas 2.2.*", True, "pandas", "2.2.3"), lambda: decide(True))
+    first.save()
+    second = shelf()
+    assert second.by_key(("pandas 2.2.*", True, "pandas", "2.2.3"), lambda: decide(False))
+    assert calls == ["decided"]
+    # Any value of the key changed is another decision.
+    assert not second.by_key(("pandas 2.2.*", True, "pandas", "2.3.0"), lambda: decide(False))
+    assert calls == ["decided", "decided"]
+    with pytest.raises(ValueError, match="bad spec"):
+        second.by_key(("pandas >=>", True), lambda: (_ for _ in ()).throw(ValueError("bad spec")))
+    assert second.by_key(("pandas >=>", True), lambda: decide(True))  # the error was not kept
+
+
 def test_an_error_is_never_kept(tmp_path: Path) -> None:
     def bad() -> str:
         raise FileFormatError(tmp_path / "environment.yml", "invalid YAML", line=3)

@@ -42,6 +42,8 @@ def installed_records(prefix: Path) -> list[PrefixRecord]:
 
 
 RECORDS = Shelf("records", code=[sys.modules[__name__]], packages=["rattler"])
+# Whether a spec matches a package, as py-rattler decided it (``_meets``).
+MATCHES = Shelf("spec-matches", code=[sys.modules[__name__]], packages=["rattler"])
 
 
 class InstalledRecord(NamedTuple):
@@ -189,8 +191,6 @@ def unmet_specs(
     spec: EnvSpec, records: Iterable[PrefixRecord | InstalledRecord], platform: str | None
 ) -> list[UnmetSpec]:
     """The file's specs in force on ``platform`` (all, if None) that ``records`` do not meet."""
-    from rattler import MatchSpec
-
     installed = {_record_name(r): r for r in records}
     unmet: list[UnmetSpec] = []
     for dep in spec.dependencies:
@@ -206,6 +206,8 @@ def unmet_specs(
         if isinstance(record, InstalledRecord) and "[" not in text:
             met = _meets(text, strict, *record[1:6])  # name to subdir
         else:
+            from rattler import MatchSpec
+
             met = MatchSpec(text, strict=strict).matches(_matchable(record, text))
         if not met:
             unmet.append(UnmetSpec(dep.text, f"{record.version} {record.build}"))
@@ -222,13 +224,19 @@ def _meets(
     build_number: int,
     subdir: str | None,
 ) -> bool:
-    """Whether a spec without brackets matches a package by its index fields, decided once a
-    process: the monorepo's envs hold the same pinned packages (a thousand projects ask about
-    the same pandas), and parsing the spec and building the record cost more than the match."""
-    from rattler import MatchSpec
+    """Whether a spec without brackets matches a package by its index fields, decided once
+    (``MATCHES``): the monorepo's envs hold the same pinned packages (a thousand projects ask
+    about the same pandas), and parsing the spec and building the record cost more than the
+    match; a warm doctor run does not even import py-rattler for it."""
 
-    record = InstalledRecord("", name, version, build, build_number, subdir, None)
-    return MatchSpec(spec_text, strict=strict).matches(record.package_record())
+    def decide() -> bool:
+        from rattler import MatchSpec
+
+        record = InstalledRecord("", name, version, build, build_number, subdir, None)
+        return MatchSpec(spec_text, strict=strict).matches(record.package_record())
+
+    key = (spec_text, strict, name, version, build, build_number, subdir)
+    return MATCHES.by_key(key, decide)
 
 
 def _record_name(record: PrefixRecord | InstalledRecord) -> str:
