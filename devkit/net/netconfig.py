@@ -14,16 +14,18 @@ bundle, plus the company CA a setting names (``ssl_verify: <file>``, ``REQUESTS_
 from __future__ import annotations
 
 import hashlib
-import ssl
 import sys
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devkit import atomic
 from devkit.errors import DevkitError
+
+if TYPE_CHECKING:
+    import ssl
 
 # Variables naming a CA bundle, in the order they are honoured (after the rc's ssl_verify).
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
@@ -131,6 +133,8 @@ def from_environment(env: Mapping[str, str]) -> NetSettings:
 
 def ssl_context(settings: NetSettings) -> ssl.SSLContext:
     """A client context trusting the OS store, certifi and the settings' CA (unless unverified)."""
+    import ssl  # here: most commands that read the settings never open a TLS connection
+
     if not settings.verify:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -161,6 +165,8 @@ def bad_ca(settings: NetSettings, exc: BaseException) -> DevkitError:
 
 def system_bundle() -> Path | None:
     """The OS's CA bundle file, where there is one (Linux; macOS keeps its store elsewhere)."""
+    import ssl
+
     default = ssl.get_default_verify_paths().cafile
     if default and Path(default).is_file():
         return Path(default)

@@ -7,7 +7,6 @@ projects offline costs one failed lookup per host, not one per project.
 from __future__ import annotations
 
 import socket
-import ssl
 import urllib.error
 import urllib.parse
 from dataclasses import dataclass, field
@@ -84,6 +83,8 @@ def _request(url: str, settings: NetSettings, method: str, timeout: float) -> Pr
 
 def failure(url: str, exc: BaseException, settings: NetSettings, timeout: float) -> Probe:
     """A failed connection as a ``Probe``: which kind, and for TLS who signed what was seen."""
+    import ssl  # here: loaded by the connection that failed; a run that probes nothing skips it
+
     reason: Any = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, ssl.SSLCertVerificationError):
         issuer = peer_issuer(url, settings, timeout)
@@ -106,6 +107,7 @@ def failure(url: str, exc: BaseException, settings: NetSettings, timeout: float)
 def peer_issuer(url: str, settings: NetSettings, timeout: float) -> str | None:
     """Who issued the certificate ``url`` presents (through the proxy, as the client saw it)."""
     import http.client
+    import ssl
 
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
