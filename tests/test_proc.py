@@ -243,3 +243,37 @@ def test_ctrl_c_lets_the_child_finish_rolling_back(tmp_path: Path) -> None:
     stdout, stderr = runner.communicate(timeout=30)
     assert stdout.strip() == "interrupted", stderr
     assert marker.read_text() == "rolled back"
+
+
+FINISH_SCRIPT = """
+import atexit, sys, threading, time
+from devkit.proc import finish
+
+class Noisy:
+    def __del__(self):
+        print("finalized")  # what finalization would print as it frees this
+
+kept = Noisy()
+atexit.register(lambda: print("atexit ran"))
+print("the report")  # buffered: stdout is a pipe
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+finish.leave(5)  # not asked yet: returns
+finish.without_finalization()
+finish.leave(3)
+sys.exit(4)
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "thread"])
+def test_leaving_without_finalization_keeps_output_and_atexit(case: str) -> None:
+    done = subprocess.run(
+        [PY, "-c", FINISH_SCRIPT, case], capture_output=True, text=True, timeout=30, check=False
+    )
+    if case == "alone":
+        # Everything printed and every atexit callback, but nothing freed one by one.
+        assert (done.returncode, done.stdout) == (3, "the report\natexit ran\n")
+    else:
+        # A thread still running: a normal exit, which waits for it and finalizes.
+        assert done.returncode == 4
+        assert done.stdout == "the report\natexit ran\nfinalized\n"

@@ -99,6 +99,10 @@ def _exit(code: int) -> None:
         # py-rattler's runtime threads can crash CPython's finalization: flush and leave
         # without it (see conda/rattler_runtime.py). Commands that never solve exit normally.
         rattler_runtime.exit_now(code)
+    # A command that asked to end without finalization imported this (devkit.proc.finish).
+    finish = sys.modules.get("devkit.proc.finish")
+    if finish is not None:
+        finish.leave(code)
     sys.exit(code)
 
 

@@ -77,7 +77,12 @@ def doctor(
     )
     # The questions go to the terminal whatever stdout is, so `--json > report.json` can ask too.
     asker = confirm if can_prompt() else None
-    return doctor_cmd.doctor(request, asker)
+    code = doctor_cmd.doctor(request, asker)
+    from devkit.proc import finish
+
+    # Its report is out and its cache written: freeing what it read is all that is left.
+    finish.without_finalization()
+    return code
 
 
 @app.command(
