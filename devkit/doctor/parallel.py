@@ -30,6 +30,7 @@ from devkit.repo.monorepo import Project
 
 MIN_PROJECTS = 64  # fewer, and starting and merging a child costs about what it saves
 CHUNK = 8  # projects drawn at a time
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def run_checks(ctx: Context, checks: Sequence[AnyCheck]) -> Report:
@@ -63,12 +64,16 @@ def _run_shared(
         known = redaction.registered()
 
         def child_work() -> bytes:
-            done = _check_chunks(ctx, per_project, chunks, tickets)
+            # Each chunk's results pickled as it is done, while this process still checks
+            # others: pickled at the end, they were time this process spent waiting.
+            done = [
+                pickle.dumps(_check_chunks(ctx, per_project, chunks, [index]), _PROTOCOL)
+                for index in tickets
+            ]
             # What the child parsed is saved by this process, with its own (one writer); the
             # secrets it read (its projects' .env values) are masked in this one's output too.
             found = redaction.registered() - known
-            handed = (done, parsecache.added(), found)
-            return pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps((done, parsecache.added(), found), _PROTOCOL)
 
         child = fork.start(child_work)
         LOG.debug(
@@ -91,7 +96,8 @@ def _run_shared(
     if data is not None:
         done, parsed, found = pickle.loads(data)  # noqa: S301 - our own child, our own pipe
         redaction.register(*found)
-        by_project.update(done)
+        for chunk in done:
+            by_project.update(pickle.loads(chunk))  # noqa: S301 - as above
         parsecache.absorb(parsed)
     # Chunks a child took but did not finish (it failed, or was killed): checked here.
     left = [p for p in projects if p.name not in by_project]
