@@ -246,7 +246,11 @@ def workflow_orphan(ctx: Context, out: Outcome) -> Result:
     names = [p.name for p in ctx.all_projects]
     known = {"*", *names}  # a set: every workflow's every path is looked up
     findings = Findings()
+    named = ctx.github.folders  # the folders each workflow names, as the index read them
     for workflow in ctx.github.workflows:
+        folders = named.get(workflow.path)
+        if folders is not None and folders <= known:
+            continue  # nothing to point at: its lines are only looked up for a finding
         refs = [r for rs in queries.path_filters(workflow).values() for r in rs]
         refs += queries.working_directories(workflow)
         for ref in refs:
