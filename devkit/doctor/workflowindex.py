@@ -32,6 +32,7 @@ class Facts(NamedTuple):
     concerned: frozenset[str]  # every folder it runs for (Workflow.concerned_dirs)
     folders: frozenset[str]  # the project folders it names (queries.folders_named)
     deploys: bool  # queries.is_deploy
+    deploy_keys: tuple[str, ...]  # the variables its deploy sets (Workflow.deploy_env_var_keys)
 
 
 @dataclass(eq=False)  # identity hashing: the per-run caches below key on self
@@ -73,7 +74,12 @@ class WorkflowIndex:
         # Only the workflows that name the folder, not every workflow of the monorepo.
         found = self._concerning.get(relative, [])
         example = None if self.example is None else self.example(project_dir)
-        return workflows.production_variables(self.monorepo.root, project_dir, found, example)
+        return workflows.production_variables(
+            self.monorepo.root, project_dir, found, example, self._deploy_keys
+        )
+
+    def _deploy_keys(self, workflow: workflows.Workflow) -> tuple[str, ...]:
+        return self._facts[workflow.path].deploy_keys
 
     @functools.cached_property
     def _concerning(self) -> dict[str, list[workflows.Workflow]]:
@@ -151,4 +157,9 @@ class WorkflowIndex:
 
 def _facts_of(workflow: workflows.Workflow, base: str | None) -> Facts:
     folders = frozenset() if base is None else frozenset(queries.folders_named(workflow, base))
-    return Facts(frozenset(workflow.concerned_dirs()), folders, queries.is_deploy(workflow))
+    return Facts(
+        frozenset(workflow.concerned_dirs()),
+        folders,
+        queries.is_deploy(workflow),
+        tuple(workflow.deploy_env_var_keys()),
+    )

@@ -35,6 +35,7 @@ RUN = textwrap.dedent(
         "deploys": {w.path.name: index.is_deploy(w) for w in index.workflows},
         # The folder index production's variables are read through.
         "api_workflows": [w.path.name for w in index._concerning.get("projects/api", [])],
+        "production": index.production_variables(monorepo.project("api")),
         "parsed": sorted(looked),
     }))
     parsecache.save_all()
@@ -61,6 +62,10 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: gcloud run deploy api --source .
+      - uses: google-github-actions/deploy-cloudrun@v3
+        with:
+          env_vars: |
+            REGION=eu,TOKEN=${{ secrets.TOKEN }}
 """
 
 
@@ -92,6 +97,8 @@ def test_kept_facts_follow_the_workflows_text(tmp_path: Path) -> None:
     assert first["by_project"] == {"api": ["checks.yml", "deploy.yml"], "web": []}
     assert first["deploys"] == {"checks.yml": False, "deploy.yml": True}
     assert first["api_workflows"] == ["checks.yml", "deploy.yml"]
+    deploy = ".github/workflows/deploy.yml"
+    assert first["production"] == {"REGION": deploy, "TOKEN": deploy}
 
     second = run(root, tmp_path / "home")
     assert second["parsed"] == []  # nothing walked again: kept by their text
@@ -99,10 +106,13 @@ def test_kept_facts_follow_the_workflows_text(tmp_path: Path) -> None:
         k: v for k, v in first.items() if k != "parsed"
     }
 
-    # The checks now watch web, and the deploy only echoes: both looked at again.
-    (folder / "checks.yml").write_text(CHECKS.replace("projects/api", "projects/web"))
-    (folder / "deploy.yml").write_text(DEPLOY.replace("gcloud run deploy api", "echo"))
+    # The checks now watch web and build, the deploy sets one variable: both read again.
+    checks = CHECKS.replace("projects/api", "projects/web")
+    (folder / "checks.yml").write_text(checks.replace("pytest", "gcloud builds submit --tag x"))
+    edited = DEPLOY.replace("gcloud run deploy api", "echo").replace("REGION=eu,", "")
+    (folder / "deploy.yml").write_text(edited.replace("deploy-cloudrun@v3", "deploy-cloudrun@v2"))
     third = run(root, tmp_path / "home")
     assert third["parsed"] == ["checks.yml", "deploy.yml"]
     assert third["by_project"] == {"api": ["deploy.yml"], "web": ["checks.yml"]}
-    assert third["deploys"] == {"checks.yml": False, "deploy.yml": False}
+    assert third["deploys"] == {"checks.yml": True, "deploy.yml": True}
+    assert third["production"] == {"TOKEN": deploy}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -124,14 +124,20 @@ def production_variables(
     project_dir: Path,
     found: list[Workflow],
     example: dotenv_file.Example | None = None,
+    deploy_keys: Callable[[Workflow], Sequence[str]] | None = None,
 ) -> dict[str, str]:
     """Variables production sets for a project (deploy ``env_vars``, ``.env.example``), each
     with the file that says so, relative to the monorepo root. ``example``: the project's
-    ``.env.example`` when the caller has read it already (doctor reads it once per run)."""
+    ``.env.example`` when the caller has read it already (doctor reads it once per run).
+    ``deploy_keys``: the ``env_vars`` keys of each of ``found``, when the caller knows them
+    and that each runs for the project (doctor's index)."""
     required: dict[str, str] = {}
     relative = project_dir.relative_to(root).as_posix()
     for workflow in found:
-        keys = workflow.deploy_env_var_keys() if workflow.concerns(relative) else []
+        if deploy_keys is not None:
+            keys = deploy_keys(workflow)
+        else:
+            keys = workflow.deploy_env_var_keys() if workflow.concerns(relative) else []
         if keys:  # the file's name once, not once per key (setdefault evaluates it each time)
             where = workflow.path.relative_to(root).as_posix()
             for key in keys:
