@@ -28,6 +28,17 @@ between sizes and the growth from one size to the next. Prints figures, asserts 
 
     .venv/bin/python benchmarks/doctor.py --sizes 10,100,1000 --runs 3 --large-runs 1
 
+`--baseline DEVKIT` times another devkit (e.g. a checkout of main's) on the same monorepos: each
+of its runs, warmups included, is paired with one of this devkit's with the same arguments, back
+to back, the one going first alternating round by round (ABBA), and the report adds its medians
+and the paired ratios (median over the rounds of this devkit's wall, and CPU, ÷ the baseline's).
+It gets a DEVKIT_HOME of its own (two devkits of different code sharing one parse cache empty
+each other's shelves); `doctor-cold` removes each one's parse cache before each of its runs. On
+a noisy machine the ratio is the figure to read:
+
+    .venv/bin/python benchmarks/doctor.py --sizes 100,1000 --runs 7 --large-runs 7 \
+        --baseline ../before/.venv/bin/devkit
+
 `--profile FILE` also runs one doctor at --profile-size projects under cProfile and prints its
 top functions by cumulative time.
 """
@@ -54,12 +65,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    baseline_devkit,
     devkit_exe,
     int_list,
     isolated_env,
     json_report,
     non_negative_int,
     positive_int,
+    precompile_devkit,
     print_report,
     scratch_dir,
     write_git_config,
@@ -408,6 +421,11 @@ class Timing:
     exit_code: int
     outcome: str  # doctor: its summary counts; ls: the env states
     timed_out: bool = False
+    # The baseline's runs, one per round of `samples` (empty without --baseline), and what its
+    # last run said: a ratio against a baseline that failed would compare nothing.
+    baseline_samples: tuple[Sample, ...] = ()
+    baseline_exit_code: int = 0
+    baseline_outcome: str = ""
 
     @property
     def wall_ms(self) -> float:
@@ -420,6 +438,61 @@ class Timing:
         if self.timed_out or not self.samples:
             return float("inf")
         return statistics.median(s.cpu_ms for s in self.samples)
+
+    @property
+    def paired(self) -> bool:
+        """Whether there are baseline figures: a baseline was timed and nothing timed out."""
+        return bool(self.baseline_samples) and not self.timed_out
+
+    @property
+    def baseline_wall_ms(self) -> float | None:
+        if not self.paired:
+            return None
+        return statistics.median(s.wall_ms for s in self.baseline_samples)
+
+    @property
+    def baseline_cpu_ms(self) -> float | None:
+        if not self.paired:
+            return None
+        return statistics.median(s.cpu_ms for s in self.baseline_samples)
+
+    @property
+    def wall_ratio(self) -> float | None:
+        """Median over the rounds of this devkit's wall ÷ the baseline's in the same round."""
+        if not self.paired:
+            return None
+        pairs = zip(self.samples, self.baseline_samples, strict=True)
+        return statistics.median(mine.wall_ms / theirs.wall_ms for mine, theirs in pairs)
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """Median over the rounds of this devkit's CPU ÷ the baseline's in the same round."""
+        if not self.paired:
+            return None
+        pairs = zip(self.samples, self.baseline_samples, strict=True)
+        return statistics.median(mine.cpu_ms / theirs.cpu_ms for mine, theirs in pairs)
+
+
+@dataclass(frozen=True)
+class Devkit:
+    """A devkit script to time and the environment its runs get (its own DEVKIT_HOME)."""
+
+    exe: Path
+    env: dict[str, str]
+
+    def argv(self, command: str, repo: Path) -> list[str]:
+        if command.startswith("doctor"):
+            # --no-network: the probes measure the network, not devkit (and stay off the internet).
+            return [str(self.exe), "--root", str(repo), "doctor", "--no-drift", "--no-network"]
+        return [str(self.exe), "--root", str(repo), "ls", "--json"]
+
+    def run(
+        self, command: str, repo: Path, timeout: float
+    ) -> tuple[Sample, subprocess.CompletedProcess[str]] | None:
+        """One timed run of `command`; None on timeout."""
+        if command == "doctor-cold":  # every run as the first after an upgrade or a new clone
+            shutil.rmtree(Path(self.env["DEVKIT_HOME"]) / "cache" / "parsed", ignore_errors=True)
+        return run_once(self.argv(command, repo), self.env, timeout)
 
 
 def children_cpu_s() -> float:
@@ -466,29 +539,58 @@ def measure(
     envs_built: int,
     runs: int,
     warmups: int,
-    env: dict[str, str],
+    devkit: Devkit,
     timeout: float,
+    baseline: Devkit | None = None,
 ) -> Timing:
-    if command.startswith("doctor"):
-        # --no-network: the probes measure the network, not devkit (and stay off the internet).
-        argv = [str(devkit_exe()), "--root", str(repo), "doctor", "--no-drift", "--no-network"]
-    else:
-        argv = [str(devkit_exe()), "--root", str(repo), "ls", "--json"]
+    """Time `command` round by round; with a baseline, each round runs both, back to back, this
+    devkit first in even rounds and the baseline first in odd ones (ABBA): neither the load's
+    drift nor the caches the one before leaves warm favour one of them."""
+    pair = [devkit] if baseline is None else [devkit, baseline]
+    outcome_of = ls_outcome if command == "ls" else doctor_outcome
     samples: list[Sample] = []
+    baseline_samples: list[Sample] = []
     exit_code, outcome = 0, ""
+    baseline_exit_code, baseline_outcome = 0, ""
     for index in range(warmups + runs):
-        if command == "doctor-cold":  # every run as the first after an upgrade or a new clone
-            shutil.rmtree(Path(env["DEVKIT_HOME"]) / "cache" / "parsed", ignore_errors=True)
-        measured = run_once(argv, env, timeout)
-        if measured is None:
-            return Timing(command, count, envs_built, tuple(samples), -1, "", timed_out=True)
-        sample, done = measured
-        if index >= warmups:
-            samples.append(sample)
-            exit_code = done.returncode
-            stdout = done.stdout
-            outcome = ls_outcome(stdout) if command == "ls" else doctor_outcome(stdout)
-    return Timing(command, count, envs_built, tuple(samples), exit_code, outcome)
+        flipped = index % 2 == 1
+        ran: list[tuple[Sample, subprocess.CompletedProcess[str]]] = []
+        for one in pair[::-1] if flipped else pair:
+            measured = one.run(command, repo, timeout)
+            if measured is None:  # a round without both runs pairs nothing: it ends here
+                return Timing(
+                    command,
+                    count,
+                    envs_built,
+                    tuple(samples),
+                    -1,
+                    "",
+                    timed_out=True,
+                    baseline_samples=tuple(baseline_samples),
+                )
+            ran.append(measured)
+        if flipped:
+            ran.reverse()  # this devkit's run first again
+        if index < warmups:
+            continue
+        (sample, done), *theirs = ran
+        samples.append(sample)
+        exit_code, outcome = done.returncode, outcome_of(done.stdout)
+        for their_sample, their_done in theirs:
+            baseline_samples.append(their_sample)
+            baseline_exit_code = their_done.returncode
+            baseline_outcome = outcome_of(their_done.stdout)
+    return Timing(
+        command,
+        count,
+        envs_built,
+        tuple(samples),
+        exit_code,
+        outcome,
+        baseline_samples=tuple(baseline_samples),
+        baseline_exit_code=baseline_exit_code,
+        baseline_outcome=baseline_outcome,
+    )
 
 
 def measure_list(world: World, env: dict[str, str], prefixes: Sequence[Path]) -> list[float]:
@@ -640,6 +742,10 @@ def render(
     for column in ("command", "N", "exit"):
         outcomes.add_column(column, justify="right")
     outcomes.add_column("doctor: ok/warn/fail/skip; ls: env states")
+    with_baseline = any(t.baseline_samples for t in timings)
+    if with_baseline:
+        outcomes.add_column("base exit", justify="right")
+        outcomes.add_column("baseline")
     for t in timings:
         if t.timed_out:
             row = [t.command, str(t.projects), str(t.envs), "—", f"> {timeout * 1000:.0f}"]
@@ -656,8 +762,11 @@ def render(
             f"{t.cpu_ms:.0f}",
             f"{t.wall_ms / t.projects:.2f}",
         )
-        outcomes.add_row(t.command, str(t.projects), str(t.exit_code), t.outcome)
+        theirs = [str(t.baseline_exit_code), t.baseline_outcome] if with_baseline else []
+        outcomes.add_row(t.command, str(t.projects), str(t.exit_code), t.outcome, *theirs)
     tables = [sizes, outcomes]
+    if with_baseline:
+        tables.append(paired_table(timings))
     for command in ("doctor", "doctor-cold", "ls"):
         wall, cpu = scaling_rows(timings, command, False), scaling_rows(timings, command, True)
         if not wall:
@@ -684,14 +793,42 @@ def render(
     return tables
 
 
+def paired_table(timings: Sequence[Timing]) -> Table:
+    """Each timing against the baseline's runs of the same rounds: medians and paired ratios."""
+    table = Table(title="paired with the baseline (×: median over rounds of devkit ÷ baseline)")
+    columns = ("command", "N", "base wall", "wall ms", "wall ×", "base CPU", "CPU ms", "CPU ×")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for t in timings:
+        if not t.paired:
+            table.add_row(t.command, str(t.projects), *(["—"] * 6))
+            continue
+        assert t.baseline_wall_ms is not None and t.baseline_cpu_ms is not None
+        assert t.wall_ratio is not None and t.cpu_ratio is not None
+        table.add_row(
+            t.command,
+            str(t.projects),
+            f"{t.baseline_wall_ms:.0f}",
+            f"{t.wall_ms:.0f}",
+            f"{t.wall_ratio:.2f}×",
+            f"{t.baseline_cpu_ms:.0f}",
+            f"{t.cpu_ms:.0f}",
+            f"{t.cpu_ratio:.2f}×",
+        )
+    return table
+
+
 def to_json(
     timings: Sequence[Timing],
     list_samples: Sequence[float],
     args: argparse.Namespace,
     profile: str | None,
 ) -> str:
-    def figure(value: float) -> float | None:
-        return round(value, 3) if value != float("inf") else None
+    def figure(value: float | None) -> float | None:
+        return round(value, 3) if value is not None and value != float("inf") else None
+
+    def baseline_list(samples: Sequence[float]) -> list[float] | None:
+        return [round(s, 3) for s in samples] if args.baseline is not None else None
 
     def fitted(command: str, cpu: bool) -> dict[str, float] | None:
         done = measured(timings, command)
@@ -708,6 +845,7 @@ def to_json(
         env_share=args.env_share,
         timeout_s=args.timeout,
         micromamba_list_ms=[round(s, 3) for s in list_samples],
+        baseline=None if args.baseline is None else str(args.baseline),
         timings=[
             {
                 "command": t.command,
@@ -720,6 +858,15 @@ def to_json(
                 "cpu_ms": [round(s.cpu_ms, 3) for s in t.samples],
                 "exit_code": t.exit_code,
                 "outcome": t.outcome,
+                # The baseline's figures, null without --baseline (or after a timeout).
+                "baseline_wall_median_ms": figure(t.baseline_wall_ms),
+                "baseline_cpu_median_ms": figure(t.baseline_cpu_ms),
+                "paired_wall_ratio": figure(t.wall_ratio),
+                "paired_cpu_ratio": figure(t.cpu_ratio),
+                "baseline_wall_ms": baseline_list([s.wall_ms for s in t.baseline_samples]),
+                "baseline_cpu_ms": baseline_list([s.cpu_ms for s in t.baseline_samples]),
+                "baseline_exit_code": t.baseline_exit_code if args.baseline is not None else None,
+                "baseline_outcome": t.baseline_outcome if args.baseline is not None else None,
             }
             for t in timings
         ],
@@ -729,6 +876,14 @@ def to_json(
         },
         profile=profile,
     )
+
+
+def progress(timing: Timing) -> str:
+    """One timing's medians for the progress lines on stderr."""
+    line = f"{timing.wall_ms:.0f} ms"
+    if timing.paired:
+        line += f", baseline {timing.baseline_wall_ms:.0f} ms, paired {timing.wall_ratio:.2f}×"
+    return line
 
 
 def share(text: str) -> float:
@@ -783,6 +938,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_TIMEOUT_S,
         help="seconds one run may take; a size that exceeds it ends the sizes",
     )
+    parser.add_argument(
+        "--baseline",
+        type=baseline_devkit,
+        help="another devkit script (e.g. a checkout of main's) timed on the same monorepos, "
+        "each of its runs paired with one of this devkit's",
+    )
     parser.add_argument("--profile", type=Path, help="also profile one doctor into this file")
     parser.add_argument(
         "--profile-size",
@@ -807,7 +968,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             env = isolated_env(base, world, write_git_config(base / "gitconfig"))
             # An installed devkit runs from bytecode; without it every run compiles each module
             # again (~0.2 s of CPU here), a cost of the shell this runs in, not of devkit.
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            precompile_devkit(env)
+            devkit = Devkit(devkit_exe(), env)
+            baseline: Devkit | None = None
+            if args.baseline is not None:
+                precompile_devkit(env, args.baseline.parent / "python")
+                # Its own DEVKIT_HOME, config copied, cache not: two devkits of different code
+                # sharing one parse cache empty each other's shelves and both parse every run.
+                home = Path(env["DEVKIT_HOME"])
+                other = {**env, "DEVKIT_HOME": str(base / "baseline-home")}
+                if home.is_dir():  # nothing has written one yet unless a config was put there
+                    ignore = shutil.ignore_patterns("cache")
+                    shutil.copytree(home, other["DEVKIT_HOME"], ignore=ignore)
+                baseline = Devkit(args.baseline, other)
             root_prefix = Path(env["MAMBA_ROOT_PREFIX"])
             examples = load_examples()
             templates = {
@@ -843,10 +1016,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for command in commands:
                 with console.status(f"{count} projects: timing devkit {command}…"):
                     timing = measure(
-                        command, repo, count, len(prefixes), runs, warmups, env, args.timeout
+                        command,
+                        repo,
+                        count,
+                        len(prefixes),
+                        runs,
+                        warmups,
+                        devkit,
+                        args.timeout,
+                        baseline,
                     )
                 timings.append(timing)
-                console.print(f"{command} N={count}: {timing.wall_ms:.0f} ms", highlight=False)
+                console.print(f"{command} N={count}: {progress(timing)}", highlight=False)
                 stop = stop or timing.timed_out
             if stop:
                 break  # a larger monorepo would only take longer
@@ -875,6 +1056,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{k} {v}" for k, v in ENV_RECORDS.items()),
         "CPU: user+sys of devkit and the children it waited for (git, micromamba --version)",
     ]
+    if args.baseline is not None:
+        notes.append(f"baseline: {args.baseline}")
     skipped = [str(n) for n in args.sizes if n > max((t.projects for t in timings), default=0)]
     if skipped:
         notes.append(f"not run (a smaller size timed out): N={', '.join(skipped)}")

@@ -182,9 +182,15 @@ def precompile_devkit(env: dict[str, str], python: Path | None = None) -> None:
     compiles each module from source: tens of milliseconds no user's devkit spends.
     """
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    interpreter = Path(python or sys.executable)
     code = "import compileall, devkit\nfor d in devkit.__path__: compileall.compile_dir(d, quiet=1)"
+    # Run from the interpreter's folder: `python -c` puts the working folder first on sys.path,
+    # and from a checkout's root it would compile that checkout, not the devkit `python` has.
     subprocess.run(
-        [str(python or sys.executable), "-c", code], check=True, stdout=subprocess.DEVNULL
+        [str(interpreter), "-c", code],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=interpreter.parent,
     )
 
 
