@@ -5,12 +5,10 @@ Each run is a process of its own, as doctor's runs are: what one keeps, the next
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.support.nextrun import run_json
 
 RUN = textwrap.dedent(
     """
@@ -70,16 +68,7 @@ jobs:
 
 
 def run(root: Path, home: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, str(root)],
-        env={**os.environ, "DEVKIT_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_json(RUN, str(root), home=home)
 
 
 def test_kept_facts_follow_the_workflows_text(tmp_path: Path) -> None:

@@ -6,16 +6,14 @@ Each run is a process of its own, as devkit's runs are: what one keeps, the next
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from devkit.repo import projectfiles
+from tests.support.nextrun import run_json
 
 RUN = textwrap.dedent(
     """
@@ -51,16 +49,16 @@ RUN = textwrap.dedent(
 
 def run(home: Path, *files: Path) -> dict:
     """One doctor-like run reading ``files``: what it parsed and what it found."""
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, *map(str, files)],
-        env={**os.environ, "DEVKIT_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_json(RUN, *map(str, files), home=home)
+
+
+# What a run reads of the project below when nothing of it is kept.
+EVERYTHING = [
+    "parse_dockerfile Dockerfile",
+    "placeholders Dockerfile",
+    "placeholders entrypoint.sh",
+    "read_entrypoint entrypoint.sh",
+]
 
 
 @pytest.fixture
@@ -75,12 +73,7 @@ def project(tmp_path: Path) -> Path:
 def test_an_unchanged_file_is_not_read_again(tmp_path: Path, project: Path) -> None:
     files = (project / "Dockerfile", project / "entrypoint.sh")
     first = run(tmp_path / "home", *files)
-    assert sorted(first["parsed"]) == [
-        "parse_dockerfile Dockerfile",
-        "placeholders Dockerfile",
-        "placeholders entrypoint.sh",
-        "read_entrypoint entrypoint.sh",
-    ]
+    assert sorted(first["parsed"]) == EVERYTHING
     second = run(tmp_path / "home", *files)
     assert second["parsed"] == []
     assert second["found"] == first["found"]
@@ -93,12 +86,7 @@ def test_an_edit_or_a_chmod_is_read(tmp_path: Path, project: Path) -> None:
     (project / "Dockerfile").write_text("FROM debian:trixie-slim\nRUN echo svc\n")
     (project / "entrypoint.sh").chmod(0o755)  # the content and mtime stay: the ctime moves
     after = run(tmp_path / "home", *files)
-    assert sorted(after["parsed"]) == [
-        "parse_dockerfile Dockerfile",
-        "placeholders Dockerfile",
-        "placeholders entrypoint.sh",
-        "read_entrypoint entrypoint.sh",
-    ]
+    assert sorted(after["parsed"]) == EVERYTHING
     dockerfile, entrypoint = (after["found"][str(f)] for f in files)
     assert dockerfile[1] == ["debian:trixie-slim", "echo svc"]
     assert entrypoint[1] is True
