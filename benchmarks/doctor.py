@@ -60,7 +60,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -459,18 +459,18 @@ class Timing:
     @property
     def wall_ratio(self) -> float | None:
         """Median over the rounds of this devkit's wall ÷ the baseline's in the same round."""
-        if not self.paired:
-            return None
-        pairs = zip(self.samples, self.baseline_samples, strict=True)
-        return statistics.median(mine.wall_ms / theirs.wall_ms for mine, theirs in pairs)
+        return self._ratio(lambda sample: sample.wall_ms)
 
     @property
     def cpu_ratio(self) -> float | None:
         """Median over the rounds of this devkit's CPU ÷ the baseline's in the same round."""
+        return self._ratio(lambda sample: sample.cpu_ms)
+
+    def _ratio(self, figure: Callable[[Sample], float]) -> float | None:
         if not self.paired:
             return None
         pairs = zip(self.samples, self.baseline_samples, strict=True)
-        return statistics.median(mine.cpu_ms / theirs.cpu_ms for mine, theirs in pairs)
+        return statistics.median(figure(mine) / figure(theirs) for mine, theirs in pairs)
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,7 @@ class Shelf:
         when it holds a credential); one that may not is parsed again each time.
         """
         key = (hashlib.blake2b(raw, digest_size=20).digest(), variant)
-        value = self._get(self._load(), key, parse, keeps=keeps)
-        if self._at_once:
-            self.save()
-        return value
+        return self._get(self._load(), key, parse, keeps=keeps)
 
     def by_key(self, key: tuple[str | int | bool | None, ...], parse: Callable[[], T]) -> T:
         """``parse()``'s result for a key made of everything that shapes it, in plain values
@@ -152,10 +149,7 @@ class Shelf:
 
         What ``parse`` raises is raised and not kept.
         """
-        value = self._get(self._load(), ("key", key), parse, keeps=None)
-        if self._at_once:
-            self.save()
-        return value
+        return self._get(self._load(), ("key", key), parse, keeps=None)
 
     def by_stat(self, files: Iterable[str], parse: Callable[[str], T]) -> list[T]:
         """``parse(file)`` for each file, kept while its stat is unchanged (see the module).
@@ -199,12 +193,14 @@ class Shelf:
         if found is not None:
             self._used.add(key)
             value: T = found[1]
-            return value
-        value = parse()
-        if keeps is None or keeps(value):
-            entries[key] = (self._now, value)
-            self._used.add(key)
-            self._new.add(key)
+        else:
+            value = parse()
+            if keeps is None or keeps(value):
+                entries[key] = (self._now, value)
+                self._used.add(key)
+                self._new.add(key)
+        if self._at_once:
+            self.save()
         return value
 
     def _load(self) -> dict[Hashable, tuple[float, Any]]:

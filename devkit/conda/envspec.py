@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from devkit import limits, parsecache, paths, yamlfile
+from devkit import parsecache, paths, yamlfile
 from devkit.conda import envspec_rules, platforms
 from devkit.conda.envspec_rules import SELECTORS, SpecWarning
 from devkit.errors import FileFormatError
@@ -88,12 +88,7 @@ def parse(
     that reads every project's (doctor): parsing a thousand, their specs through py-rattler,
     cost 0.6 s a run. An error is never kept. ``shelf``: where (default: ``SHELF``).
     """
-    try:
-        raw = limits.read_capped(path, limits.YAML.max_bytes)
-    except FileNotFoundError as exc:
-        raise FileFormatError(path, "file not found") from exc
-    except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror}") from exc
+    raw = yamlfile.read(path)
     if not cache:
         return _parse(path, raw, dependencies)
     # Everything the result depends on beside the bytes: the path it names (in warnings too),

@@ -140,12 +140,8 @@ class WorkflowIndex:
 
     def is_deploy(self, workflow: workflows.Workflow) -> bool:
         """Whether a workflow builds or deploys (``queries.is_deploy``), decided once per file."""
-        found = self._deploys.get(workflow.path)
-        return queries.is_deploy(workflow) if found is None else found
-
-    @functools.cached_property
-    def _deploys(self) -> dict[Path, bool]:
-        return {path: facts.deploys for path, facts in self._facts.items()}
+        found = self._facts.get(workflow.path)
+        return queries.is_deploy(workflow) if found is None else found.deploys
 
     @functools.cached_property
     def folders(self) -> dict[Path, frozenset[str]]:

@@ -43,7 +43,16 @@ from devkit.yamlfile.lines import OverLimit, YamlList, YamlMap
 # on every devkit start that reads YAML.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
-__all__ = ["YamlList", "YamlMap", "dump_atomic", "kind", "load", "load_with_source", "parse"]
+__all__ = [
+    "YamlList",
+    "YamlMap",
+    "dump_atomic",
+    "kind",
+    "load",
+    "load_with_source",
+    "parse",
+    "read",
+]
 
 # Every module that shapes a parse: a change to any of them empties the shelves of parses (this
 # one, and those of what is made of them).
@@ -71,7 +80,7 @@ def load(
     """
     if cache and transform is not None:
         raise ValueError("a transformed YAML text may hold the environment's values: not cached")
-    raw = _read(path, bounds)
+    raw = read(path, bounds)
     if transform is not None:
         try:
             raw = transform(raw.decode("utf-8")).encode("utf-8")
@@ -90,13 +99,15 @@ def load_with_source(
 ) -> tuple[Any, str]:
     """``load``, and the text it parsed: what a caller quotes lines of (the lines its parse's
     marks count), without reading the file again."""
-    raw = _read(path, bounds)
+    raw = read(path, bounds)
     data = parse(raw, path, text=text, bounds=bounds, cache=cache, shelf=shelf)
     # Parsed (now or by the run that kept it), so UTF-8.
     return data, raw.decode("utf-8")
 
 
-def _read(path: Path, bounds: limits.YamlLimits) -> bytes:
+def read(path: Path, bounds: limits.YamlLimits = limits.YAML) -> bytes:
+    """A YAML file's bytes, refused past ``bounds``' size; a missing or unreadable file is a
+    ``FileFormatError`` naming it, as ``load`` words it."""
     try:
         return limits.read_capped(path, bounds.max_bytes)
     except FileNotFoundError as exc:
